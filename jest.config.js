@@ -1,0 +1,27 @@
+// One Jest run for the whole repository, in two projects:
+//  - unit: pure logic (*.test.ts), no broker;
+//  - integration: *.int.test.ts, against a real Kafka broker and schema registry that
+//    test/setup/global-setup.ts finds (env, Docker via testcontainers, or the local stack in infra/).
+// ts-jest type-checks every test file and what it imports (isolatedModules off), so a type error fails the run.
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/'],
+};
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      maxWorkers: 1,
+    },
+  ],
+};

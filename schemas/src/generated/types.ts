@@ -1,0 +1,500 @@
+// Generated from schemas/avro/*.avsc by schemas/scripts/generate-types.ts. Do not edit.
+// `Name` is a record as decoded (every field present); `NameInput` as a producer may write it (fields with an
+// Avro default may be left out).
+
+/** A vaccine administered at the pharmacy (→ Note de vaccination, VAC-NOTE) */
+export interface VaccinationEvent {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction: null | Correction;
+  pharmacy: Pharmacy;
+  author: Pharmacist;
+  patient: Patient;
+  /** MSSanté recipients named by the pharmacist */
+  recipients: Recipient[];
+  confidentiality: Confidentiality;
+  vaccination: Vaccination;
+}
+
+/** Present when this event corrects an earlier one: the document replaces the earlier version (relatedDocument RPLC) */
+export interface Correction {
+  /** Event id of the first version (fixes the document's setId) */
+  originalEventId: string;
+  /** Event id of the version being replaced */
+  replacedEventId: string;
+  /** Version number of the new document (2 or more) */
+  versionNumber: number;
+}
+
+/** The officine (a legal entity identified by its FINESS) */
+export interface Pharmacy {
+  /** FINESS number of the establishment (9 characters) */
+  finess: string;
+  name: string;
+  address: Address;
+  /** Phone number, e.g. +33 1 23 45 67 89 */
+  telecom: null | string;
+  /** The pharmacy's MSSanté mailbox (sender of its messages) */
+  mssanteAddress: string;
+  /** The pharmacy is enrolled to feed the DMP */
+  dmpEnrolled: boolean;
+}
+
+export interface Address {
+  /** Street lines, in order */
+  lines: string[];
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2 country code */
+  country: string;
+}
+
+/** The author: a pharmacist with an RPPS number */
+export interface Pharmacist {
+  /** RPPS number (11 digits) */
+  rpps: string;
+  familyName: string;
+  givenName: string;
+  role: PharmacistRole;
+}
+
+/** PHARMACIEN = G15_21, TITULAIRE = G15_21/A (titulaire d'officine) */
+export type PharmacistRole = 'PHARMACIEN' | 'TITULAIRE';
+
+/** The patient, with the five strict traits of the INS identity */
+export interface Patient {
+  /** The LGO's own patient id (never leaves the pipeline except hashed in the Kafka key) */
+  localId: string;
+  ins: Ins;
+  /** Nom de naissance */
+  birthFamilyName: string;
+  /** All birth given names, in order, separated by spaces (as returned by INSi) */
+  birthGivenNames: string;
+  /** Premier prénom de naissance */
+  firstGivenName: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  sex: Sex;
+  /** INSEE code of the birth commune (5 characters, 99xxx for a birth abroad) */
+  birthPlace: string;
+  /** Nom utilisé */
+  usedFamilyName: null | string;
+  /** Prénom utilisé */
+  usedGivenName: null | string;
+  identityStatus: IdentityStatus;
+  /** The patient opposed feeding the DMP */
+  dmpOpposition: boolean;
+  /** The patient asked to receive the document in the Mon espace santé mailbox */
+  mssanteConsent: boolean;
+}
+
+/** Identifiant national de santé */
+export interface Ins {
+  /** NIR or NIA: 13 characters followed by the 2-digit key (15 characters) */
+  matricule: string;
+  /** Assigning authority: 1.2.250.1.213.1.4.8 (NIR), 1.2.250.1.213.1.4.9 (NIA); 4.10/4.11 on test platforms only */
+  oid: string;
+}
+
+export type Sex = 'F' | 'M' | 'U';
+
+export type IdentityStatus = 'PROVISOIRE' | 'RECUPEREE' | 'VALIDEE' | 'QUALIFIEE';
+
+export interface Recipient {
+  mssanteAddress: string;
+  role: RecipientRole;
+  rpps: null | string;
+  displayName: null | string;
+}
+
+export type RecipientRole = 'TREATING_PHYSICIAN' | 'PRESCRIBER' | 'OTHER_PROFESSIONAL';
+
+export interface Confidentiality {
+  level: ConfidentialityLevel;
+  /** DMP flag MASQUE_PS */
+  maskedFromProfessionals: boolean;
+  /** DMP flag INVISIBLE_PATIENT */
+  invisibleToPatient: boolean;
+  /** DMP flag INVISIBLE_REPRESENTANTS_LEGAUX */
+  invisibleToLegalRepresentatives: boolean;
+}
+
+/** HL7 Confidentiality (2.16.840.1.113883.5.25) */
+export type ConfidentialityLevel = 'N' | 'R' | 'V';
+
+export interface Vaccination {
+  vaccine: Vaccine;
+  lotNumber: string;
+  /** Rank of the dose in the schedule */
+  doseNumber: null | number;
+  doseQuantity: null | Quantity;
+  /** Route of administration, HL7 RouteOfAdministration code (e.g. IM, SC, NASINHL) */
+  route: null | string;
+  /** Administration site, HL7 ActSite code (e.g. LA left arm, RA right arm) */
+  site: null | string;
+  /** YYYY-MM-DD */
+  administeredAt: string;
+  comment: null | string;
+}
+
+export interface Vaccine {
+  /** CIS code (1.2.250.1.213.2.3.1) */
+  cis: string;
+  /** ATC code (2.16.840.1.113883.6.73) */
+  atc: string;
+  /** ATC label */
+  atcLabel: string;
+  /** Product name */
+  label: string;
+}
+
+export interface Quantity {
+  value: number;
+  /** UCUM unit, e.g. mL */
+  unit: string;
+}
+
+/** Medicines dispensed at the counter (→ Dispensation médicamenteuse, eDISP-MED) */
+export interface DispensationEvent {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction: null | Correction;
+  pharmacy: Pharmacy;
+  author: Pharmacist;
+  patient: Patient;
+  /** MSSanté recipients named by the pharmacist */
+  recipients: Recipient[];
+  confidentiality: Confidentiality;
+  dispensation: Dispensation;
+}
+
+export interface Dispensation {
+  /** YYYY-MM-DD */
+  dispensedAt: string;
+  prescription: null | Prescription;
+  /** At least one line */
+  lines: DispensationLine[];
+}
+
+export interface Prescription {
+  /** Identifier of the e-prescription (ordonnance numérique) */
+  ePrescriptionId: null | string;
+  /** YYYY-MM-DD */
+  prescribedAt: null | string;
+  prescriber: Prescriber;
+}
+
+export interface Prescriber {
+  rpps: string;
+  familyName: string;
+  givenName: string;
+  mssanteAddress: null | string;
+}
+
+export interface DispensationLine {
+  product: Product;
+  quantity: DispensedQuantity;
+  /** Posology as free text */
+  posology: null | string;
+  substitution: Substitution;
+}
+
+export interface Product {
+  /** CIP13 presentation code (1.2.250.1.213.2.3.2) */
+  cip13: null | string;
+  /** UCD code (1.2.250.1.213.2.3.3) */
+  ucd: null | string;
+  label: string;
+}
+
+export interface DispensedQuantity {
+  value: number;
+  /** UCUM or EDQM unit, e.g. {boite} */
+  unit: string;
+}
+
+/** HL7 ActSubstanceAdminSubstitutionCode N, G, TE */
+export type Substitution = 'NONE' | 'GENERIC' | 'THERAPEUTIC';
+
+/** A bilan partagé de médication (→ 56445-0) or a pharmaceutical interview (→ 78601-2) */
+export interface MedicationReviewEvent {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction: null | Correction;
+  pharmacy: Pharmacy;
+  author: Pharmacist;
+  patient: Patient;
+  /** MSSanté recipients named by the pharmacist */
+  recipients: Recipient[];
+  confidentiality: Confidentiality;
+  review: MedicationReview;
+}
+
+export interface MedicationReview {
+  kind: ReviewKind;
+  /** Theme of an interview (e.g. anticoagulants oraux, asthme) */
+  topic: null | string;
+  /** YYYY-MM-DD */
+  performedAt: string;
+  medications: ReviewedMedication[];
+  /** Findings (problems identified) */
+  findings: string[];
+  /** Recommendations to the physician and the patient */
+  recommendations: string[];
+  conclusion: null | string;
+}
+
+export type ReviewKind = 'BILAN_PARTAGE_MEDICATION' | 'ENTRETIEN_PHARMACEUTIQUE';
+
+export interface ReviewedMedication {
+  label: string;
+  cip13: null | string;
+  posology: null | string;
+  comment: null | string;
+}
+
+/** A vaccine administered at the pharmacy (→ Note de vaccination, VAC-NOTE) */
+export interface VaccinationEventInput {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction?: null | CorrectionInput;
+  pharmacy: PharmacyInput;
+  author: PharmacistInput;
+  patient: PatientInput;
+  /** MSSanté recipients named by the pharmacist */
+  recipients?: RecipientInput[];
+  confidentiality?: ConfidentialityInput;
+  vaccination: VaccinationInput;
+}
+
+/** Present when this event corrects an earlier one: the document replaces the earlier version (relatedDocument RPLC) */
+export interface CorrectionInput {
+  /** Event id of the first version (fixes the document's setId) */
+  originalEventId: string;
+  /** Event id of the version being replaced */
+  replacedEventId: string;
+  /** Version number of the new document (2 or more) */
+  versionNumber: number;
+}
+
+/** The officine (a legal entity identified by its FINESS) */
+export interface PharmacyInput {
+  /** FINESS number of the establishment (9 characters) */
+  finess: string;
+  name: string;
+  address: AddressInput;
+  /** Phone number, e.g. +33 1 23 45 67 89 */
+  telecom?: null | string;
+  /** The pharmacy's MSSanté mailbox (sender of its messages) */
+  mssanteAddress: string;
+  /** The pharmacy is enrolled to feed the DMP */
+  dmpEnrolled?: boolean;
+}
+
+export interface AddressInput {
+  /** Street lines, in order */
+  lines: string[];
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2 country code */
+  country?: string;
+}
+
+/** The author: a pharmacist with an RPPS number */
+export interface PharmacistInput {
+  /** RPPS number (11 digits) */
+  rpps: string;
+  familyName: string;
+  givenName: string;
+  role?: PharmacistRole;
+}
+
+/** The patient, with the five strict traits of the INS identity */
+export interface PatientInput {
+  /** The LGO's own patient id (never leaves the pipeline except hashed in the Kafka key) */
+  localId: string;
+  ins: InsInput;
+  /** Nom de naissance */
+  birthFamilyName: string;
+  /** All birth given names, in order, separated by spaces (as returned by INSi) */
+  birthGivenNames: string;
+  /** Premier prénom de naissance */
+  firstGivenName: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  sex: Sex;
+  /** INSEE code of the birth commune (5 characters, 99xxx for a birth abroad) */
+  birthPlace: string;
+  /** Nom utilisé */
+  usedFamilyName?: null | string;
+  /** Prénom utilisé */
+  usedGivenName?: null | string;
+  identityStatus: IdentityStatus;
+  /** The patient opposed feeding the DMP */
+  dmpOpposition?: boolean;
+  /** The patient asked to receive the document in the Mon espace santé mailbox */
+  mssanteConsent?: boolean;
+}
+
+/** Identifiant national de santé */
+export interface InsInput {
+  /** NIR or NIA: 13 characters followed by the 2-digit key (15 characters) */
+  matricule: string;
+  /** Assigning authority: 1.2.250.1.213.1.4.8 (NIR), 1.2.250.1.213.1.4.9 (NIA); 4.10/4.11 on test platforms only */
+  oid: string;
+}
+
+export interface RecipientInput {
+  mssanteAddress: string;
+  role: RecipientRole;
+  rpps?: null | string;
+  displayName?: null | string;
+}
+
+export interface ConfidentialityInput {
+  level?: ConfidentialityLevel;
+  /** DMP flag MASQUE_PS */
+  maskedFromProfessionals?: boolean;
+  /** DMP flag INVISIBLE_PATIENT */
+  invisibleToPatient?: boolean;
+  /** DMP flag INVISIBLE_REPRESENTANTS_LEGAUX */
+  invisibleToLegalRepresentatives?: boolean;
+}
+
+export interface VaccinationInput {
+  vaccine: VaccineInput;
+  lotNumber: string;
+  /** Rank of the dose in the schedule */
+  doseNumber?: null | number;
+  doseQuantity?: null | QuantityInput;
+  /** Route of administration, HL7 RouteOfAdministration code (e.g. IM, SC, NASINHL) */
+  route?: null | string;
+  /** Administration site, HL7 ActSite code (e.g. LA left arm, RA right arm) */
+  site?: null | string;
+  /** YYYY-MM-DD */
+  administeredAt: string;
+  comment?: null | string;
+}
+
+export interface VaccineInput {
+  /** CIS code (1.2.250.1.213.2.3.1) */
+  cis: string;
+  /** ATC code (2.16.840.1.113883.6.73) */
+  atc: string;
+  /** ATC label */
+  atcLabel: string;
+  /** Product name */
+  label: string;
+}
+
+export interface QuantityInput {
+  value: number;
+  /** UCUM unit, e.g. mL */
+  unit: string;
+}
+
+/** Medicines dispensed at the counter (→ Dispensation médicamenteuse, eDISP-MED) */
+export interface DispensationEventInput {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction?: null | CorrectionInput;
+  pharmacy: PharmacyInput;
+  author: PharmacistInput;
+  patient: PatientInput;
+  /** MSSanté recipients named by the pharmacist */
+  recipients?: RecipientInput[];
+  confidentiality?: ConfidentialityInput;
+  dispensation: DispensationInput;
+}
+
+export interface DispensationInput {
+  /** YYYY-MM-DD */
+  dispensedAt: string;
+  prescription?: null | PrescriptionInput;
+  /** At least one line */
+  lines: DispensationLineInput[];
+}
+
+export interface PrescriptionInput {
+  /** Identifier of the e-prescription (ordonnance numérique) */
+  ePrescriptionId?: null | string;
+  /** YYYY-MM-DD */
+  prescribedAt?: null | string;
+  prescriber: PrescriberInput;
+}
+
+export interface PrescriberInput {
+  rpps: string;
+  familyName: string;
+  givenName: string;
+  mssanteAddress?: null | string;
+}
+
+export interface DispensationLineInput {
+  product: ProductInput;
+  quantity: DispensedQuantityInput;
+  /** Posology as free text */
+  posology?: null | string;
+  substitution?: Substitution;
+}
+
+export interface ProductInput {
+  /** CIP13 presentation code (1.2.250.1.213.2.3.2) */
+  cip13?: null | string;
+  /** UCD code (1.2.250.1.213.2.3.3) */
+  ucd?: null | string;
+  label: string;
+}
+
+export interface DispensedQuantityInput {
+  value: number;
+  /** UCUM or EDQM unit, e.g. {boite} */
+  unit: string;
+}
+
+/** A bilan partagé de médication (→ 56445-0) or a pharmaceutical interview (→ 78601-2) */
+export interface MedicationReviewEventInput {
+  /** UUID chosen by the LGO; the document id derives from it */
+  eventId: string;
+  /** When it happened at the counter (epoch ms) */
+  occurredAt: number;
+  correction?: null | CorrectionInput;
+  pharmacy: PharmacyInput;
+  author: PharmacistInput;
+  patient: PatientInput;
+  /** MSSanté recipients named by the pharmacist */
+  recipients?: RecipientInput[];
+  confidentiality?: ConfidentialityInput;
+  review: MedicationReviewInput;
+}
+
+export interface MedicationReviewInput {
+  kind: ReviewKind;
+  /** Theme of an interview (e.g. anticoagulants oraux, asthme) */
+  topic?: null | string;
+  /** YYYY-MM-DD */
+  performedAt: string;
+  medications?: ReviewedMedicationInput[];
+  /** Findings (problems identified) */
+  findings?: string[];
+  /** Recommendations to the physician and the patient */
+  recommendations?: string[];
+  conclusion?: null | string;
+}
+
+export interface ReviewedMedicationInput {
+  label: string;
+  cip13?: null | string;
+  posology?: null | string;
+  comment?: null | string;
+}

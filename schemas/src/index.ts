@@ -1,0 +1,43 @@
+import avro from 'avsc';
+import { EVENT_TOPICS, topicSchemas, type EventTopic } from './topics';
+import type {
+  DispensationEvent, DispensationEventInput, MedicationReviewEvent, MedicationReviewEventInput,
+  VaccinationEvent, VaccinationEventInput,
+} from './generated/types';
+
+export * from './generated/types';
+export * from './topics';
+
+/** The decoded event carried by each LGO topic. */
+export interface EventByTopic {
+  'lgo.vaccination.v1': VaccinationEvent;
+  'lgo.dispensation.v1': DispensationEvent;
+  'lgo.medication-review.v1': MedicationReviewEvent;
+}
+export interface EventInputByTopic {
+  'lgo.vaccination.v1': VaccinationEventInput;
+  'lgo.dispensation.v1': DispensationEventInput;
+  'lgo.medication-review.v1': MedicationReviewEventInput;
+}
+
+/** Any LGO event, tagged with the topic it travels on. */
+export type LgoEvent =
+  | { topic: 'lgo.vaccination.v1'; event: VaccinationEvent }
+  | { topic: 'lgo.dispensation.v1'; event: DispensationEvent }
+  | { topic: 'lgo.medication-review.v1'; event: MedicationReviewEvent };
+
+const types = new Map<string, avro.Type>();
+
+/** The avsc type of a topic's value schema (parsed once). */
+export function avroType(topic: EventTopic): avro.Type {
+  let t = types.get(topic);
+  if (!t) {
+    t = avro.Type.forSchema(topicSchemas[topic].schema as avro.Schema);
+    types.set(topic, t);
+  }
+  return t;
+}
+
+export const isEventTopic = (topic: string): topic is EventTopic => topic in topicSchemas;
+
+export const ALL_EVENT_TOPICS = Object.values(EVENT_TOPICS);
