@@ -1,7 +1,8 @@
 // One Jest run for the whole repository, in two projects:
 //  - unit: pure logic (*.test.ts), no broker;
 //  - integration: *.int.test.ts, against a real Kafka broker and schema registry that
-//    test/setup/global-setup.ts finds (env, Docker via testcontainers, or the local stack in infra/).
+//    test/setup/global-setup.ts finds (env, Docker via testcontainers, or the local stack in infra/);
+//    run them in band (`npm test` does): they share one broker.
 // ts-jest type-checks every test file and what it imports (isolatedModules off), so a type error fails the run.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 const common = {
@@ -21,7 +22,6 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      maxWorkers: 1,
     },
   ],
 };

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { topicSchemas } from '../src/topics';
+import { pipelineSchemas, topicSchemas } from '../src/topics';
 
 type AvroSchema = string | AvroSchema[] | { type: string | AvroSchema; [k: string]: unknown };
 
@@ -78,6 +78,7 @@ export function generate(): string {
   declared.clear();
   for (view of ['decoded', 'input'] as View[]) {
     for (const { schema } of Object.values(topicSchemas)) tsType(schema as AvroSchema);
+    for (const schema of Object.values(pipelineSchemas)) tsType(schema as AvroSchema);
   }
   return [
     '// Generated from schemas/avro/*.avsc by schemas/scripts/generate-types.ts. Do not edit.',

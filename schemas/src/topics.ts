@@ -24,4 +24,29 @@ export const topicSchemas: Record<EventTopic, { family: EventFamily; schema: Rec
   'lgo.medication-review.v1': { family: 'medicationReview', schema: loadSchema('lgo.medication-review.v1.avsc') },
 };
 
+/** The topics between the pipeline's stages, each with its value schema. */
+export const PIPELINE_TOPICS = {
+  composed: 'documents.composed',
+  signed: 'documents.signed',
+  dmp: 'dmp.submissions',
+  mss: 'mss.messages',
+  status: 'documents.status',
+} as const;
+
+export type PipelineTopic = (typeof PIPELINE_TOPICS)[keyof typeof PIPELINE_TOPICS];
+
+export const pipelineSchemas: Record<PipelineTopic, Record<string, unknown>> = {
+  'documents.composed': loadSchema('documents.composed.avsc'),
+  'documents.signed': loadSchema('documents.signed.avsc'),
+  'dmp.submissions': loadSchema('dmp.submissions.avsc'),
+  'mss.messages': loadSchema('mss.messages.avsc'),
+  'documents.status': loadSchema('documents.status.avsc'),
+};
+
+/** Every topic whose value is an Avro record with a registered schema. */
+export function schemaOfTopic(topic: string): Record<string, unknown> | undefined {
+  return (topicSchemas as Record<string, { schema: Record<string, unknown> }>)[topic]?.schema
+    ?? (pipelineSchemas as Record<string, Record<string, unknown>>)[topic];
+}
+
 export const subjectOf = (topic: string): string => `${topic}-value`;

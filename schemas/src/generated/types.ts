@@ -259,6 +259,146 @@ export interface ReviewedMedication {
   comment: null | string;
 }
 
+/** documents.composed: a CDA document built from an LGO event */
+export interface ComposedDocument {
+  eventId: string;
+  occurredAt: number;
+  sourceTopic: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadata;
+  routing: RoutingFacts;
+  /** The document's lifecycle so far */
+  history: StatusEntry[];
+}
+
+/** REFERENCE §5; mirrors packages/cda/src/xds-metadata.ts */
+export interface XdsDocumentMetadata {
+  /** vaccination-note, dispensation, medication-review or pharmaceutical-interview */
+  kind: string;
+  uniqueId: string;
+  setId: string;
+  version: number;
+  replaces: null | string;
+  title: string;
+  typeCode: Coded;
+  classCode: Coded;
+  formatCode: Coded;
+  confidentialityCodes: Coded[];
+  healthcareFacilityTypeCode: Coded;
+  practiceSettingCode: Coded;
+  eventCodes: Coded[];
+  languageCode: string;
+  mimeType: string;
+  patientId: string;
+  sourcePatientInfo: string[];
+  authorPerson: string;
+  authorInstitution: string;
+  authorSpecialty: string;
+  legalAuthenticator: string;
+  creationTime: string;
+  serviceStartTime: string;
+  serviceStopTime: string;
+  hash: string;
+  size: number;
+  authorFiness: string;
+}
+
+export interface Coded {
+  code: string;
+  /** OID of the code system */
+  codeSystem: string;
+  displayName: string;
+}
+
+/** What the router needs to know of the event (DESIGN §4) */
+export interface RoutingFacts {
+  /** Qualified INS matricule: the patient's MSSanté address is <matricule>@patient.mssante.fr */
+  insMatricule: string;
+  mssanteConsent: boolean;
+  dmpOpposition: boolean;
+  identityQualified: boolean;
+  pharmacyDmpEnrolled: boolean;
+  pharmacyMssanteAddress: string;
+  pharmacyName: string;
+  recipients: RoutingRecipient[];
+  prescriberMssanteAddress: null | string;
+}
+
+export interface RoutingRecipient {
+  mssanteAddress: string;
+  /** TREATING_PHYSICIAN, PRESCRIBER or OTHER_PROFESSIONAL */
+  role: string;
+}
+
+export interface StatusEntry {
+  state: string;
+  stage: string;
+  at: number;
+  /** An error code or a destination; never personal data */
+  detail: null | string;
+}
+
+/** documents.signed: a composed document with its IHE DSG signature */
+export interface SignedDocument {
+  eventId: string;
+  occurredAt: number;
+  sourceTopic: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadata;
+  routing: RoutingFacts;
+  submissionSetUniqueId: string;
+  /** The enveloping XAdES-BES signature document */
+  signatureXml: string;
+  /** Fingerprint of the pharmacy's SIGN certificate */
+  signerCertificateSha256: string;
+  history: StatusEntry[];
+}
+
+/** dmp.submissions: what the DMP gateway sends as ITI-41 */
+export interface DmpSubmission {
+  eventId: string;
+  occurredAt: number;
+  documentId: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadata;
+  submissionSetUniqueId: string;
+  /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
+  submissionSetXml: string;
+  signatureXml: string;
+}
+
+/** mss.messages: a mail for the MSSanté gateway */
+export interface MssMessage {
+  eventId: string;
+  occurredAt: number;
+  documentId: string;
+  audience: Audience;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  /** X-MSS-* headers */
+  headers: Record<string, string>;
+  attachmentName: string;
+  /** The IHE XDM ZIP */
+  attachment: Buffer;
+}
+
+export type Audience = 'patient' | 'professionals';
+
+/** documents.status (compacted, keyed by document id): a document's current state and history */
+export interface DocumentStatus {
+  documentId: string;
+  eventId: string;
+  /** composed, signed, routed, parked, retrying, dead-lettered, delivered */
+  state: string;
+  stage: string;
+  at: number;
+  /** Error code or routes; never personal data */
+  detail: null | string;
+  history: StatusEntry[];
+}
+
 /** A vaccine administered at the pharmacy (→ Note de vaccination, VAC-NOTE) */
 export interface VaccinationEventInput {
   /** UUID chosen by the LGO; the document id derives from it */
@@ -497,4 +637,142 @@ export interface ReviewedMedicationInput {
   cip13?: null | string;
   posology?: null | string;
   comment?: null | string;
+}
+
+/** documents.composed: a CDA document built from an LGO event */
+export interface ComposedDocumentInput {
+  eventId: string;
+  occurredAt: number;
+  sourceTopic: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadataInput;
+  routing: RoutingFactsInput;
+  /** The document's lifecycle so far */
+  history?: StatusEntryInput[];
+}
+
+/** REFERENCE §5; mirrors packages/cda/src/xds-metadata.ts */
+export interface XdsDocumentMetadataInput {
+  /** vaccination-note, dispensation, medication-review or pharmaceutical-interview */
+  kind: string;
+  uniqueId: string;
+  setId: string;
+  version: number;
+  replaces?: null | string;
+  title: string;
+  typeCode: CodedInput;
+  classCode: CodedInput;
+  formatCode: CodedInput;
+  confidentialityCodes: CodedInput[];
+  healthcareFacilityTypeCode: CodedInput;
+  practiceSettingCode: CodedInput;
+  eventCodes: CodedInput[];
+  languageCode: string;
+  mimeType: string;
+  patientId: string;
+  sourcePatientInfo: string[];
+  authorPerson: string;
+  authorInstitution: string;
+  authorSpecialty: string;
+  legalAuthenticator: string;
+  creationTime: string;
+  serviceStartTime: string;
+  serviceStopTime: string;
+  hash: string;
+  size: number;
+  authorFiness: string;
+}
+
+export interface CodedInput {
+  code: string;
+  /** OID of the code system */
+  codeSystem: string;
+  displayName: string;
+}
+
+/** What the router needs to know of the event (DESIGN §4) */
+export interface RoutingFactsInput {
+  /** Qualified INS matricule: the patient's MSSanté address is <matricule>@patient.mssante.fr */
+  insMatricule: string;
+  mssanteConsent: boolean;
+  dmpOpposition: boolean;
+  identityQualified: boolean;
+  pharmacyDmpEnrolled: boolean;
+  pharmacyMssanteAddress: string;
+  pharmacyName: string;
+  recipients: RoutingRecipientInput[];
+  prescriberMssanteAddress?: null | string;
+}
+
+export interface RoutingRecipientInput {
+  mssanteAddress: string;
+  /** TREATING_PHYSICIAN, PRESCRIBER or OTHER_PROFESSIONAL */
+  role: string;
+}
+
+export interface StatusEntryInput {
+  state: string;
+  stage: string;
+  at: number;
+  /** An error code or a destination; never personal data */
+  detail?: null | string;
+}
+
+/** documents.signed: a composed document with its IHE DSG signature */
+export interface SignedDocumentInput {
+  eventId: string;
+  occurredAt: number;
+  sourceTopic: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadataInput;
+  routing: RoutingFactsInput;
+  submissionSetUniqueId: string;
+  /** The enveloping XAdES-BES signature document */
+  signatureXml: string;
+  /** Fingerprint of the pharmacy's SIGN certificate */
+  signerCertificateSha256: string;
+  history?: StatusEntryInput[];
+}
+
+/** dmp.submissions: what the DMP gateway sends as ITI-41 */
+export interface DmpSubmissionInput {
+  eventId: string;
+  occurredAt: number;
+  documentId: string;
+  documentXml: string;
+  metadata: XdsDocumentMetadataInput;
+  submissionSetUniqueId: string;
+  /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
+  submissionSetXml: string;
+  signatureXml: string;
+}
+
+/** mss.messages: a mail for the MSSanté gateway */
+export interface MssMessageInput {
+  eventId: string;
+  occurredAt: number;
+  documentId: string;
+  audience: Audience;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  /** X-MSS-* headers */
+  headers: Record<string, string>;
+  attachmentName: string;
+  /** The IHE XDM ZIP */
+  attachment: Buffer;
+}
+
+/** documents.status (compacted, keyed by document id): a document's current state and history */
+export interface DocumentStatusInput {
+  documentId: string;
+  eventId: string;
+  /** composed, signed, routed, parked, retrying, dead-lettered, delivered */
+  state: string;
+  stage: string;
+  at: number;
+  /** Error code or routes; never personal data */
+  detail?: null | string;
+  history?: StatusEntryInput[];
 }
