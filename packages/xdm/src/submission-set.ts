@@ -1,0 +1,317 @@
+import { createHash } from 'node:crypto';
+import type { Coded, XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import { XdmError } from './errors';
+import { writeXml, type XmlElement } from './xml-writer';
+import { NS, XDS } from './xds-uuids';
+
+/** Symbolic ids of the registry objects (the registry assigns the entryUUIDs), as in the DMP's sample. */
+export const OBJECT_IDS = {
+  submissionSet: 'SubmissionSet01',
+  document: 'Document01',
+  signature: 'Signature01',
+} as const;
+
+/** IHE DSG: the metadata of a signature document (ITI TF-3 §5.5 / REFERENCE §5). */
+export const DSG = {
+  classCode: { code: 'urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1', codeSystem: 'URN', displayName: 'Digital Signature' },
+  typeCode: { code: 'E1762', codeSystem: 'ASTM', displayName: 'Full Document' },
+  formatCode: { code: 'http://www.w3.org/2000/09/xmldsig#', codeSystem: 'URN', displayName: 'Default Signature Style' },
+  eventCode: { code: '1.2.840.10065.1.12.1.14', codeSystem: '1.2.840.10065.1.12', displayName: 'Source' },
+  /** languageCode "art" (artificial language) and title "Source", as the DMP's sample has them */
+  languageCode: 'art',
+  title: 'Source',
+  mimeType: 'text/xml',
+} as const satisfies Record<string, Coded | string>;
+
+/** What the submission set says about itself; the same for the DMP submission and every XDM archive. */
+export interface SubmissionSetInfo {
+  /** XDSSubmissionSet.uniqueId (an OID): fixed by the signer, covered by the signature's manifest */
+  uniqueId: string;
+  /** XDSSubmissionSet.sourceId: the OID of the sending system (the vendor's, per deployment) */
+  sourceId: string;
+  /** UTC `YYYYMMDDHHMMSS` */
+  submissionTime: string;
+  title: string;
+  comments?: string;
+  /** JDV_J59-ContentTypeCode-DMP (codes of TRE_R209-TypeActivite, 1.2.250.1.213.2.2) */
+  contentTypeCode: Coded;
+  /** XDM only: the addresses the archive is sent to (XTN `||^^Internet^<address>`) */
+  intendedRecipients?: string[];
+}
+
+/** The IHE DSG signature document that signs the submission set. */
+export interface SignatureEntryInput {
+  /** The XAdES document, as it travels (string = UTF-8) */
+  content: string | Buffer;
+  /** XDSDocumentEntry.uniqueId of the signature; defaults to {@link deriveSignatureUniqueId} */
+  uniqueId?: string;
+}
+
+export interface SubmissionSetMetadataInput {
+  metadata: XdsDocumentMetadata;
+  submissionSet: SubmissionSetInfo;
+  signature?: SignatureEntryInput;
+  /** XDM only: file names, relative to METADATA.XML, written in each entry's `URI` slot */
+  uris?: { document: string; signature?: string };
+}
+
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+const DTM = /^\d{14}$/;
+
+function requireOid(value: string, field: string): void {
+  if (!OID.test(value) || value.length > 64) {
+    throw new XdmError('XDM_INVALID_INPUT', `${field} must be an OID of at most 64 characters`);
+  }
+}
+
+function requireDtm(value: string, field: string): void {
+  if (!DTM.test(value)) throw new XdmError('XDM_INVALID_INPUT', `${field} must be a UTC time YYYYMMDDHHMMSS`);
+}
+
+/**
+ * The uniqueId of the signature document, derived from the submission set's so that reprocessing the same
+ * signed document yields the same submission: `2.25.<UUID>` with a name-based (SHA-1, version 5) UUID.
+ */
+export function deriveSignatureUniqueId(submissionSetUniqueId: string): string {
+  const bytes = createHash('sha1').update(`passerelle:dsg-signature:${submissionSetUniqueId}`, 'utf8').digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  return `2.25.${BigInt(`0x${bytes.toString('hex')}`).toString(10)}`;
+}
+
+/** SHA-1 (lowercase hex) and byte size of a document as XDS wants them. */
+export function xdsHashAndSize(content: string | Buffer): { hash: string; size: number } {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  return { hash: createHash('sha1').update(bytes).digest('hex'), size: bytes.length };
+}
+
+/** Builds the rim elements with sequential ids (`cla1`, `ei1`, `assoc1`), as the DMP's sample numbers them. */
+class RimWriter {
+  private classifications = 0;
+  private identifiers = 0;
+  private associations = 0;
+
+  slot(name: string, values: readonly string[]): XmlElement {
+    return {
+      name: 'Slot',
+      attributes: { name },
+      children: [{ name: 'ValueList', children: values.map((text) => ({ name: 'Value', text })) }],
+    };
+  }
+
+  localized(element: 'Name' | 'Description', value: string): XmlElement {
+    return {
+      name: element,
+      children: [{ name: 'LocalizedString', attributes: { charset: 'UTF8', value, 'xml:lang': 'FR' } }],
+    };
+  }
+
+  coded(scheme: string, objectId: string, code: Coded): XmlElement {
+    return {
+      name: 'Classification',
+      attributes: {
+        classificationScheme: scheme,
+        classifiedObject: objectId,
+        id: `cla${++this.classifications}`,
+        nodeRepresentation: code.code,
+      },
+      children: [this.slot('codingScheme', [code.codeSystem]), this.localized('Name', code.displayName)],
+    };
+  }
+
+  author(scheme: string, objectId: string, metadata: XdsDocumentMetadata): XmlElement {
+    return {
+      name: 'Classification',
+      attributes: {
+        classificationScheme: scheme,
+        classifiedObject: objectId,
+        id: `cla${++this.classifications}`,
+        nodeRepresentation: '',
+      },
+      children: [
+        this.slot('authorPerson', [metadata.authorPerson]),
+        this.slot('authorSpecialty', [metadata.authorSpecialty]),
+        this.slot('authorInstitution', [metadata.authorInstitution]),
+      ],
+    };
+  }
+
+  node(node: string, objectId: string): XmlElement {
+    return {
+      name: 'Classification',
+      attributes: { classificationNode: node, classifiedObject: objectId, id: `cla${++this.classifications}` },
+    };
+  }
+
+  identifier(scheme: string, objectId: string, value: string, label: string): XmlElement {
+    return {
+      name: 'ExternalIdentifier',
+      attributes: { id: `ei${++this.identifiers}`, identificationScheme: scheme, registryObject: objectId, value },
+      children: [this.localized('Name', label)],
+    };
+  }
+
+  association(type: string, source: string, target: string): XmlElement {
+    return {
+      name: 'Association',
+      attributes: { associationType: type, id: `assoc${++this.associations}`, sourceObject: source, targetObject: target },
+      children: [this.slot('SubmissionSetStatus', ['Original'])],
+    };
+  }
+}
+
+function registryPackage(rim: RimWriter, input: SubmissionSetMetadataInput): XmlElement {
+  const { metadata, submissionSet: set } = input;
+  const id = OBJECT_IDS.submissionSet;
+  const children: XmlElement[] = [rim.slot('submissionTime', [set.submissionTime])];
+  if (set.intendedRecipients && set.intendedRecipients.length > 0) {
+    children.push(rim.slot('intendedRecipient', set.intendedRecipients.map((address) => `||^^Internet^${address}`)));
+  }
+  children.push(rim.localized('Name', set.title));
+  if (set.comments) children.push(rim.localized('Description', set.comments));
+  children.push(
+    rim.author(XDS.submissionSet.author, id, metadata),
+    rim.coded(XDS.submissionSet.contentTypeCode, id, set.contentTypeCode),
+    rim.node(XDS.submissionSet.classificationNode, id),
+    rim.identifier(XDS.submissionSet.patientId, id, metadata.patientId, 'XDSSubmissionSet.patientId'),
+    rim.identifier(XDS.submissionSet.sourceId, id, set.sourceId, 'XDSSubmissionSet.sourceId'),
+    rim.identifier(XDS.submissionSet.uniqueId, id, set.uniqueId, 'XDSSubmissionSet.uniqueId'),
+  );
+  return { name: 'RegistryPackage', attributes: { id }, children };
+}
+
+interface EntryFields {
+  id: string;
+  uniqueId: string;
+  mimeType: string;
+  creationTime: string;
+  hash: string;
+  size: number;
+  languageCode: string;
+  serviceStartTime: string;
+  serviceStopTime: string;
+  sourcePatientInfo: readonly string[];
+  uri: string | undefined;
+  title: string;
+  classCode: Coded;
+  typeCode: Coded;
+  formatCode: Coded;
+  eventCodes: readonly Coded[];
+}
+
+function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: EntryFields): XmlElement {
+  const E = XDS.documentEntry;
+  const slots: XmlElement[] = [
+    rim.slot('creationTime', [entry.creationTime]),
+    rim.slot('hash', [entry.hash]),
+    rim.slot('languageCode', [entry.languageCode]),
+    rim.slot('legalAuthenticator', [metadata.legalAuthenticator]),
+    rim.slot('serviceStartTime', [entry.serviceStartTime]),
+    rim.slot('serviceStopTime', [entry.serviceStopTime]),
+    rim.slot('size', [String(entry.size)]),
+    rim.slot('sourcePatientId', [metadata.patientId]),
+  ];
+  if (entry.sourcePatientInfo.length > 0) slots.push(rim.slot('sourcePatientInfo', entry.sourcePatientInfo));
+  if (entry.uri !== undefined) slots.push(rim.slot('URI', [entry.uri]));
+  return {
+    name: 'ExtrinsicObject',
+    attributes: { id: entry.id, mimeType: entry.mimeType, objectType: E.objectType },
+    children: [
+      ...slots,
+      rim.localized('Name', entry.title),
+      rim.author(E.author, entry.id, metadata),
+      rim.coded(E.classCode, entry.id, entry.classCode),
+      rim.coded(E.typeCode, entry.id, entry.typeCode),
+      ...metadata.confidentialityCodes.map((code) => rim.coded(E.confidentialityCode, entry.id, code)),
+      rim.coded(E.formatCode, entry.id, entry.formatCode),
+      rim.coded(E.healthcareFacilityTypeCode, entry.id, metadata.healthcareFacilityTypeCode),
+      rim.coded(E.practiceSettingCode, entry.id, metadata.practiceSettingCode),
+      ...entry.eventCodes.map((code) => rim.coded(E.eventCodeList, entry.id, code)),
+      rim.identifier(E.patientId, entry.id, metadata.patientId, 'XDSDocumentEntry.patientId'),
+      rim.identifier(E.uniqueId, entry.id, entry.uniqueId, 'XDSDocumentEntry.uniqueId'),
+    ],
+  };
+}
+
+/**
+ * The ebRIM `SubmitObjectsRequest` (XDS.b, lcm/rim 3.0) for one document: the submission set, the document entry
+ * with every slot and classification of its metadata, the HasMember association and, when a signature is given,
+ * the IHE DSG signature entry with its `signs` association (source the signature, target the submission set).
+ * Follows the layout of the DMP's own sample (`TD2.1_-_Alimentation_requete.xml`). Every value is escaped.
+ *
+ * @returns the XML document (UTF-8 declaration included: strip it to embed the element in an ITI-41 request)
+ */
+export function buildSubmissionSetMetadata(input: SubmissionSetMetadataInput): string {
+  const { metadata, submissionSet: set, signature } = input;
+  requireOid(set.uniqueId, 'submissionSet.uniqueId');
+  requireOid(set.sourceId, 'submissionSet.sourceId');
+  requireOid(metadata.uniqueId, 'metadata.uniqueId');
+  requireDtm(set.submissionTime, 'submissionSet.submissionTime');
+  if (!Number.isSafeInteger(metadata.size) || metadata.size < 0) {
+    throw new XdmError('XDM_INVALID_INPUT', 'metadata.size must be a non-negative integer');
+  }
+  if (!/^[0-9a-f]{40}$/.test(metadata.hash)) {
+    throw new XdmError('XDM_INVALID_INPUT', 'metadata.hash must be a lowercase hexadecimal SHA-1');
+  }
+
+  const rim = new RimWriter();
+  const objects: XmlElement[] = [
+    registryPackage(rim, input),
+    extrinsicObject(rim, metadata, {
+      id: OBJECT_IDS.document,
+      uniqueId: metadata.uniqueId,
+      mimeType: metadata.mimeType,
+      creationTime: metadata.creationTime,
+      hash: metadata.hash,
+      size: metadata.size,
+      languageCode: metadata.languageCode,
+      serviceStartTime: metadata.serviceStartTime,
+      serviceStopTime: metadata.serviceStopTime,
+      sourcePatientInfo: metadata.sourcePatientInfo,
+      uri: input.uris?.document,
+      title: metadata.title,
+      classCode: metadata.classCode,
+      typeCode: metadata.typeCode,
+      formatCode: metadata.formatCode,
+      eventCodes: metadata.eventCodes,
+    }),
+  ];
+  if (signature) {
+    const uniqueId = signature.uniqueId ?? deriveSignatureUniqueId(set.uniqueId);
+    requireOid(uniqueId, 'signature.uniqueId');
+    const { hash, size } = xdsHashAndSize(signature.content);
+    // The signature is created at submission time and is about the submission, as in the DMP's sample.
+    objects.push(
+      extrinsicObject(rim, metadata, {
+        id: OBJECT_IDS.signature,
+        uniqueId,
+        mimeType: DSG.mimeType,
+        creationTime: set.submissionTime,
+        hash,
+        size,
+        languageCode: DSG.languageCode,
+        serviceStartTime: set.submissionTime,
+        serviceStopTime: set.submissionTime,
+        sourcePatientInfo: [],
+        uri: input.uris?.signature,
+        title: DSG.title,
+        classCode: DSG.classCode,
+        typeCode: DSG.typeCode,
+        formatCode: DSG.formatCode,
+        eventCodes: [DSG.eventCode],
+      }),
+    );
+  }
+  objects.push(rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.document));
+  if (signature) {
+    objects.push(
+      rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.signature),
+      rim.association(XDS.associationType.signs, OBJECT_IDS.signature, OBJECT_IDS.submissionSet),
+    );
+  }
+  return writeXml({
+    name: 'lcm:SubmitObjectsRequest',
+    attributes: { 'xmlns:lcm': NS.lcm, xmlns: NS.rim },
+    children: [{ name: 'RegistryObjectList', children: objects }],
+  });
+}
