@@ -43,10 +43,37 @@ export const pipelineSchemas: Record<PipelineTopic, Record<string, unknown>> = {
   'documents.status': loadSchema('documents.status.avsc'),
 };
 
-/** Every topic whose value is an Avro record with a registered schema. */
+/**
+ * The value schema of a topic. A deployment (or a test) may prefix every topic name (`PASSERELLE_TOPIC_PREFIX`,
+ * e.g. `t42.lgo.vaccination.v1`): the schema is that of the known topic the name ends with.
+ */
 export function schemaOfTopic(topic: string): Record<string, unknown> | undefined {
-  return (topicSchemas as Record<string, { schema: Record<string, unknown> }>)[topic]?.schema
-    ?? (pipelineSchemas as Record<string, Record<string, unknown>>)[topic];
+  const events = topicSchemas as Record<string, { schema: Record<string, unknown> }>;
+  const pipeline = pipelineSchemas as Record<string, Record<string, unknown>>;
+  const exact = events[topic]?.schema ?? pipeline[topic];
+  if (exact) return exact;
+  const known = [...Object.keys(events), ...Object.keys(pipeline)].find((t) => topic.endsWith(`.${t}`));
+  return known ? (events[known]?.schema ?? pipeline[known]) : undefined;
+}
+
+/** Every topic name of a deployment, with its prefix ('' by default). */
+export function topicNames(prefix = '') {
+  return {
+    vaccination: `${prefix}${EVENT_TOPICS.vaccination}`,
+    dispensation: `${prefix}${EVENT_TOPICS.dispensation}`,
+    medicationReview: `${prefix}${EVENT_TOPICS.medicationReview}`,
+    composed: `${prefix}${PIPELINE_TOPICS.composed}`,
+    signed: `${prefix}${PIPELINE_TOPICS.signed}`,
+    dmp: `${prefix}${PIPELINE_TOPICS.dmp}`,
+    mss: `${prefix}${PIPELINE_TOPICS.mss}`,
+    status: `${prefix}${PIPELINE_TOPICS.status}`,
+  };
+}
+export type TopicNames = ReturnType<typeof topicNames>;
+
+/** The event topic a (possibly prefixed) topic name stands for. */
+export function eventTopicOf(topic: string): EventTopic | undefined {
+  return (Object.values(EVENT_TOPICS) as EventTopic[]).find((t) => topic === t || topic.endsWith(`.${t}`));
 }
 
 export const subjectOf = (topic: string): string => `${topic}-value`;

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { IHeaders } from 'kafkajs';
+
+/**
+ * The headers Passerelle sets (DESIGN §5). Ids, trace context, retry bookkeeping and error codes only: never a name,
+ * an INS, a birth date or a document body.
+ */
+export const H = {
+  eventId: 'event-id',
+  documentId: 'document-id',
+  traceparent: 'traceparent',
+  attempt: 'attempt',
+  firstFailureAt: 'first-failure-at',
+  lastFailureAt: 'last-failure-at',
+  errorCode: 'error-code',
+  errorClass: 'error-class',
+  errorMessage: 'error-message',
+  originTopic: 'origin-topic',
+  originPartition: 'origin-partition',
+  originOffset: 'origin-offset',
+  dueAt: 'due-at',
+  replayedAt: 'replayed-at',
+} as const;
+
+export type Headers = Record<string, string>;
+
+/** kafkajs headers (Buffers, possibly arrays) as plain strings. */
+export function readHeaders(headers: IHeaders | undefined): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A W3C trace context: a new trace, or a child span of the parent's trace. */
+export function childTraceparent(parent?: string): string {
+  const m = parent ? TRACEPARENT.exec(parent) : null;
+  const traceId = m?.[1] ?? randomBytes(16).toString('hex');
+  const flags = m?.[3] ?? '01';
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+}

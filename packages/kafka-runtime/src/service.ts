@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import { topicNames, type TopicNames } from '@passerelle/schemas';
+import type { Logger } from 'pino';
+import { RegistryCodec } from './codec';
+import { createKafka, loadRuntimeConfig, type RuntimeConfig } from './config';
+import { createLogger } from './logger';
+import type { StageMetrics } from './metrics';
+import { createStage, type Failure, type HandlerResult, type InputRecord, type OutputRecord, type Stage } from './stage';
+import { ensureTopics, failureTopics, REPLAYED_TOPIC } from './topics';
+
+export interface ServiceContext {
+  config: RuntimeConfig;
+  topics: TopicNames;
+  logger: Logger;
+}
+
+/** What a service is: its topics and its pure handler. `main.ts` only calls `runService(definition)`. */
+export interface ServiceDefinition<T> {
+  name: string;
+  inputTopics(ctx: ServiceContext): string[];
+  handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
+  onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
+  permanentCode?: (code: string) => boolean;
+  raw?: boolean;
+}
+
+export interface RunningService {
+  name: string;
+  stage: Stage;
+  /** Graceful: the batch in hand finishes and commits, the group is left, the HTTP server closes */
+  stop(): Promise<void>;
+  /** The port of /metrics, /livez, /readyz (0 when disabled) */
+  port: number;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides for tests and the demo (all services in one process) */
+  config?: Partial<RuntimeConfig>;
+  topicPrefix?: string;
+  logger?: Logger;
+  metrics?: StageMetrics;
+  /** Serve /metrics etc. on this port (default: PASSERELLE_METRICS_PORT, 0 = no server) */
+  httpPort?: number;
+  /** Extra /metrics text (Prometheus exposition), for the metrics registry the service was given */
+  metricsText?: () => Promise<string>;
+}
+
+/** Every topic of a deployment, created if missing (status and replay log compacted). */
+export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, partitions = 6): Promise<void> {
+  const kafka = createKafka(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const inputs = [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed];
+    await ensureTopics(admin, [
+      ...[...inputs, topics.dmp, topics.mss].map((topic) => ({ topic, partitions })),
+      { topic: topics.status, partitions, compacted: true },
+      { topic: REPLAYED_TOPIC, partitions: 1, compacted: true },
+      ...failureTopics(inputs, config.tiers).map((topic) => ({ topic, partitions, retentionMs: 30 * 24 * 3_600_000 })),
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions = {}): Promise<RunningService> {
+  const config = { ...loadRuntimeConfig(def.name, opts.env), ...opts.config };
+  const prefix = opts.topicPrefix ?? (opts.env ?? process.env).PASSERELLE_TOPIC_PREFIX ?? '';
+  const topics = topicNames(prefix);
+  const logger = opts.logger ?? createLogger(def.name);
+  const ctx: ServiceContext = { config, topics, logger };
+  const kafka = createKafka(config);
+  const codec = RegistryCodec.connect(config.registryUrl);
+  await ensurePipelineTopics(config, topics);
+  const stage = createStage<T>({
+    name: def.name,
+    kafka,
+    codec,
+    inputTopics: def.inputTopics(ctx),
+    handle: def.handler(ctx),
+    onFailure: def.onFailure?.(ctx),
+    permanentCode: def.permanentCode,
+    raw: def.raw,
+    tiers: config.tiers,
+    logger,
+    metrics: opts.metrics,
+    // A prefixed deployment (a test, a tenant) has its own consumer groups too.
+    groupId: `${prefix}passerelle-${def.name}`,
+  });
+  const server = await serveHealth(opts.httpPort ?? config.metricsPort, stage, opts.metricsText);
+  await stage.start();
+  return {
+    name: def.name,
+    stage,
+    port: server ? (server.address() as { port: number }).port : 0,
+    async stop() {
+      await stage.stop();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
+
+async function serveHealth(port: number, stage: Stage, metricsText?: () => Promise<string>): Promise<Server | null> {
+  if (!port && !metricsText) return null;
+  const server = createServer((req, res) => {
+    const send = (code: number, body: string, type = 'text/plain') => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    if (req.url === '/livez') return send(stage.isLive() ? 200 : 503, stage.isLive() ? 'live\n' : 'consumer crashed\n');
+    if (req.url === '/readyz') return send(stage.isReady() ? 200 : 503, stage.isReady() ? 'ready\n' : 'not in its group yet\n');
+    if (req.url === '/metrics' && metricsText) {
+      metricsText().then((t) => send(200, t, 'text/plain; version=0.0.4'), () => send(500, 'metrics failed\n'));
+      return;
+    }
+    send(404, 'not found\n');
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+/** Stops the services on SIGTERM/SIGINT: finish the batch, commit, leave the group. */
+export function stopOnSignals(services: RunningService[], logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await Promise.all(services.map((s) => s.stop()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The whole of a service's `main.ts`: run it, stop it on signals, exit non-zero if it cannot start. */
+export function runMain<T>(def: ServiceDefinition<T>): void {
+  const logger = createLogger(def.name);
+  runService(def, { logger }).then(
+    (service) => stopOnSignals([service], logger),
+    (err: unknown) => {
+      // Start-up errors are about configuration and connectivity, never about a record: the message is safe.
+      logger.fatal({ error: err instanceof Error ? err.message : String(err) }, `${def.name} failed to start`);
+      process.exit(1);
+    },
+  );
+}

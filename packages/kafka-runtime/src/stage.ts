@@ -1,0 +1,273 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { classify, type Classified } from './errors';
+import { H, readHeaders, type Headers } from './headers';
+import type { RegistryCodec } from './codec';
+import { dlqTopic, retryTopic, type RetryTier } from './topics';
+import type { StageMetrics } from './metrics';
+
+/** One input record, decoded. */
+export interface InputRecord<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  headers: Headers;
+  /** The decoded value (or the raw bytes when the stage reads raw) */
+  value: T;
+  raw: KafkaMessage;
+}
+
+/** One output record. `value` is Avro-encoded with the topic's schema unless it is already a Buffer. */
+export interface OutputRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: unknown;
+  headers?: Headers;
+}
+
+/** A record whose time has not come: the partition waits until `until` (epoch ms). */
+export interface Defer {
+  deferUntil: number;
+}
+
+export type HandlerResult = OutputRecord[] | Defer;
+
+export interface StageOptions<T> {
+  /** composer, signer, router, retrier: names the consumer group and transactional ids */
+  name: string;
+  kafka: Kafka;
+  codec: RegistryCodec;
+  inputTopics: string[];
+  /** Decide what a record becomes. Throwing is how a handler says a record failed. */
+  handle: (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
+  /** Read values as raw bytes instead of decoding them (the retrier) */
+  raw?: boolean;
+  tiers: RetryTier[];
+  logger: Logger;
+  metrics?: StageMetrics;
+  /** Which codes of typed domain errors are permanent (default: all); others go through the retry tiers */
+  permanentCode?: (code: string) => boolean;
+  /** Extra records for a failed input (e.g. its status), given what is known of it */
+  onFailure?: (failure: Failure<T>) => OutputRecord[];
+  /** Records handled per transaction (default 200) */
+  maxBatchRecords?: number;
+  /** How many input partitions are processed at once (default 2) */
+  concurrency?: number;
+  groupId?: string;
+}
+
+export interface Failure<T> {
+  record: Omit<InputRecord<T>, 'value'> & { value?: T };
+  error: Classified;
+  /** Where the record went: a retry topic or the dead-letter topic */
+  destination: string;
+  deadLettered: boolean;
+  attempt: number;
+}
+
+export interface Stage {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** In its group with partitions assigned, or at least joined */
+  isReady(): boolean;
+  /** False once the consumer has crashed for good */
+  isLive(): boolean;
+}
+
+/**
+ * Runs a stage: consume → handle → produce, one Kafka transaction per batch chunk with the consumer offsets, so that
+ * each input record's outputs and its offset are committed together or not at all (read committed downstream).
+ *
+ * kafkajs has no group-metadata fencing (KIP-447), so each input partition gets its own transactional producer,
+ * `<group>.<topic>.<partition>`: when the partition moves to another instance, that instance's producer with the same
+ * transactional id fences the old one (zombie fencing by epoch).
+ *
+ * A failing record never blocks its partition: it goes to the next retry tier (transient) or the dead-letter topic
+ * (permanent, or past the last tier), byte for byte with its headers plus the error's, in the same transaction.
+ */
+export function createStage<T>(opts: StageOptions<T>): Stage {
+  const groupId = opts.groupId ?? `passerelle-${opts.name}`;
+  const log = opts.logger;
+  const chunkSize = opts.maxBatchRecords ?? 200;
+  const producers = new Map<string, Promise<Producer>>();
+  const timers = new Set<NodeJS.Timeout>();
+  let consumer: Consumer | undefined;
+  let joined = false;
+  let crashed = false;
+  let stopping = false;
+
+  async function producerFor(topic: string, partition: number): Promise<Producer> {
+    const id = `${groupId}.${topic}.${partition}`;
+    let p = producers.get(id);
+    if (!p) {
+      p = (async () => {
+        const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+        return producer;
+      })();
+      producers.set(id, p);
+      p.catch(() => producers.delete(id));
+    }
+    return p;
+  }
+
+  async function dropProducer(topic: string, partition: number): Promise<void> {
+    const id = `${groupId}.${topic}.${partition}`;
+    const p = producers.get(id);
+    producers.delete(id);
+    if (p) await p.then((pr) => pr.disconnect()).catch(() => undefined);
+  }
+
+  function failure(msg: KafkaMessage, topic: string, partition: number, headers: Headers, err: unknown, value?: T): OutputRecord[] {
+    const error = classify(err, opts.permanentCode);
+    const attempt = Number(headers[H.attempt] ?? 0) + 1;
+    const now = Date.now();
+    const tier = opts.tiers[attempt - 1];
+    const deadLettered = error.errorClass === 'permanent' || tier === undefined;
+    const destination = deadLettered ? dlqTopic(topic) : retryTopic(topic, tier);
+    const out: Headers = {
+      ...headers,
+      [H.attempt]: String(attempt),
+      [H.firstFailureAt]: headers[H.firstFailureAt] ?? String(now),
+      [H.lastFailureAt]: String(now),
+      [H.errorCode]: error.code,
+      [H.errorClass]: error.errorClass,
+      [H.errorMessage]: error.message.slice(0, 500),
+      [H.originTopic]: topic,
+      [H.originPartition]: String(partition),
+      [H.originOffset]: msg.offset,
+    };
+    if (deadLettered) delete out[H.dueAt];
+    else out[H.dueAt] = String(now + tier.delayMs);
+    opts.metrics?.failed(topic, error.code, deadLettered ? 'dead-letter' : 'retry');
+    log.warn({ topic, partition, offset: msg.offset, code: error.code, class: error.errorClass, attempt, destination }, 'record failed');
+    const record = { topic, partition, offset: msg.offset, key: msg.key, headers, raw: msg, value };
+    const extra = opts.onFailure?.({ record, error, destination, deadLettered, attempt }) ?? [];
+    return [{ topic: destination, key: msg.key, value: msg.value ?? Buffer.alloc(0), headers: out }, ...extra];
+  }
+
+  async function toMessages(outputs: OutputRecord[]): Promise<Map<string, Message[]>> {
+    const byTopic = new Map<string, Message[]>();
+    for (const o of outputs) {
+      const value = Buffer.isBuffer(o.value) ? o.value : await opts.codec.encode(o.topic, o.value);
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ key: o.key, value, headers: o.headers });
+      byTopic.set(o.topic, list);
+    }
+    return byTopic;
+  }
+
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    let messages = batch.messages;
+    while (messages.length > 0 && isRunning() && !isStale()) {
+      const chunk = messages.slice(0, chunkSize);
+      messages = messages.slice(chunkSize);
+      const outputs: OutputRecord[] = [];
+      let last: KafkaMessage | undefined;
+      let deferred: { offset: string; until: number } | undefined;
+      const started = process.hrtime.bigint();
+      for (const msg of chunk) {
+        const headers = readHeaders(msg.headers);
+        let value: T | undefined;
+        try {
+          value = opts.raw ? (msg.value as T) : await opts.codec.decode<T>(topic, msg.value);
+          const result = await opts.handle({ topic, partition, offset: msg.offset, key: msg.key, headers, value, raw: msg });
+          if (!Array.isArray(result)) {
+            deferred = { offset: msg.offset, until: result.deferUntil };
+            break;
+          }
+          outputs.push(...result);
+          opts.metrics?.consumed(topic, 'ok');
+        } catch (err) {
+          outputs.push(...failure(msg, topic, partition, headers, err, value));
+          opts.metrics?.consumed(topic, 'failed');
+        }
+        last = msg;
+      }
+      if (last) {
+        const producer = await producerFor(topic, partition);
+        const byTopic = await toMessages(outputs);
+        const txn = await producer.transaction();
+        try {
+          if (byTopic.size > 0) {
+            await txn.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, ms]) => ({ topic: t, messages: ms })) });
+          }
+          await txn.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+          });
+          await txn.commit();
+        } catch (err) {
+          await txn.abort().catch(() => undefined);
+          // A fenced or broken producer cannot be reused: the next batch gets a fresh one.
+          await dropProducer(topic, partition);
+          throw err;
+        }
+        resolveOffset(last.offset);
+        for (const [t, ms] of byTopic) opts.metrics?.produced(t, ms.length);
+        opts.metrics?.batch(topic, chunk.length, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      await heartbeat();
+      if (deferred) {
+        waitUntil(topic, partition, deferred.offset, deferred.until);
+        return;
+      }
+    }
+  }
+
+  /** Pauses a partition whose head is not due, and resumes it at the due time. */
+  function waitUntil(topic: string, partition: number, offset: string, until: number): void {
+    if (!consumer) return;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!stopping) consumer?.resume([{ topic, partitions: [partition] }]);
+    }, Math.max(0, until - Date.now()));
+    timers.add(timer);
+  }
+
+  return {
+    async start() {
+      consumer = opts.kafka.consumer({
+        groupId,
+        readUncommitted: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxBytesPerPartition: 10 * 1024 * 1024,
+        retry: { retries: 10 },
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        const restart = (e.payload as { restart?: boolean }).restart;
+        log.error({ err: e.payload.error?.name, restart }, 'consumer crashed');
+        if (!restart) crashed = true;
+      });
+      await consumer.connect();
+      for (const topic of opts.inputTopics) await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.concurrency ?? 2,
+        eachBatch: processBatch,
+      });
+      log.info({ stage: opts.name, groupId, inputs: opts.inputTopics }, 'stage started');
+    },
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      // disconnect() lets the running batch finish (its transaction commits or aborts) and leaves the group.
+      await consumer?.disconnect();
+      await Promise.all([...producers.values()].map((p) => p.then((pr) => pr.disconnect()).catch(() => undefined)));
+      producers.clear();
+      log.info({ stage: opts.name }, 'stage stopped');
+    },
+    isReady: () => joined && !crashed,
+    isLive: () => !crashed,
+  };
+}
