@@ -35,7 +35,6 @@ export const IDENTITY_STATUSES = ['PROVISOIRE', 'RECUPEREE', 'VALIDEE', 'QUALIFI
 const BIRTH_PLACE = /^(\d{5}|2[AB]\d{3})$/;
 const BIRTH_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // Control characters have no place in a name; they would also be dropped from an XML document.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function requireText(value: unknown, field: string): string {
