@@ -128,10 +128,14 @@ const causeText = (err: unknown): string => {
   return inner && inner !== outer ? `${outer} (${inner})` : outer;
 };
 
-/** Whether a registry failure is the registry's refusal (4xx) rather than its absence. */
+/** The HTTP status of a registry failure, if the registry answered. The registry library (mappersmith) reports a
+ * connection that failed (refused, reset, timed out) as a status 400 whose body is the socket error's text. */
 const registryStatus = (err: unknown): number | undefined => {
   const status = (err as { status?: unknown })?.status;
-  return typeof status === 'number' ? status : undefined;
+  if (typeof status !== 'number') return undefined;
+  const message = err instanceof Error ? err.message : '';
+  if (status === 400 && /Error, status 400: .*(E[A-Z]{4,}|socket hang up|timeout)/i.test(message)) return undefined;
+  return status;
 };
 
 /**

@@ -1,0 +1,144 @@
+/**
+ * Publishes LGO events (JSON files in the shape of their Avro schema) to Kafka through the schema registry.
+ *
+ *   npx tsx scripts/publish.ts <event.json>… [--topic <topic>] [--brokers host:port,…] [--registry <url>]
+ *                              [--test-platform] [--verbose]
+ *
+ * A file holds one event or an array of events. The topic is told by each event's body (vaccination, dispensation,
+ * review) unless --topic is given. Every event is validated before anything is produced: one bad event prints each
+ * `file: path: rule` and exits 1 with nothing published. Prints one line per event: file, topic, partition, offset,
+ * key. Exit codes: 0 published, 1 invalid event or broker/registry unavailable, 2 bad usage.
+ *
+ * Defaults: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else the local stack (infra/stack.sh). --test-platform (or
+ * PASSERELLE_TEST_PLATFORM=1) accepts the INS test and demo OIDs that the sample events use.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { logLevel } from 'kafkajs';
+import { isEventTopic, EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
+import {
+  checkEvent, createPublisher, InvalidEventError, PublisherError, topicForEvent, type BatchItem, type Violation,
+} from '@passerelle/publisher';
+
+export const LOCAL_BROKERS = '127.0.0.1:19092';
+export const LOCAL_REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+
+const USAGE = `usage: npx tsx scripts/publish.ts <event.json>… [--topic ${Object.values(EVENT_TOPICS).join('|')}]
+       [--brokers host:port,…] [--registry <url>] [--test-platform] [--verbose]`;
+
+interface Loaded {
+  label: string;
+  event: unknown;
+}
+
+/** Reads each file; a file holding an array gives one event per item, labelled `file#i`. */
+function load(files: string[]): { events: Loaded[]; problems: string[] } {
+  const events: Loaded[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      // The parser's message can quote the file's text: name the file and the kind of failure only.
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(`${file}: ${code ? `cannot be read (${code})` : 'is not valid JSON'}`);
+      continue;
+    }
+    if (Array.isArray(json)) json.forEach((event, i) => events.push({ label: `${file}#${i}`, event }));
+    else events.push({ label: file, event: json });
+  }
+  return { events, problems };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        topic: { type: 'string' },
+        brokers: { type: 'string' },
+        registry: { type: 'string' },
+        'test-platform': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  const topicOption = values.topic;
+  if (topicOption !== undefined && !isEventTopic(topicOption)) {
+    console.error(`--topic must be one of ${Object.values(EVENT_TOPICS).join(', ')}`);
+    return 2;
+  }
+  const testPlatform = values['test-platform'] || process.env.PASSERELLE_TEST_PLATFORM === '1';
+
+  const { events, problems } = load(positionals);
+  const items: BatchItem[] = [];
+  for (const { label, event } of events) {
+    let topic: EventTopic;
+    let violations: Violation[];
+    try {
+      topic = topicOption ?? topicForEvent(event);
+      violations = checkEvent(topic, event, { testPlatform });
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      problems.push(...err.violations.map((v) => `${label}: ${v.path || '(event)'}: ${v.rule}`));
+      continue;
+    }
+    problems.push(...violations.map((v) => `${label}: ${v.path || '(event)'}: ${v.rule}`));
+    items.push({ topic, event });
+  }
+  if (problems.length > 0) {
+    for (const p of problems) console.error(p);
+    console.error(`nothing published: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+    return 1;
+  }
+
+  const brokers = values.brokers ?? process.env.KAFKA_BROKERS ?? LOCAL_BROKERS;
+  const registryUrl = values.registry ?? process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
+  const publisher = createPublisher({
+    brokers,
+    registryUrl,
+    clientId: 'passerelle-publish-cli',
+    testPlatform,
+    // kafkajs logs every failed connection attempt; the command prints one clear line instead.
+    logLevel: values.verbose ? logLevel.INFO : logLevel.NOTHING,
+  });
+  try {
+    const results = await publisher.publishMany(items);
+    results.forEach((r, i) => {
+      console.log(`${events[i]?.label}\ttopic=${r.topic}\tpartition=${r.partition}\toffset=${r.offset}\tkey=${r.key}`);
+    });
+    return 0;
+  } catch (err) {
+    if (err instanceof PublisherError) {
+      console.error(`error [${err.code}]: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await publisher.close().catch(() => undefined);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
