@@ -31,6 +31,7 @@ export const PIPELINE_TOPICS = {
   dmp: 'dmp.submissions',
   mss: 'mss.messages',
   status: 'documents.status',
+  replayed: 'dead-letters.replayed',
 } as const;
 
 export type PipelineTopic = (typeof PIPELINE_TOPICS)[keyof typeof PIPELINE_TOPICS];
@@ -41,6 +42,7 @@ export const pipelineSchemas: Record<PipelineTopic, Record<string, unknown>> = {
   'dmp.submissions': loadSchema('dmp.submissions.avsc'),
   'mss.messages': loadSchema('mss.messages.avsc'),
   'documents.status': loadSchema('documents.status.avsc'),
+  'dead-letters.replayed': loadSchema('dead-letters.replayed.avsc'),
 };
 
 /**
@@ -67,6 +69,7 @@ export function topicNames(prefix = '') {
     dmp: `${prefix}${PIPELINE_TOPICS.dmp}`,
     mss: `${prefix}${PIPELINE_TOPICS.mss}`,
     status: `${prefix}${PIPELINE_TOPICS.status}`,
+    replayed: `${prefix}${PIPELINE_TOPICS.replayed}`,
   };
 }
 export type TopicNames = ReturnType<typeof topicNames>;

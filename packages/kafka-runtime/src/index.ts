@@ -8,3 +8,5 @@ export * from './stage';
 export * from './topics';
 export * from './status';
 export * from './service';
+export * from './dead-letters';
+export * from './read-topic';

@@ -6,7 +6,7 @@ import { createKafka, loadRuntimeConfig, type RuntimeConfig } from './config';
 import { createLogger } from './logger';
 import type { StageMetrics } from './metrics';
 import { createStage, type Failure, type HandlerResult, type InputRecord, type OutputRecord, type Stage } from './stage';
-import { ensureTopics, failureTopics, REPLAYED_TOPIC } from './topics';
+import { ensureTopics, failureTopics } from './topics';
 
 export interface ServiceContext {
   config: RuntimeConfig;
@@ -46,17 +46,21 @@ export interface RunOptions {
   metricsText?: () => Promise<string>;
 }
 
+/** The topics the stages read, each with its retry tiers and dead letters. */
+export const stageInputTopics = (topics: TopicNames): string[] =>
+  [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed];
+
 /** Every topic of a deployment, created if missing (status and replay log compacted). */
 export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, partitions = 6): Promise<void> {
   const kafka = createKafka(config);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const inputs = [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed];
+    const inputs = stageInputTopics(topics);
     await ensureTopics(admin, [
       ...[...inputs, topics.dmp, topics.mss].map((topic) => ({ topic, partitions })),
       { topic: topics.status, partitions, compacted: true },
-      { topic: REPLAYED_TOPIC, partitions: 1, compacted: true },
+      { topic: topics.replayed, partitions: 1, compacted: true },
       ...failureTopics(inputs, config.tiers).map((topic) => ({ topic, partitions, retentionMs: 30 * 24 * 3_600_000 })),
     ]);
   } finally {

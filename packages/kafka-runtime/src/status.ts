@@ -1,4 +1,7 @@
 import type { DocumentStatus, StatusEntry } from '@passerelle/schemas';
+import type { Kafka } from 'kafkajs';
+import type { RegistryCodec } from './codec';
+import { readTopicToEnd } from './read-topic';
 import { H } from './headers';
 import type { OutputRecord } from './stage';
 
@@ -29,4 +32,24 @@ export function statusRecord(
     record: { topic: statusTopic, key: s.documentId, value, headers: { [H.eventId]: s.eventId, [H.documentId]: s.documentId } },
     entry,
   };
+}
+
+/**
+ * The current status of documents, read from `documents.status` (the last record of each key wins, as compaction
+ * would leave it).
+ */
+export async function readStatuses(kafka: Kafka, codec: RegistryCodec, statusTopic: string): Promise<Map<string, DocumentStatus>> {
+  const latest = new Map<string, DocumentStatus>();
+  // One key lives on one partition, in the order its records were written.
+  for (const r of await readTopicToEnd(kafka, statusTopic)) {
+    if (!r.message.value) continue;
+    const s = await codec.decode<DocumentStatus>(statusTopic, r.message.value);
+    latest.set(s.documentId, s);
+  }
+  return latest;
+}
+
+/** A document's status, by document id or by event id. */
+export function findStatus(statuses: Map<string, DocumentStatus>, id: string): DocumentStatus | undefined {
+  return statuses.get(id) ?? [...statuses.values()].find((s) => s.eventId === id);
 }

@@ -26,9 +26,6 @@ export function parseTiers(spec: string): RetryTier[] {
 export const retryTopic = (topic: string, tier: RetryTier): string => `${topic}.retry.${tier.name}`;
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 
-/** The compacted topic recording which dead letters were replayed, so that a replay never runs twice. */
-export const REPLAYED_TOPIC = 'dead-letters.replayed';
-
 /**
  * Creates the topics that do not exist yet. Compacted ones (status, replay log) get cleanup.policy=compact;
  * dead letters are kept long (30 days): better to alert on disk than to drop silently.

@@ -399,6 +399,15 @@ export interface DocumentStatus {
   history: StatusEntry[];
 }
 
+/** dead-letters.replayed (compacted, keyed by <dead-letter topic>:<partition>:<offset>): a dead letter that was replayed, so that a replay never runs twice */
+export interface DeadLetterReplay {
+  /** <dead-letter topic>:<partition>:<offset> */
+  deadLetter: string;
+  originTopic: string;
+  errorCode: string;
+  replayedAt: number;
+}
+
 /** A vaccine administered at the pharmacy (→ Note de vaccination, VAC-NOTE) */
 export interface VaccinationEventInput {
   /** UUID chosen by the LGO; the document id derives from it */
@@ -775,4 +784,13 @@ export interface DocumentStatusInput {
   /** Error code or routes; never personal data */
   detail?: null | string;
   history?: StatusEntryInput[];
+}
+
+/** dead-letters.replayed (compacted, keyed by <dead-letter topic>:<partition>:<offset>): a dead letter that was replayed, so that a replay never runs twice */
+export interface DeadLetterReplayInput {
+  /** <dead-letter topic>:<partition>:<offset> */
+  deadLetter: string;
+  originTopic: string;
+  errorCode: string;
+  replayedAt: number;
 }

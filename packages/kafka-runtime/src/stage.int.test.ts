@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { DocumentStatus } from '@passerelle/schemas';
+import type { Kafka } from 'kafkajs';
+import pino from 'pino';
+import { RegistryCodec } from './codec';
+import { createKafka } from './config';
+import { H } from './headers';
+import { createStage, type Stage } from './stage';
+import { TransientError } from './errors';
+import { dlqTopic, ensureTopics, retryTopic, type RetryTier } from './topics';
+
+// Real broker and registry (found by test/setup/global-setup.ts). Input and output topics end with
+// `documents.status` so that the codec gives them that schema.
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+const tiers: RetryTier[] = [{ name: '1s', delayMs: 1_000 }];
+
+const status = (documentId: string, state = 'composed'): DocumentStatus => ({
+  documentId, eventId: `e-${documentId}`, state, stage: 'test', at: 1_700_000_000_000, detail: null, history: [],
+});
+
+async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 20_000) {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false });
+  const out: { key: string | null; value: Buffer; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      out.push({ key: message.key?.toString() ?? null, value: message.value as Buffer, headers });
+    },
+  });
+  const start = Date.now();
+  while (out.length < expected && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1_000)); // anything beyond what was expected would show up here
+  await consumer.disconnect();
+  return out;
+}
+
+describe('stage (real broker)', () => {
+  const p = `t${randomUUID().slice(0, 8)}.`;
+  const input = `${p}in.documents.status`;
+  const output = `${p}out.documents.status`;
+  const kafka = createKafka({ brokers, clientId: 'stage-test', ssl: false });
+  const codec = RegistryCodec.connect(registryUrl);
+  let stage: Stage;
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })));
+    await admin.disconnect();
+    stage = createStage<DocumentStatus>({
+      name: 'stage-test',
+      groupId: `${p}stage-test`,
+      kafka,
+      codec,
+      inputTopics: [input],
+      tiers,
+      logger: pino({ level: 'silent' }),
+      handle: (r) => {
+        if (r.value.state === 'flaky') throw new TransientError('DOWNSTREAM_TIMEOUT', 'downstream timed out');
+        return [{ topic: output, key: r.key, value: { ...r.value, state: 'routed' }, headers: { [H.documentId]: r.value.documentId } }];
+      },
+    });
+    await stage.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stage?.stop();
+  });
+
+  it('transforms good records exactly once and dead-letters poison with the reason, byte for byte', async () => {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const good = await Promise.all(Array.from({ length: 50 }, (_, i) => codec.encode(input, status(`d${i}`))));
+    const unknownSchema = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2, 3]);
+    const notAvro = Buffer.from('{"this": "is JSON, not Avro"}');
+    await producer.send({
+      topic: input,
+      messages: [
+        ...good.slice(0, 25).map((value, i) => ({ key: `k${i % 5}`, value })),
+        { key: 'poison-1', value: notAvro, headers: { [H.eventId]: 'e-poison-1' } },
+        { key: 'poison-2', value: unknownSchema },
+        ...good.slice(25).map((value, i) => ({ key: `k${i % 5}`, value })),
+      ],
+    });
+    await producer.disconnect();
+
+    const out = await readAll(kafka, output, 50);
+    expect(out).toHaveLength(50);
+    const decoded = await Promise.all(out.map((m) => codec.decode<DocumentStatus>(output, m.value)));
+    expect(new Set(decoded.map((d) => d.documentId)).size).toBe(50);
+    expect(decoded.every((d) => d.state === 'routed')).toBe(true);
+
+    const dead = await readAll(kafka, dlqTopic(input), 2);
+    expect(dead).toHaveLength(2);
+    const byKey = new Map(dead.map((d) => [d.key, d]));
+    expect(byKey.get('poison-1')?.value.equals(notAvro)).toBe(true);
+    expect(byKey.get('poison-1')?.headers[H.errorCode]).toBe('NOT_AVRO');
+    expect(byKey.get('poison-1')?.headers[H.eventId]).toBe('e-poison-1');
+    expect(byKey.get('poison-1')?.headers[H.originTopic]).toBe(input);
+    expect(byKey.get('poison-2')?.value.equals(unknownSchema)).toBe(true);
+    expect(byKey.get('poison-2')?.headers[H.errorCode]).toBe('UNKNOWN_SCHEMA');
+    expect(byKey.get('poison-2')?.headers[H.errorClass]).toBe('permanent');
+  }, 60_000);
+
+  it('sends a transient failure to the retry tier with its attempt and due time, then to the dead letters past the last tier', async () => {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: input, messages: [{ key: 'flaky', value: await codec.encode(input, status('flaky', 'flaky')) }] });
+    const retried = await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 1);
+    expect(retried).toHaveLength(1);
+    const h = retried[0]!.headers;
+    expect(h[H.errorCode]).toBe('DOWNSTREAM_TIMEOUT');
+    expect(h[H.attempt]).toBe('1');
+    expect(Number(h[H.dueAt]) - Number(h[H.lastFailureAt])).toBe(1_000);
+
+    // Redelivered by hand (the retrier's job, tested end to end elsewhere): attempt 2 is past the only tier.
+    await producer.send({ topic: input, messages: [{ key: 'flaky', value: retried[0]!.value, headers: retried[0]!.headers }] });
+    await producer.disconnect();
+    const dead = await readAll(kafka, dlqTopic(input), 3);
+    const flaky = dead.find((d) => d.key === 'flaky');
+    expect(flaky?.headers[H.attempt]).toBe('2');
+    expect(flaky?.headers[H.firstFailureAt]).toBe(h[H.firstFailureAt]);
+    expect(flaky?.headers[H.dueAt]).toBeUndefined();
+    expect(stage.isLive()).toBe(true);
+  }, 60_000);
+});
