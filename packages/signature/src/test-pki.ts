@@ -1,0 +1,271 @@
+import { createPrivateKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { isFiness } from './certificate';
+import { SignatureInputError } from './errors';
+
+/**
+ * A test PKI shaped like the ANS IGC-Santé for organisations ("personne morale"): a root CA, an intermediate CA,
+ * and for each FINESS a SIGN certificate (keyUsage digitalSignature + nonRepudiation, extKeyUsage emailProtection
+ * as on the ANS SIGN certificates) and an AUTH_CLI certificate (keyUsage digitalSignature + keyEncipherment,
+ * extKeyUsage clientAuth). The subject is `C=FR, O=<name>, OU=1<FINESS>, CN=<name> <usage>`: the FINESS sits in
+ * OU as the structure's national identifier (type 1 = FINESS), which is what {@link finessFromSubject} reads.
+ *
+ * Keys come from node:crypto (node-forge's pure-JavaScript key generation takes seconds per key); node-forge builds
+ * the certificates and the PKCS#12 files. Never for production: the passphrases are written beside the files.
+ */
+
+/** Broken variants, each a key-store directory holding one `<FINESS>.p12` that a check must refuse. */
+export type BrokenVariant = 'expired' | 'not-yet-valid' | 'wrong-key-usage' | 'auth-cli' | 'other-pharmacy' | 'untrusted-issuer';
+
+export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
+  'expired',
+  'not-yet-valid',
+  'wrong-key-usage',
+  'auth-cli',
+  'other-pharmacy',
+  'untrusted-issuer',
+];
+
+export interface TestPkiOptions {
+  /** Also write the broken variants for the first FINESS (default true). */
+  broken?: boolean;
+  /** RSA modulus length (default 2048). */
+  modulusLength?: number;
+  /** Reference time (default now): validity periods are computed from it. */
+  now?: Date;
+}
+
+export interface TestPki {
+  /** Key-store directory: `<FINESS>.p12` (SIGN) and `<FINESS>.pass`. */
+  keyStoreDir: string;
+  /** AUTH_CLI certificates, same layout. */
+  authDir: string;
+  /** Trust anchors for the key store and for xmlsec1: `root.pem`. */
+  trustDir: string;
+  /** CA certificates as PEM files: root.pem, intermediate.pem. */
+  rootPem: string;
+  intermediatePem: string;
+  /** Broken variants for the first FINESS: variant → key-store directory. */
+  broken: Partial<Record<BrokenVariant, string>>;
+  /** Passphrase of every PKCS#12 file of this PKI (tests only). */
+  passphrase: (finess: string) => string;
+}
+
+interface Issued {
+  cert: forge.pki.Certificate;
+  key: forge.pki.rsa.PrivateKey;
+  keyObject: KeyObject;
+}
+
+interface KeyPair {
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  keyObject: KeyObject;
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** RSA keys from OpenSSL, generated in parallel on libuv's thread pool, then converted for node-forge. */
+async function newKeys(count: number, modulusLength: number): Promise<KeyPair[]> {
+  const pairs = await Promise.all(
+    Array.from({ length: count }, () =>
+      generateKeyPairAsync('rsa', {
+        modulusLength,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      }),
+    ),
+  );
+  return pairs.map(({ privateKey, publicKey }) => ({
+    privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
+    keyObject: createPrivateKey(privateKey),
+  }));
+}
+
+/** Signs a certificate with node:crypto (node-forge's own RSA would take ~0.1 s per certificate). */
+function signCertificate(cert: forge.pki.Certificate, issuerKey: KeyObject): void {
+  const oid = forge.pki.oids.sha256WithRSAEncryption as string;
+  cert.siginfo.algorithmOid = oid;
+  cert.signatureOid = oid;
+  cert.md = forge.md.sha256.create();
+  // getTBSCertificate exists in node-forge but is missing from @types/node-forge.
+  const pkiWithTbs = forge.pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
+  cert.tbsCertificate = pkiWithTbs.getTBSCertificate(cert);
+  const tbs = forge.asn1.toDer(cert.tbsCertificate).getBytes();
+  cert.signature = sign('sha256', Buffer.from(tbs, 'binary'), issuerKey).toString('binary');
+}
+
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] as number) & 0x7f; // positive INTEGER
+  return bytes.toString('hex');
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+interface CertSpec {
+  subject: forge.pki.CertificateField[];
+  issuer?: Issued;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: object[];
+  key: KeyPair;
+}
+
+function issue(spec: CertSpec): Issued {
+  const { privateKey, publicKey, keyObject } = spec.key;
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = spec.notBefore;
+  cert.validity.notAfter = spec.notAfter;
+  cert.setSubject(spec.subject);
+  cert.setIssuer(spec.issuer ? spec.issuer.cert.subject.attributes : spec.subject);
+  const extensions: object[] = [...spec.extensions, { name: 'subjectKeyIdentifier' }];
+  if (spec.issuer) {
+    extensions.push({
+      name: 'authorityKeyIdentifier',
+      keyIdentifier: spec.issuer.cert.generateSubjectKeyIdentifier().getBytes(),
+    });
+  }
+  cert.setExtensions(extensions);
+  signCertificate(cert, spec.issuer ? spec.issuer.keyObject : keyObject);
+  return { cert, key: privateKey, keyObject };
+}
+
+function caSubject(cn: string): forge.pki.CertificateField[] {
+  return [
+    { shortName: 'C', value: 'FR' },
+    { shortName: 'O', value: 'PASSERELLE-TEST' },
+    { shortName: 'OU', value: 'IGC-SANTE TEST (simulee)' },
+    { shortName: 'CN', value: cn },
+  ];
+}
+
+function organisationSubject(finess: string, usage: string): forge.pki.CertificateField[] {
+  return [
+    { shortName: 'C', value: 'FR' },
+    { shortName: 'O', value: `PHARMACIE TEST ${finess}` },
+    { shortName: 'OU', value: `1${finess}` },
+    { shortName: 'CN', value: `PHARMACIE TEST ${finess} ${usage}` },
+  ];
+}
+
+const CA_EXTENSIONS = [
+  { name: 'basicConstraints', cA: true, critical: true },
+  { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+];
+const SIGN_EXTENSIONS = [
+  { name: 'basicConstraints', cA: false, critical: true },
+  { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
+  { name: 'extKeyUsage', emailProtection: true },
+];
+const AUTH_EXTENSIONS = [
+  { name: 'basicConstraints', cA: false, critical: true },
+  { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  { name: 'extKeyUsage', clientAuth: true },
+];
+
+function toPem(cert: forge.pki.Certificate): string {
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
+}
+
+function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string): void {
+  mkdirSync(dir, { recursive: true });
+  const asn1 = forge.pkcs12.toPkcs12Asn1(leaf.key, [leaf.cert, ...chain], passphrase, {
+    algorithm: 'aes256',
+    friendlyName: `${finess}`,
+  });
+  writeFileSync(join(dir, `${finess}.p12`), Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'));
+  writeFileSync(join(dir, `${finess}.pass`), `${passphrase}\n`, { mode: 0o600 });
+}
+
+/** A FINESS different from `finess`, for the "another pharmacy's certificate" variant. */
+function otherFiness(finess: string): string {
+  const last = Number(finess.slice(-1));
+  return `${finess.slice(0, -1)}${(last + 1) % 10}`;
+}
+
+/**
+ * Creates a test PKI in `dir`: `trust/root.pem`, `ca/{root,intermediate}.pem`, `<FINESS>.p12` + `<FINESS>.pass`
+ * (SIGN) for every FINESS, `auth/<FINESS>.p12` (AUTH_CLI), and `broken/<variant>/<FINESS>.p12` for the first FINESS.
+ */
+export async function createTestPki(dir: string, finessList: readonly string[], options: TestPkiOptions = {}): Promise<TestPki> {
+  if (finessList.length === 0) throw new SignatureInputError('INVALID_FINESS', 'at least one FINESS is needed');
+  for (const finess of finessList) {
+    if (!isFiness(finess)) throw new SignatureInputError('INVALID_FINESS', 'finess must be 9 characters (department + 7 digits)');
+  }
+  const modulusLength = options.modulusLength ?? 2048;
+  const now = options.now ?? new Date();
+  const at = (days: number) => new Date(now.getTime() + days * DAY);
+  // A passphrase per file, derived so that tests and operators can find it again; random salt per PKI run.
+  const salt = randomBytes(6).toString('hex');
+  const passphrase = (finess: string) => `test-${finess}-${salt}`;
+  const withBroken = options.broken ?? true;
+  const keys = await newKeys(2 + 2 * finessList.length + (withBroken ? 8 : 0), modulusLength);
+  const nextKey = (): KeyPair => keys.pop() as KeyPair;
+
+  const root = issue({ subject: caSubject('PASSERELLE TEST AC RACINE'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
+  const intermediate = issue({
+    subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'),
+    issuer: root,
+    notBefore: at(-1),
+    notAfter: at(1825),
+    extensions: CA_EXTENSIONS,
+    key: nextKey(),
+  });
+  const keyStoreDir = dir;
+  const authDir = join(dir, 'auth');
+  const trustDir = join(dir, 'trust');
+  const caDir = join(dir, 'ca');
+  mkdirSync(trustDir, { recursive: true });
+  mkdirSync(caDir, { recursive: true });
+  writeFileSync(join(trustDir, 'root.pem'), toPem(root.cert));
+  const rootPem = join(caDir, 'root.pem');
+  const intermediatePem = join(caDir, 'intermediate.pem');
+  writeFileSync(rootPem, toPem(root.cert));
+  writeFileSync(intermediatePem, toPem(intermediate.cert));
+  const chain = [intermediate.cert, root.cert];
+
+  for (const finess of finessList) {
+    const sign = issue({ subject: organisationSubject(finess, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: nextKey() });
+    writePkcs12(keyStoreDir, finess, sign, chain, passphrase(finess));
+    const auth = issue({ subject: organisationSubject(finess, 'AUTH_CLI'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: AUTH_EXTENSIONS, key: nextKey() });
+    writePkcs12(authDir, finess, auth, chain, passphrase(finess));
+  }
+
+  const broken: Partial<Record<BrokenVariant, string>> = {};
+  const first = finessList[0] as string;
+  if (withBroken) {
+    const variant = (name: BrokenVariant, leaf: Issued, leafChain = chain) => {
+      const variantDir = join(dir, 'broken', name);
+      writePkcs12(variantDir, first, leaf, leafChain, passphrase(first));
+      broken[name] = variantDir;
+    };
+    const signed = (subject: forge.pki.CertificateField[], notBefore: Date, notAfter: Date, extensions: object[], issuer: Issued = intermediate) =>
+      issue({ subject, issuer, notBefore, notAfter, extensions, key: nextKey() });
+    variant('expired', signed(organisationSubject(first, 'SIGN'), at(-400), at(-1), SIGN_EXTENSIONS));
+    variant('not-yet-valid', signed(organisationSubject(first, 'SIGN'), at(30), at(400), SIGN_EXTENSIONS));
+    variant(
+      'wrong-key-usage',
+      signed(organisationSubject(first, 'SIGN'), at(-1), at(400), [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', keyEncipherment: true, critical: true },
+      ]),
+    );
+    variant('auth-cli', signed(organisationSubject(first, 'AUTH_CLI'), at(-1), at(400), AUTH_EXTENSIONS));
+    variant('other-pharmacy', signed(organisationSubject(otherFiness(first), 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS));
+    const rogueRoot = issue({ subject: caSubject('AUTRE AC RACINE (non approuvee)'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
+    const rogueIntermediate = issue({ subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'), issuer: rogueRoot, notBefore: at(-1), notAfter: at(1825), extensions: CA_EXTENSIONS, key: nextKey() });
+    variant(
+      'untrusted-issuer',
+      signed(organisationSubject(first, 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS, rogueIntermediate),
+      [rogueIntermediate.cert, rogueRoot.cert],
+    );
+  }
+  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, broken, passphrase };
+}
