@@ -13,7 +13,8 @@ export interface Coded {
 export type DocumentKind = 'vaccination-note' | 'dispensation' | 'medication-review' | 'pharmaceutical-interview';
 
 export interface XdsDocumentMetadata {
-  kind: DocumentKind;
+  /** A {@link DocumentKind}; typed `string` because the metadata also comes back decoded from Avro, where it is a string */
+  kind: string;
   /** XDSDocumentEntry.uniqueId: the CDA document id (an OID, `2.25.<decimal UUID>`) */
   uniqueId: string;
   /** The CDA setId (same for every version of a document) and versionNumber */

@@ -1,0 +1,70 @@
+import { statusRecord, H, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import type { DmpSubmission, MssMessage, SignedDocument, TopicNames } from '@passerelle/schemas';
+import { buildDmpSubmission, buildMssMessage, xdsTime, type MessageSettings } from './messages';
+import { explainRoutes, routeFactsOf, type RoutingConfig } from './routing';
+
+export interface RouterConfig {
+  topics: TopicNames;
+  routing: RoutingConfig;
+  settings: MessageSettings;
+  now?: () => number;
+}
+
+/**
+ * A signed document becomes one message per destination (DESIGN §4): a DMP submission and/or MSSanté messages (one
+ * for the patient, one for the professionals), all written in the same transaction as the input's offset. The
+ * status says which routes were taken and, for those the configuration allows but the rules withheld, why.
+ */
+export function routerHandler(cfg: RouterConfig) {
+  const now = cfg.now ?? Date.now;
+  return async (record: InputRecord<SignedDocument>): Promise<OutputRecord[]> => {
+    const doc = record.value;
+    const documentId = doc.metadata.uniqueId;
+    const decision = explainRoutes(routeFactsOf(doc), cfg.routing);
+    // The submission time is the signature's, not the clock's: reprocessing rebuilds the same bytes.
+    const signedAt = [...doc.history].reverse().find((h) => h.state === 'signed')?.at ?? doc.occurredAt;
+    const context = { ...cfg.settings, submissionTime: xdsTime(signedAt) };
+    const base = { eventId: doc.eventId, occurredAt: doc.occurredAt, documentId };
+    const headers = { ...record.headers, [H.documentId]: documentId, [H.eventId]: doc.eventId };
+    const outputs: OutputRecord[] = [];
+    const taken: string[] = [];
+    for (const route of decision.routes) {
+      if (route.kind === 'dmp') {
+        const submission = buildDmpSubmission({
+          metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
+          submissionSetUniqueId: doc.submissionSetUniqueId, context,
+        });
+        const value: DmpSubmission = { ...base, ...submission };
+        outputs.push({ topic: cfg.topics.dmp, key: record.key, value, headers });
+        taken.push('dmp');
+      } else {
+        const message = await buildMssMessage({
+          route, metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
+          submissionSetUniqueId: doc.submissionSetUniqueId, from: doc.routing.pharmacyMssanteAddress,
+          pharmacyName: doc.routing.pharmacyName, context,
+        });
+        const value: MssMessage = { ...base, ...message };
+        outputs.push({ topic: cfg.topics.mss, key: record.key, value, headers });
+        taken.push(`mss:${route.audience}`);
+      }
+    }
+    const withheld = decision.withheld.map((w) => `${w.destination}:${w.reason}`);
+    const detail = [taken.length ? taken.join(',') : 'no-route', ...(withheld.length ? [`withheld ${withheld.join(',')}`] : [])].join('; ');
+    const status = statusRecord(cfg.topics.status, {
+      documentId, eventId: doc.eventId, state: 'routed', stage: 'router', detail, history: doc.history, at: now(),
+    });
+    return [...outputs, status.record];
+  };
+}
+
+export function routerFailureStatus(cfg: Pick<RouterConfig, 'topics'>) {
+  return (f: Failure<SignedDocument>): OutputRecord[] => {
+    const documentId = f.record.value?.metadata.uniqueId ?? f.record.headers[H.documentId];
+    const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
+    if (!documentId || !eventId) return [];
+    return [statusRecord(cfg.topics.status, {
+      documentId, eventId, stage: 'router', state: f.deadLettered ? 'dead-lettered' : 'retrying', detail: f.error.code,
+      history: f.record.value?.history,
+    }).record];
+  };
+}

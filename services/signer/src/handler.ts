@@ -1,0 +1,66 @@
+import { H, PermanentError, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import type { ComposedDocument, SignedDocument, TopicNames } from '@passerelle/schemas';
+import { signSubmission, type KeyStore, type SignatureOptions } from '@passerelle/signature';
+
+export interface SignerConfig {
+  topics: TopicNames;
+  keyStore: KeyStore;
+  signature?: SignatureOptions;
+  now?: () => number;
+}
+
+/**
+ * Signs a composed document for the pharmacy that authored it (IHE DSG, XAdES-BES over the manifest of the
+ * submission set and the document), with that pharmacy's SIGN certificate from the key store. The submission set's
+ * uniqueId is fixed here, derived from the document's, so the DMP submission and the MSSanté archive carry the same
+ * signed set.
+ *
+ * A certificate problem (missing, expired, not yet valid, wrong usage, untrusted, another pharmacy's) is not the
+ * document's fault: the signature package throws a CertificateError, the runtime sends the record through the retry
+ * tiers with the status `parked` and the code, and it goes through once the key store is fixed (or is dead-lettered
+ * after the last tier, to be replayed).
+ */
+export function signerHandler(cfg: SignerConfig) {
+  const now = cfg.now ?? Date.now;
+  return (record: InputRecord<ComposedDocument>): OutputRecord[] => {
+    const doc = record.value;
+    const { metadata } = doc;
+    const signed = signSubmission(
+      { documentXml: doc.documentXml, documentUniqueId: metadata.uniqueId, finess: metadata.authorFiness, signingTime: new Date(now()), options: cfg.signature },
+      cfg.keyStore,
+    );
+    const credential = cfg.keyStore.signingCredential(metadata.authorFiness, signed.signingTime);
+    const status = statusRecord(cfg.topics.status, {
+      documentId: metadata.uniqueId, eventId: doc.eventId, state: 'signed', stage: 'signer', history: doc.history, at: now(),
+    });
+    const value: SignedDocument = {
+      eventId: doc.eventId,
+      occurredAt: doc.occurredAt,
+      sourceTopic: doc.sourceTopic,
+      documentXml: doc.documentXml,
+      metadata,
+      routing: doc.routing,
+      submissionSetUniqueId: signed.submissionSetUniqueId,
+      signatureXml: signed.signatureXml,
+      signerCertificateSha256: credential.certificate.x509.fingerprint256,
+      history: [...doc.history, status.entry],
+    };
+    if (!value.signatureXml) throw new PermanentError('SIGNATURE_EMPTY', 'the signature library returned nothing');
+    return [{ topic: cfg.topics.signed, key: record.key, value, headers: { ...record.headers } }, status.record];
+  };
+}
+
+/** Certificate problems wait (retry tiers, status `parked`); anything wrong with the input itself is permanent. */
+export const isPermanentSignerCode = (code: string): boolean => !code.startsWith('CERT_');
+
+export function signerFailureStatus(cfg: Pick<SignerConfig, 'topics'>) {
+  return (f: Failure<ComposedDocument>): OutputRecord[] => {
+    const documentId = f.record.value?.metadata.uniqueId ?? f.record.headers[H.documentId];
+    const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
+    if (!documentId || !eventId) return [];
+    const state = f.deadLettered ? 'dead-lettered' : f.error.code.startsWith('CERT_') ? 'parked' : 'retrying';
+    return [statusRecord(cfg.topics.status, {
+      documentId, eventId, stage: 'signer', state, detail: f.error.code, history: f.record.value?.history,
+    }).record];
+  };
+}
