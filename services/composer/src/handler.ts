@@ -1,0 +1,81 @@
+import { buildDocument, documentIdFor } from '@passerelle/cda';
+import { checkPatientIdentity } from '@passerelle/ins';
+import {
+  childTraceparent, H, PermanentError, statusRecord,
+  type Failure, type InputRecord, type OutputRecord,
+} from '@passerelle/kafka-runtime';
+import { eventTopicOf, type ComposedDocument, type EventByTopic, type TopicNames } from '@passerelle/schemas';
+
+export type LgoEventValue = EventByTopic[keyof EventByTopic];
+
+export interface ComposerConfig {
+  topics: TopicNames;
+  /** Test and demo INS OIDs are accepted only on a test platform (DESIGN §3) */
+  testPlatform: boolean;
+  now?: () => number;
+}
+
+/**
+ * An LGO event becomes a CDA document with its XDS metadata, or a status:
+ * - identity not qualified → parked (`identity-not-qualified`): the pharmacy qualifies it and the LGO re-publishes;
+ * - any other identity rule broken → permanent error (dead letter, with the code);
+ * - otherwise → `documents.composed`, keyed like the event (one patient's documents stay in order).
+ */
+export function composerHandler(cfg: ComposerConfig) {
+  const now = cfg.now ?? Date.now;
+  return async (record: InputRecord<LgoEventValue>): Promise<OutputRecord[]> => {
+    const topic = eventTopicOf(record.topic);
+    if (!topic) throw new PermanentError('UNKNOWN_TOPIC', `no document type for topic ${record.topic}`);
+    const event = record.value;
+    const documentId = documentIdFor(event.eventId);
+    const ids = { [H.eventId]: event.eventId, [H.documentId]: documentId };
+    const check = checkPatientIdentity(event.patient, { testPlatform: cfg.testPlatform });
+    if (!check.ok) {
+      if (check.error.parkable) {
+        const parked = statusRecord(cfg.topics.status, {
+          documentId, eventId: event.eventId, state: 'parked', stage: 'composer', detail: 'identity-not-qualified', at: now(),
+        });
+        return [parked.record];
+      }
+      throw new PermanentError(check.error.code, check.error.message, { cause: check.error });
+    }
+    const { xml, metadata } = await buildDocument(topic, event);
+    const composed = statusRecord(cfg.topics.status, { documentId, eventId: event.eventId, state: 'composed', stage: 'composer', at: now() });
+    const prescriber = 'dispensation' in event ? event.dispensation.prescription?.prescriber.mssanteAddress ?? null : null;
+    const value: ComposedDocument = {
+      eventId: event.eventId,
+      occurredAt: event.occurredAt,
+      sourceTopic: topic,
+      documentXml: xml,
+      metadata,
+      routing: {
+        insMatricule: event.patient.ins.matricule,
+        mssanteConsent: event.patient.mssanteConsent,
+        dmpOpposition: event.patient.dmpOpposition,
+        identityQualified: true,
+        pharmacyDmpEnrolled: event.pharmacy.dmpEnrolled,
+        pharmacyMssanteAddress: event.pharmacy.mssanteAddress,
+        pharmacyName: event.pharmacy.name,
+        recipients: event.recipients.map((r) => ({ mssanteAddress: r.mssanteAddress, role: r.role })),
+        prescriberMssanteAddress: prescriber,
+      },
+      history: [composed.entry],
+    };
+    return [
+      { topic: cfg.topics.composed, key: record.key, value, headers: { ...ids, [H.traceparent]: childTraceparent(record.headers[H.traceparent]) } },
+      composed.record,
+    ];
+  };
+}
+
+/** The status of an event that failed: retrying or dead-lettered, with the error code (never the value). */
+export function composerFailureStatus(cfg: Pick<ComposerConfig, 'topics'>) {
+  return (f: Failure<LgoEventValue>): OutputRecord[] => {
+    const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
+    if (!eventId) return [];
+    return [statusRecord(cfg.topics.status, {
+      documentId: documentIdFor(eventId), eventId, stage: 'composer',
+      state: f.deadLettered ? 'dead-lettered' : 'retrying', detail: f.error.code,
+    }).record];
+  };
+}

@@ -1,0 +1,4 @@
+import { runMain } from '@passerelle/kafka-runtime';
+import { composer } from './service';
+
+runMain(composer);
