@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { classify, type Classified } from './errors';
+import { classify, PermanentError, type Classified } from './errors';
 import { H, readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
 import { dlqTopic, retryTopic, type RetryTier } from './topics';
@@ -50,6 +50,8 @@ export interface StageOptions<T> {
   permanentCode?: (code: string) => boolean;
   /** Extra records for a failed input (e.g. its status), given what is known of it */
   onFailure?: (failure: Failure<T>) => OutputRecord[];
+  /** Larger input values are dead-lettered unread (default 1 MiB: an LGO event is a few KB) */
+  maxInputBytes?: number;
   /** Records handled per transaction (default 200) */
   maxBatchRecords?: number;
   /** How many input partitions are processed at once (default 2) */
@@ -90,6 +92,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   const groupId = opts.groupId ?? `passerelle-${opts.name}`;
   const log = opts.logger;
   const chunkSize = opts.maxBatchRecords ?? 200;
+  const maxInputBytes = opts.maxInputBytes ?? 1024 * 1024;
   const producers = new Map<string, Promise<Producer>>();
   const timers = new Set<NodeJS.Timeout>();
   let consumer: Consumer | undefined;
@@ -173,6 +176,9 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         const headers = readHeaders(msg.headers);
         let value: T | undefined;
         try {
+          if (!opts.raw && (msg.value?.length ?? 0) > maxInputBytes) {
+            throw new PermanentError('RECORD_TOO_LARGE', `value is larger than ${maxInputBytes} bytes`);
+          }
           value = opts.raw ? (msg.value as T) : await opts.codec.decode<T>(topic, msg.value);
           const result = await opts.handle({ topic, partition, offset: msg.offset, key: msg.key, headers, value, raw: msg });
           if (!Array.isArray(result)) {

@@ -1,0 +1,66 @@
+/**
+ * The whole pipeline in one process (composer, signer, router, retrier), for the demo, the end-to-end tests and the
+ * load tool. In production each service runs on its own (`npm start -w @passerelle/<service>`); here they share a
+ * process but nothing else: each has its own consumer group, producers and transactions.
+ */
+import { composer } from '@passerelle/composer';
+import { retrier } from '@passerelle/retrier';
+import { routerFromEnv } from '@passerelle/router';
+import { signerFromEnv } from '@passerelle/signer';
+import { createLogger, runService, type RunningService, type StageMetrics } from '@passerelle/kafka-runtime';
+import { topicNames, type TopicNames } from '@passerelle/schemas';
+import type { Logger } from 'pino';
+
+export interface LocalPipelineOptions {
+  keyStoreDir: string;
+  trustDir: string;
+  /** Prefix of every topic and consumer group ('' = the real names) */
+  prefix?: string;
+  /** Retry tiers, e.g. `2s,5s,10s` (short for demos and tests) */
+  tiers?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  metrics?: (service: string) => StageMetrics | undefined;
+}
+
+/**
+ * Settings of a local, test-platform deployment: test INS OIDs accepted, an XDS source id that is a UUID-based OID
+ * (`2.25.…`, no registration needed), a demo product reference for X-MSS-NIL.
+ */
+export function localEnv(opts: LocalPipelineOptions): NodeJS.ProcessEnv {
+  return {
+    PASSERELLE_TEST_PLATFORM: 'true',
+    PASSERELLE_KEYSTORE_DIR: opts.keyStoreDir,
+    PASSERELLE_TRUST_DIR: opts.trustDir,
+    PASSERELLE_RETRY_TIERS: opts.tiers ?? '2s,5s,10s',
+    PASSERELLE_XDS_SOURCE_ID: '2.25.329800735698586629295641978511506172918',
+    PASSERELLE_MSS_PRODUCT_REFERENCE: 'PASSERELLE-DEMO-0.1',
+    PASSERELLE_VENDOR_NAME: 'Passerelle (démonstration)',
+    ...process.env,
+    ...opts.env,
+  };
+}
+
+export interface LocalPipeline {
+  topics: TopicNames;
+  services: RunningService[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<LocalPipeline> {
+  const env = localEnv(opts);
+  const prefix = opts.prefix ?? '';
+  const definitions = [composer, signerFromEnv(env), routerFromEnv(env), retrier];
+  const services: RunningService[] = [];
+  for (const def of definitions) {
+    const logger = opts.logger ?? createLogger(def.name);
+    services.push(await runService(def as never, { env, topicPrefix: prefix, logger, metrics: opts.metrics?.(def.name) }));
+  }
+  return {
+    topics: topicNames(prefix),
+    services,
+    async stop() {
+      await Promise.all(services.map((s) => s.stop()));
+    },
+  };
+}
