@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { buildSubmissionSetMetadata, deriveSignatureUniqueId, DSG, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
 import { XdmError } from './errors';
 import { XDS } from './xds-uuids';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Coded, XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
 import { XdmError } from './errors';
 import { writeXml, type XmlElement } from './xml-writer';
 import { NS, XDS } from './xds-uuids';

@@ -1,6 +1,6 @@
 import JSZip from 'jszip';
 import { execFileSync } from 'node:child_process';
-import type { XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { buildXdmArchive, readXdmArchive, XDM_PATHS, type XdmArchiveInput } from './xdm-archive';
 import { deriveSignatureUniqueId, xdsHashAndSize } from './submission-set';
 import { XDS } from './xds-uuids';

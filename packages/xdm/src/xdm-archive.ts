@@ -1,6 +1,6 @@
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
-import type { XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { XdmError } from './errors';
 import { buildSubmissionSetMetadata, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
 import { XDS } from './xds-uuids';

@@ -1,5 +1,5 @@
 import { readXdmArchive, XDS, xdsHashAndSize, deriveSignatureUniqueId } from '@passerelle/xdm';
-import type { XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { XdsDocumentMetadata } from '@passerelle/cda';
 import type { DmpSubmission, MssMessage } from '@passerelle/schemas';
 import {
   buildDmpSubmission,

@@ -1,5 +1,5 @@
 import { INS_OID } from '@passerelle/ins';
-import type { Coded, XdsDocumentMetadata } from '@passerelle/cda/src/xds-metadata';
+import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
 import { buildSubmissionSetMetadata, buildXdmArchive, xdsHashAndSize, type SubmissionSetInfo, type XdmProducer } from '@passerelle/xdm';
 import { isMssanteAddress, type Route } from './routing';
 

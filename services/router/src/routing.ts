@@ -1,6 +1,6 @@
 import { parseMatricule } from '@passerelle/ins';
 import type { RoutingFacts } from '@passerelle/schemas';
-import type { Coded, DocumentKind } from '@passerelle/cda/src/xds-metadata';
+import type { Coded, DocumentKind } from '@passerelle/cda';
 
 /**
  * Routing rules (DESIGN §4) as configuration. Pure: no I/O, the same facts and configuration always give the
