@@ -1,5 +1,5 @@
 import type { DispensationEvent, DispensationLine } from '@passerelle/schemas';
-import { el, serialize, textEl, type XmlElement } from './xml-tree';
+import { csValue, el, serialize, textEl, type XmlElement } from './xml-tree';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid } from './document-id';
 import { DOCUMENT_TYPES } from './document-types';
@@ -46,10 +46,12 @@ function supplyEntry(event: DispensationEvent, line: DispensationLine, i: number
   const ref = `med-${i + 1}`;
   const p = line.product;
   const value = quantityValue(line.quantity.value);
-  const unit = line.quantity.unit.trim();
+  const unit = csValue(line.quantity.unit);
+  const cip13 = csValue(p.cip13);
+  const ucd = csValue(p.ucd);
   const translations = [
-    p.cip13 && el('translation', { code: p.cip13, displayName: p.label, codeSystem: '1.2.250.1.213.2.3.2', codeSystemName: 'CIP' }),
-    p.ucd && el('translation', { code: p.ucd, displayName: p.label, codeSystem: '1.2.250.1.213.2.3.3', codeSystemName: 'UCD' }),
+    cip13 && el('translation', { code: cip13, displayName: p.label, codeSystem: '1.2.250.1.213.2.3.2', codeSystemName: 'CIP' }),
+    ucd && el('translation', { code: ucd, displayName: p.label, codeSystem: '1.2.250.1.213.2.3.3', codeSystemName: 'UCD' }),
   ];
   const substitution = line.substitution === 'GENERIC'
     ? el('code', { code: 'G', displayName: 'Substitution autorisée par un produit générique', codeSystem: SUBSTITUTION_SYSTEM },
@@ -67,7 +69,7 @@ function supplyEntry(event: DispensationEvent, line: DispensationLine, i: number
       el('id', { root: derivedOid(`supply-${i + 1}`, event.eventId) }),
       el('text', {}, el('reference', { value: `#${ref}` })),
       value !== null
-        ? el('quantity', { value, unit: unit === '' ? undefined : unit })
+        ? el('quantity', { value, unit })
         : el('quantity', { nullFlavor: 'UNK' }),
       el('product', {},
         el('manufacturedProduct', { classCode: 'MANU' },
@@ -93,6 +95,17 @@ function supplyEntry(event: DispensationEvent, line: DispensationLine, i: number
           el('statusCode', { code: 'completed' }),
         ),
       ),
+      // The CI-SIS supply template requires the dispenser's notes whenever the entry has any relationship.
+      (line.posology || substitution) && el('entryRelationship', { typeCode: 'SUBJ', inversionInd: 'true' },
+        el('act', { classCode: 'ACT', moodCode: 'INT' },
+          el('templateId', { root: '2.16.840.1.113883.10.20.1.43' }),
+          el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.3.1' }),
+          el('templateId', { root: '1.2.250.1.213.1.1.3.207' }),
+          el('code', { code: 'FINSTRUCT', codeSystem: '1.3.6.1.4.1.19376.1.5.3.2', codeSystemName: 'IHEActCode' }),
+          el('text', {}, el('reference', { value: `#${ref}-notes` })),
+          el('statusCode', { code: 'completed' }),
+        ),
+      ),
       substitution && el('entryRelationship', { typeCode: 'COMP' },
         el('act', { classCode: 'ACT', moodCode: 'EVN' },
           el('templateId', { root: '1.3.6.1.4.1.19376.1.9.1.3.9.2' }),
@@ -103,6 +116,12 @@ function supplyEntry(event: DispensationEvent, line: DispensationLine, i: number
       ),
     ),
   );
+}
+
+/** The dispenser's note on a line: what was handed over, and any substitution. */
+function dispenserNote(line: DispensationLine): string {
+  const substitution = line.substitution === 'NONE' ? '' : ` ; ${SUBSTITUTION_LABEL[line.substitution] ?? line.substitution}`;
+  return `Délivré : ${line.quantity.value} ${line.quantity.unit} de ${line.product.label}${substitution}`;
 }
 
 function narrative(event: DispensationEvent, day: string): XmlElement {
@@ -117,6 +136,7 @@ function narrative(event: DispensationEvent, day: string): XmlElement {
       textEl('td', `${line.quantity.value} ${line.quantity.unit}`),
       el('td', {}, line.posology ? textEl('content', line.posology, { ID: `${ref}-instruction` }) : null),
       el('td', {}, textEl('content', SUBSTITUTION_LABEL[line.substitution] ?? line.substitution, { ID: `${ref}-substitution` })),
+      el('td', {}, textEl('content', dispenserNote(line), { ID: `${ref}-notes` })),
     ));
   });
   const rx = d.prescription;
@@ -128,27 +148,8 @@ function narrative(event: DispensationEvent, day: string): XmlElement {
   return el('text', {},
     textEl('paragraph', `Dispensation du ${frenchDate(day)}. ${prescriber}.`),
     el('table', { border: '0' },
-      el('thead', {}, el('tr', {}, ['Médicament', 'Code', 'Quantité délivrée', 'Posologie', 'Substitution'].map(h => textEl('th', h)))),
+      el('thead', {}, el('tr', {}, ['Médicament', 'Code', 'Quantité délivrée', 'Posologie', 'Substitution', 'Notes du dispensateur'].map(h => textEl('th', h)))),
       el('tbody', {}, rows),
-    ),
-  );
-}
-
-/** The prescriber as a referring participant of the header, when the dispensation executes a prescription. */
-function prescriberParticipant(event: DispensationEvent): XmlElement | null {
-  const rx = event.dispensation.prescription;
-  if (!rx) return null;
-  const prescribed = hl7Date(rx.prescribedAt);
-  return el('participant', { typeCode: 'REF' },
-    prescribed
-      ? el('time', { 'xsi:type': 'IVL_TS' }, el('low', { value: prescribed }))
-      : el('time', { nullFlavor: 'UNK' }),
-    el('associatedEntity', { classCode: 'PROV' },
-      el('id', { root: OID.RPPS, extension: rppsId(rx.prescriber.rpps) }),
-      // The event does not say the prescriber's profession (physician, dentist, midwife…).
-      el('code', { nullFlavor: 'UNK' }),
-      rx.prescriber.mssanteAddress && el('telecom', { value: `mailto:${rx.prescriber.mssanteAddress.trim()}` }),
-      el('associatedPerson', {}, personName(rx.prescriber.givenName, rx.prescriber.familyName)),
     ),
   );
 }
@@ -170,10 +171,9 @@ export function buildDispensation(event: DispensationEvent): BuiltDocument {
   );
   const body = el('component', {}, el('structuredBody', {}, el('component', {}, section)));
   const children = [
-    ...header(event, {
-      type, serviceTime: day, birthTime: hl7Date(event.patient.birthDate),
-      participants: [prescriberParticipant(event)].filter((p): p is XmlElement => p !== null),
-    }),
+    // The prescriber stays in the narrative only: the CI-SIS participant template requires the prescriber's
+    // profession code, which the event does not carry (physician, dentist, midwife…).
+    ...header(event, { type, serviceTime: day, birthTime: hl7Date(event.patient.birthDate) }),
     body,
   ];
   const xml = serialize(clinicalDocument(children));

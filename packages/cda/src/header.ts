@@ -40,10 +40,15 @@ export function professionCode(author: Pharmacist): { code: string; displayName:
     : { code: 'G15_21', displayName: 'Pharmacien', codeSystem: OID.PROFESSION };
 }
 
+/**
+ * An address. The CI-SIS address template takes either free lines (streetAddressLine) or parts, never both; the
+ * event's lines are unparsed, so the first goes in streetName and the others in additionalLocator.
+ */
 export function addr(address: Address): XmlElement {
-  const lines = address.lines.filter(l => l.trim() !== '');
+  const lines = address.lines.map(l => l.trim()).filter(l => l !== '');
   return el('addr', {},
-    lines.map(line => textEl('streetAddressLine', line)),
+    lines.length > 0 && textEl('streetName', lines[0] as string),
+    lines.length > 1 && textEl('additionalLocator', lines.slice(1).join(', ')),
     address.postalCode.trim() !== '' && textEl('postalCode', address.postalCode),
     address.city.trim() !== '' && textEl('city', address.city),
     address.country && address.country !== 'FR' && textEl('country', address.country),

@@ -1,5 +1,5 @@
 import type { VaccinationEvent } from '@passerelle/schemas';
-import { el, serialize, textEl, type XmlElement } from './xml-tree';
+import { csValue, el, serialize, textEl, type XmlElement } from './xml-tree';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid } from './document-id';
 import { DOCUMENT_TYPES } from './document-types';
@@ -55,6 +55,8 @@ export function buildVaccinationNote(event: VaccinationEvent): BuiltDocument {
   const routeLabel = route?.displayName ?? (v.route ? (ROUTE_LABELS[v.route.toUpperCase()] ?? v.route) : '');
   const siteLabel = site?.displayName ?? v.site ?? '';
   const dose = v.doseQuantity ? `${v.doseQuantity.value} ${v.doseQuantity.unit}` : '';
+  const cis = csValue(v.vaccine.cis);
+  const atc = csValue(v.vaccine.atc);
   const vaccinator = `${event.author.givenName} ${event.author.familyName}`;
 
   const row = (cells: (XmlElement | string)[]): XmlElement =>
@@ -90,17 +92,19 @@ export function buildVaccinationNote(event: VaccinationEvent): BuiltDocument {
       route && el('routeCode', { code: route.code, displayName: route.displayName, codeSystem: EDQM, codeSystemName: 'EDQM' }),
       site && el('approachSiteCode', { code: site.code, displayName: site.displayName, codeSystem: SNOMED, codeSystemName: 'SNOMED CT' },
         el('originalText', {}, el('reference', { value: '#vac-1-site' }))),
-      v.doseQuantity && Number.isFinite(v.doseQuantity.value) && v.doseQuantity.value >= 0 && v.doseQuantity.unit.trim() !== ''
-        && el('doseQuantity', { value: String(v.doseQuantity.value), unit: v.doseQuantity.unit.trim() }),
+      v.doseQuantity && Number.isFinite(v.doseQuantity.value) && v.doseQuantity.value >= 0
+        && el('doseQuantity', { value: String(v.doseQuantity.value), unit: csValue(v.doseQuantity.unit) }),
       el('consumable', { typeCode: 'CSM' },
         el('manufacturedProduct', {},
           el('templateId', { root: '2.16.840.1.113883.10.20.1.53' }),
           el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.7.2' }),
           el('templateId', { root: '1.2.250.1.213.1.1.3.43' }),
           el('manufacturedMaterial', {},
-            el('code', { code: v.vaccine.cis, displayName: v.vaccine.label, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS' },
-              el('originalText', {}, el('reference', { value: '#vac-1' })),
-              el('translation', { code: v.vaccine.atc, displayName: v.vaccine.atcLabel, codeSystem: '2.16.840.1.113883.6.73', codeSystemName: 'ATC' }),
+            el('code', cis
+              ? { code: cis, displayName: v.vaccine.label, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS' }
+              : { nullFlavor: 'UNK' },
+            el('originalText', {}, el('reference', { value: '#vac-1' })),
+            atc && el('translation', { code: atc, displayName: v.vaccine.atcLabel, codeSystem: '2.16.840.1.113883.6.73', codeSystemName: 'ATC' }),
             ),
             textEl('name', v.vaccine.label),
             textEl('lotNumberText', v.lotNumber),
@@ -108,7 +112,7 @@ export function buildVaccinationNote(event: VaccinationEvent): BuiltDocument {
         ),
       ),
       el('performer', { typeCode: 'PRF' }, assignedEntity(event)),
-      el('author', {}, el('time', { value: hl7Timestamp(event.occurredAt) }), assignedAuthor(event)),
+      el('author', { typeCode: 'AUT', contextControlCode: 'OP' }, el('time', { value: hl7Timestamp(event.occurredAt) }), assignedAuthor(event)),
       v.doseNumber !== null && Number.isInteger(v.doseNumber) && el('entryRelationship', { typeCode: 'SUBJ' },
         el('observation', { classCode: 'OBS', moodCode: 'EVN' },
           el('templateId', { root: '2.16.840.1.113883.10.20.1.46' }),

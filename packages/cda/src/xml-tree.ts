@@ -32,11 +32,21 @@ export function textEl(name: string, text: string, attrs: Attrs = {}): XmlElemen
 }
 
 /**
+ * A value for a `cs`-typed attribute (codes, units): the CDA schema forbids whitespace there. Returns null for a
+ * value that cannot be one, so that the builder writes a nullFlavor or leaves the attribute out instead of an
+ * invalid document.
+ */
+export function csValue(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  return v !== '' && /^[^\s]+$/.test(v) ? v : null;
+}
+
+/**
  * Removes what XML 1.0 cannot carry at all (control characters other than tab/newline/return, lone surrogates,
  * U+FFFE/U+FFFF): escaping cannot make them valid, and an event must never yield an unparseable document.
  */
 export function xmlText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
 }
 
