@@ -15,7 +15,7 @@ const { values } = parseArgs({
     'no-broken': { type: 'boolean', default: false },
   },
 });
-const out = values.out;
+const out = values.out ?? '';
 const finessList = values.finess ?? [];
 if (!out || finessList.length === 0) {
   console.error('usage: npx tsx scripts/pki.ts --out <dir> --finess <FINESS> [--finess <FINESS> …] [--no-broken]');
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   console.log(`AUTH_CLI:      ${pki.authDir}`);
   console.log(`trust anchors: ${pki.trustDir}`);
   console.log(`CA PEM files:  ${pki.rootPem}, ${pki.intermediatePem}`);
+  if (pki.renewedDir) console.log(`renewed SIGN:  ${pki.renewedDir} (same FINESS, new key: for rotation)`);
   for (const [variant, dir] of Object.entries(pki.broken)) console.log(`broken ${variant}: ${dir}`);
 }
 

@@ -134,11 +134,7 @@ const SIGNING_EXTENDED_USAGES = new Set([
  * The checks on a credential that do not depend on the time: key usage, chain to the trust anchors, FINESS.
  * Returns the first failure (in that order), or undefined. Cheap to cache per credential.
  */
-export function checkCredentialStatic(
-  credential: SigningCredential,
-  trustAnchors: readonly X509Certificate[],
-): CertificateError | undefined {
-  const { finess, certificate } = credential;
+export function checkKeyUsage(certificate: CertificateInfo, finess: string): CertificateError | undefined {
   const keyUsage = certificate.forge.getExtension('keyUsage') as
     | { digitalSignature?: boolean; nonRepudiation?: boolean }
     | undefined;
@@ -152,7 +148,17 @@ export function checkCredentialStatic(
   if (certificate.x509.ca) {
     return new CertificateError('CERT_KEY_USAGE', finess, 'a CA certificate is not a signing certificate');
   }
-  const untrusted = chainError(credential, trustAnchors);
+  return undefined;
+}
+
+export function checkCredentialStatic(
+  credential: SigningCredential,
+  trustAnchors: readonly X509Certificate[],
+): CertificateError | undefined {
+  const { finess, certificate } = credential;
+  const usageError = checkKeyUsage(certificate, finess);
+  if (usageError) return usageError;
+  const untrusted = chainError(credential.chain, trustAnchors, finess);
   if (untrusted) return untrusted;
   if (credential.certificateFiness === undefined) {
     return new CertificateError('CERT_WRONG_PHARMACY', finess, 'certificate subject carries no FINESS (OU=1<FINESS>)');
@@ -163,8 +169,15 @@ export function checkCredentialStatic(
   return undefined;
 }
 
-function chainError(credential: SigningCredential, trustAnchors: readonly X509Certificate[]): CertificateError | undefined {
-  const { finess, chain } = credential;
+/**
+ * Whether `chain` (the certificate, then its issuers) reaches a trust anchor: each certificate's signature is
+ * verified with the next one's key, issuers must be CAs, and the path ends at (or under) an anchor.
+ */
+export function chainError(
+  chain: readonly CertificateInfo[],
+  trustAnchors: readonly X509Certificate[],
+  finess: string,
+): CertificateError | undefined {
   for (let i = 0; i < chain.length; i += 1) {
     const current = chain[i] as CertificateInfo;
     if (i > 0 && !current.x509.ca) {
@@ -180,7 +193,7 @@ function chainError(credential: SigningCredential, trustAnchors: readonly X509Ce
 }
 
 /** The validity-period checks, on the signing certificate and the chain above it, at a given time. */
-export function checkCredentialDates(credential: SigningCredential, at: Date): CertificateError | undefined {
+export function checkCredentialDates(credential: Pick<SigningCredential, 'chain' | 'finess'>, at: Date): CertificateError | undefined {
   for (const [index, cert] of credential.chain.entries()) {
     const { notBefore, notAfter } = cert.forge.validity;
     const which = index === 0 ? 'certificate' : 'an issuer certificate in the chain';

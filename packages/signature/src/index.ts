@@ -20,3 +20,4 @@ export {
   type SignSubmissionInput,
   type SignedSubmission,
 } from './xades';
+export { verifySubmissionSignature, type VerificationResult, type VerifyOptions } from './verify';

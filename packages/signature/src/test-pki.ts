@@ -30,7 +30,7 @@ export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
 ];
 
 export interface TestPkiOptions {
-  /** Also write the broken variants for the first FINESS (default true). */
+  /** Also write the broken variants and a renewed certificate for the first FINESS (default true). */
   broken?: boolean;
   /** RSA modulus length (default 2048). */
   modulusLength?: number;
@@ -48,6 +48,8 @@ export interface TestPki {
   /** CA certificates as PEM files: root.pem, intermediate.pem. */
   rootPem: string;
   intermediatePem: string;
+  /** A second valid SIGN certificate for the first FINESS (`renewed/<FINESS>.p12`): for rotation tests and demos. */
+  renewedDir?: string;
   /** Broken variants for the first FINESS: variant → key-store directory. */
   broken: Partial<Record<BrokenVariant, string>>;
   /** Passphrase of every PKCS#12 file of this PKI (tests only). */
@@ -192,7 +194,7 @@ function otherFiness(finess: string): string {
 
 /**
  * Creates a test PKI in `dir`: `trust/root.pem`, `ca/{root,intermediate}.pem`, `<FINESS>.p12` + `<FINESS>.pass`
- * (SIGN) for every FINESS, `auth/<FINESS>.p12` (AUTH_CLI), and `broken/<variant>/<FINESS>.p12` for the first FINESS.
+ * (SIGN) for every FINESS, `auth/<FINESS>.p12` (AUTH_CLI), and `broken/<variant>/<FINESS>.p12` and `renewed/<FINESS>.p12` for the first FINESS.
  */
 export async function createTestPki(dir: string, finessList: readonly string[], options: TestPkiOptions = {}): Promise<TestPki> {
   if (finessList.length === 0) throw new SignatureInputError('INVALID_FINESS', 'at least one FINESS is needed');
@@ -206,7 +208,7 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const salt = randomBytes(6).toString('hex');
   const passphrase = (finess: string) => `test-${finess}-${salt}`;
   const withBroken = options.broken ?? true;
-  const keys = await newKeys(2 + 2 * finessList.length + (withBroken ? 8 : 0), modulusLength);
+  const keys = await newKeys(2 + 2 * finessList.length + (withBroken ? 9 : 0), modulusLength);
   const nextKey = (): KeyPair => keys.pop() as KeyPair;
 
   const root = issue({ subject: caSubject('PASSERELLE TEST AC RACINE'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
@@ -240,7 +242,11 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
 
   const broken: Partial<Record<BrokenVariant, string>> = {};
   const first = finessList[0] as string;
+  let renewedDir: string | undefined;
   if (withBroken) {
+    renewedDir = join(dir, 'renewed');
+    const renewed = issue({ subject: organisationSubject(first, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: nextKey() });
+    writePkcs12(renewedDir, first, renewed, chain, passphrase(first));
     const variant = (name: BrokenVariant, leaf: Issued, leafChain = chain) => {
       const variantDir = join(dir, 'broken', name);
       writePkcs12(variantDir, first, leaf, leafChain, passphrase(first));
@@ -267,5 +273,5 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
       [rogueIntermediate.cert, rogueRoot.cert],
     );
   }
-  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, broken, passphrase };
+  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, passphrase };
 }
