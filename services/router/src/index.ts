@@ -1,0 +1,4 @@
+export * from './handler';
+export * from './messages';
+export * from './routing';
+export * from './service';
