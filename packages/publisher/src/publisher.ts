@@ -171,6 +171,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const producer: Producer = kafka.producer({
     idempotent: PRODUCER_SETTINGS.idempotent,
     maxInFlightRequests: PRODUCER_SETTINGS.maxInFlightRequests,
+    // kafkajs merges the client's bounded retry into the producer's; an idempotent producer must keep retrying a
+    // send (a gap in its sequence numbers would break exactly-once), so the send retries are unbounded and
+    // `publishTimeoutMs` bounds the wait instead.
+    retry: { retries: Number.MAX_SAFE_INTEGER },
     createPartitioner: recordingPartitioner(assigned),
   });
 
@@ -200,9 +204,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     try {
       return await registry.getRegistryIdBySchema(subject, schema);
     } catch (err) {
-      const status = registryStatus(err);
-      // 404: the subject, or this schema under it, is not there yet.
-      if (status !== 404) throw err;
+      // The library turns a 404 (the subject, or this schema under it, is not there yet) into its own
+      // ConfluentSchemaRegistryError (not exported, and without the status); anything else is rethrown as is.
+      if (!(err instanceof Error && err.name === 'ConfluentSchemaRegistryError')) throw err;
       if (options.autoRegister === false) {
         throw new SchemaRejectedError(`Schema of ${topic} is not registered under ${subject} and auto-registration is off`);
       }
