@@ -57,27 +57,40 @@ class Writer {
     if (this.y - height < PAGE.margin + 20) this.newPage();
   }
 
-  /** Splits a paragraph into lines that fit the width, breaking words longer than a line. */
+  /**
+   * Splits a paragraph into lines that fit the width, breaking words longer than a line. Widths are summed word by
+   * word (measuring each candidate line again made long reviews quadratic); kerning is ignored, so a small margin
+   * keeps the sum on the safe side.
+   */
   private wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+    const limit = width - size;
+    const space = font.widthOfTextAtSize(' ', size);
     const lines: string[] = [];
     let current = '';
+    let currentWidth = 0;
     for (const word of text.split(' ').filter(w => w !== '')) {
       let w = word;
-      while (font.widthOfTextAtSize(w, size) > width) {
-        let cut = w.length - 1;
-        while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > width) cut--;
-        if (current) {
-          lines.push(current);
-          current = '';
-        }
+      let ww = font.widthOfTextAtSize(w, size);
+      while (ww > limit) {
+        let cut = Math.max(1, Math.floor((w.length * limit) / ww));
+        while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > limit) cut--;
+        if (current) lines.push(current);
+        current = '';
+        currentWidth = 0;
         lines.push(w.slice(0, cut));
         w = w.slice(cut);
+        ww = font.widthOfTextAtSize(w, size);
       }
-      const candidate = current ? `${current} ${w}` : w;
-      if (font.widthOfTextAtSize(candidate, size) <= width) current = candidate;
-      else {
+      if (current === '') {
+        current = w;
+        currentWidth = ww;
+      } else if (currentWidth + space + ww <= limit) {
+        current += ` ${w}`;
+        currentWidth += space + ww;
+      } else {
         lines.push(current);
         current = w;
+        currentWidth = ww;
       }
     }
     if (current) lines.push(current);
