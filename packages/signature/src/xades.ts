@@ -14,6 +14,7 @@ import {
 import { issuerNameRfc4514, serialNumberDecimal, type SigningCredential } from './certificate';
 import { c14nAttr, c14nText, canonicalizeDocument, parseXml } from './canonical-xml';
 import { SignatureInputError } from './errors';
+import { canonicalizeInclusive } from './inclusive-c14n';
 import type { KeyStore } from './key-store';
 import { isOid, submissionSetIdFor } from './submission-set-id';
 
@@ -97,6 +98,19 @@ export function authorFinessOf(doc: Document): string[] {
   return finess;
 }
 
+/**
+ * The document's canonical form and its author organisations' FINESS: by the one-pass canonicaliser for
+ * inclusive C14N, else (exclusive C14N, or a construct the fast path leaves alone) by parsing into a DOM.
+ */
+export function canonicalDocument(text: string, canonicalization: Canonicalization): { canonical: string; authorFiness: string[] } {
+  if (canonicalization === 'c14n' || canonicalization === 'c14n-with-comments') {
+    const fast = canonicalizeInclusive(text, canonicalization === 'c14n-with-comments');
+    if (fast) return fast;
+  }
+  const doc = parseXml(text, 'document');
+  return { canonical: canonicalizeDocument(doc, canonicalization), authorFiness: authorFinessOf(doc) };
+}
+
 function signatureIdFor(parts: string[]): string {
   const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
   return `S-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
@@ -111,7 +125,8 @@ const alg = (tag: string, uri: string) => `<${tag} Algorithm="${c14nAttr(uri)}">
  * The parts the signature covers (Manifest, SignedProperties, SignedInfo) are generated here already in their
  * canonical form (no prefixes, only default namespace declarations, attributes in canonical order, explicit end
  * tags), so their digests are taken over exactly the bytes a verifier's C14N produces; the CDA document is
- * canonicalised by xml-crypto's C14N transforms after parsing with @xmldom/xmldom. The RSA signature is made by
+ * canonicalised by {@link canonicalDocument} (a one-pass inclusive C14N, or xml-crypto's transforms over an
+ * @xmldom/xmldom DOM). The RSA signature is made by
  * node:crypto (OpenSSL).
  *
  * @throws CertificateError (nothing is signed) when the certificate is missing, unreadable, expired, not yet
@@ -125,14 +140,13 @@ export function signSubmission(input: SignSubmissionInput, keyStore: KeyStore): 
   const submissionSetUniqueId = input.submissionSetUniqueId ?? submissionSetIdFor(input.documentUniqueId);
   if (!isOid(submissionSetUniqueId)) throw new SignatureInputError('INVALID_UNIQUE_ID', 'submissionSetUniqueId must be an OID');
 
-  const doc = parseXml(documentText(input.documentXml), 'document');
-  const authors = authorFinessOf(doc);
+  const { canonical, authorFiness: authors } = canonicalDocument(documentText(input.documentXml), canonicalization);
   if (authors.length > 0 && !authors.includes(input.finess)) {
     // The document says another pharmacy wrote it: signing it with this pharmacy's key would misattribute it.
     throw new SignatureInputError('DOCUMENT_AUTHOR_MISMATCH', `document author organisation is not FINESS ${input.finess}`);
   }
   const credential = keyStore.signingCredential(input.finess, signingTime);
-  const documentDigest = digest(hash, canonicalizeDocument(doc, canonicalization));
+  const documentDigest = digest(hash, canonical);
   const signatureId = signatureIdFor([input.documentUniqueId, submissionSetUniqueId, input.finess, signingTime.toISOString()]);
   const signatureXml = buildSignature({
     credential,
@@ -168,6 +182,17 @@ interface BuildInput {
   signingTime: Date;
 }
 
+// The certificate-derived parts of a signature (SigningCertificate, KeyInfo) change only when the key store
+// loads a new credential object: computed once per credential.
+const credentialParts = new WeakMap<SigningCredential, Map<string, string>>();
+function cached(credential: SigningCredential, key: string, make: () => string): string {
+  let parts = credentialParts.get(credential);
+  if (!parts) credentialParts.set(credential, (parts = new Map()));
+  let value = parts.get(key);
+  if (value === undefined) parts.set(key, (value = make()));
+  return value;
+}
+
 function buildSignature(b: BuildInput): string {
   const digestMethod = alg('DigestMethod', DIGEST_URI[b.hash]);
   const signedPropertiesId = `${b.signatureId}-SignedProperties`;
@@ -178,14 +203,14 @@ function buildSignature(b: BuildInput): string {
     `${digestMethod}<DigestValue>${b.documentDigest}</DigestValue></Reference>`;
   const manifestAttrs = ` Id="${MANIFEST_ID}"`;
 
-  const certs = b.credential.chain
-    .map(
+  const certs = cached(b.credential, `certs:${b.hash}`, () =>
+    b.credential.chain.map(
       (cert) =>
         `<Cert><CertDigest>${digestMethod}<DigestValue>${digest(b.hash, cert.der)}</DigestValue></CertDigest>` +
         `<IssuerSerial><X509IssuerName xmlns="${DSIG_NS}">${c14nText(issuerNameRfc4514(cert.forge))}</X509IssuerName>` +
         `<X509SerialNumber xmlns="${DSIG_NS}">${serialNumberDecimal(cert.forge)}</X509SerialNumber></IssuerSerial></Cert>`,
-    )
-    .join('');
+    ).join(''),
+  );
   const signedPropertiesInner =
     `<SignedSignatureProperties><SigningTime>${b.signingTime.toISOString()}</SigningTime>` +
     `<SigningCertificate>${certs}</SigningCertificate>` +
@@ -207,9 +232,9 @@ function buildSignature(b: BuildInput): string {
   const signedInfoCanonical = `<SignedInfo xmlns="${DSIG_NS}">${signedInfoInner}</SignedInfo>`;
   const signatureValue = sign(b.hash, Buffer.from(signedInfoCanonical, 'utf8'), b.credential.privateKey).toString('base64');
 
-  const keyInfo = `<KeyInfo><X509Data>${b.credential.chain
-    .map((cert) => `<X509Certificate>${cert.der.toString('base64')}</X509Certificate>`)
-    .join('')}</X509Data></KeyInfo>`;
+  const keyInfo = cached(b.credential, 'keyInfo', () =>
+    `<KeyInfo><X509Data>${b.credential.chain.map((cert) => `<X509Certificate>${cert.der.toString('base64')}</X509Certificate>`).join('')}</X509Data></KeyInfo>`,
+  );
   const id = c14nAttr(b.signatureId);
   return (
     `<Signature xmlns="${DSIG_NS}" Id="${id}">` +
