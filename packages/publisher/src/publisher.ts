@@ -34,6 +34,11 @@ export interface PublisherOptions {
   sasl?: SASLOptions;
   /** Accept the INS test and demo OIDs (test platforms only). Default false. */
   testPlatform?: boolean;
+  /**
+   * The Kafka topic each event family is produced to, when it is not the family's own name (a deployment's
+   * prefix, a test's private topic). The registry subject follows the topic: `<topic>-value`.
+   */
+  topicNames?: Partial<Record<EventTopic, string>>;
   /** Makes the record key an HMAC (see {@link eventKey}). */
   keySecret?: string;
   /** Register an event schema that the registry does not hold yet. Default true; false = look up only. */
@@ -58,7 +63,10 @@ export interface PublishOptions {
 }
 
 export interface PublishResult {
-  topic: EventTopic;
+  /** The Kafka topic the record was produced to. */
+  topic: string;
+  /** The event's family topic (its schema). */
+  eventTopic: EventTopic;
   partition: number;
   /** Offset of the record (an int64, as a decimal string). */
   offset: string;
@@ -188,6 +196,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let connected: Promise<void> | undefined;
   let closed = false;
   const schemaIds = new Map<EventTopic, Promise<number>>();
+  const kafkaTopic = (topic: EventTopic): string => options.topicNames?.[topic] ?? topic;
 
   function connect(): Promise<void> {
     if (closed) return Promise.reject(new BrokerUnavailableError('The publisher is closed'));
@@ -199,7 +208,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   }
 
   async function lookupOrRegister(topic: EventTopic): Promise<number> {
-    const subject = subjectOf(topic);
+    const subject = subjectOf(kafkaTopic(topic));
     const schema = { type: SchemaType.AVRO, schema: JSON.stringify(topicSchemas[topic].schema) } as const;
     try {
       return await registry.getRegistryIdBySchema(subject, schema);
@@ -229,7 +238,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           throw new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${status}): ${causeText(err)}`, { cause: err });
         }
         if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-          throw new SchemaRejectedError(`Schema registry subject ${subjectOf(topic)}: ${err.message}`, { cause: err });
+          throw new SchemaRejectedError(`Schema registry subject ${subjectOf(kafkaTopic(topic))}: ${err.message}`, { cause: err });
         }
         throw new RegistryUnavailableError(`Schema registry unreachable at ${options.registryUrl}: ${causeText(err)}`, { cause: err });
       });
@@ -240,6 +249,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   interface Prepared {
     topic: EventTopic;
+    kafkaTopic: string;
     message: Message;
     schemaId: number;
     key: string;
@@ -258,6 +268,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const tp = traceparent ?? newTraceparent();
     return {
       topic,
+      kafkaTopic: kafkaTopic(topic),
       schemaId: id,
       key,
       eventId: valid.eventId,
@@ -273,8 +284,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   /** Produces prepared records in one request and gives each its partition and offset. */
   async function produce(batch: Prepared[]): Promise<PublishResult[]> {
     await connect();
-    const byTopic = new Map<EventTopic, Prepared[]>();
-    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const byTopic = new Map<string, Prepared[]>();
+    for (const p of batch) byTopic.set(p.kafkaTopic, [...(byTopic.get(p.kafkaTopic) ?? []), p]);
     let metadata: RecordMetadata[];
     try {
       metadata = await withDeadline(
@@ -305,12 +316,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const rank = new Map<string, bigint>();
     return batch.map((p) => {
       const partition = assigned.get(p.message);
-      if (partition === undefined) throw new PublishRejectedError(`No partition recorded for a record of ${p.topic}`);
-      const slot = `${p.topic}\u0000${partition}`;
+      if (partition === undefined) throw new PublishRejectedError(`No partition recorded for a record of ${p.kafkaTopic}`);
+      const slot = `${p.kafkaTopic}\u0000${partition}`;
       const n = rank.get(slot) ?? 0n;
       rank.set(slot, n + 1n);
       const offset = (base.get(slot) ?? -1n) + n;
-      return { topic: p.topic, partition, offset: offset.toString(), schemaId: p.schemaId, key: p.key, eventId: p.eventId, traceparent: p.traceparent };
+      return { topic: p.kafkaTopic, eventTopic: p.topic, partition, offset: offset.toString(), schemaId: p.schemaId, key: p.key, eventId: p.eventId, traceparent: p.traceparent };
     });
   }
 
