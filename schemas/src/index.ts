@@ -41,3 +41,4 @@ export function avroType(topic: EventTopic): avro.Type {
 export const isEventTopic = (topic: string): topic is EventTopic => topic in topicSchemas;
 
 export const ALL_EVENT_TOPICS = Object.values(EVENT_TOPICS);
+export * from './registration';
