@@ -6,7 +6,7 @@
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildDocument } from '@passerelle/cda';
 
@@ -57,6 +57,8 @@ function opensslReference(): string {
 async function main(): Promise<void> {
   const cpu = cpus();
   console.log(`machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), node ${process.version}`);
+  // Figures taken while other processes compete for the cores are low: the load average says how much.
+  console.log(`load average (1 min) at start: ${loadavg()[0]?.toFixed(2)}`);
   console.log(`openssl speed rsa2048 (one core): ${opensslReference()}`);
   console.log(`\ndocuments built per second, one core (${seconds} s per type):`);
   for (const [kind, topic, event] of types) {

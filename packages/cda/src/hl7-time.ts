@@ -11,8 +11,18 @@ const paris = new Intl.DateTimeFormat('en-GB', {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+// One document asks for the same instant several times (header, author, entries); Intl formatting is the costly part.
+let last: { epochMs: number; value: string } | undefined;
+
 /** `YYYYMMDDHHMMSS+ZZZZ` in Europe/Paris local time. */
 export function hl7Timestamp(epochMs: number): string {
+  if (last?.epochMs === epochMs) return last.value;
+  const value = formatParis(epochMs);
+  last = { epochMs, value };
+  return value;
+}
+
+function formatParis(epochMs: number): string {
   const parts = Object.fromEntries(paris.formatToParts(new Date(epochMs)).map(p => [p.type, p.value]));
   const local = `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
   const asUtc = Date.UTC(

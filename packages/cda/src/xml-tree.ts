@@ -1,34 +1,43 @@
 import { XMLBuilder } from 'fast-xml-parser';
 
 /**
- * A small XML tree that keeps element order (the CDA schema is a sequence: order is part of validity) and is
- * serialised by fast-xml-parser's XMLBuilder in its order-preserving mode, which escapes every text and attribute.
+ * An element in fast-xml-parser's order-preserving form (`{ tag: [children], ':@': { '@_attr': value } }`), built
+ * directly so that serialising needs no conversion pass. Order matters: the CDA schema is a sequence. XMLBuilder
+ * escapes every text and attribute value.
  */
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[] | string;
-}
+export type XmlElement = Record<string, unknown>;
 
 type Attrs = Record<string, string | number | boolean | null | undefined>;
 // Falsy values stand for "absent", so optional parts read as `cond && el(...)`.
 type Child = XmlElement | null | undefined | false | '' | 0;
 
-/** An element with attributes (null/undefined ones are left out) and element children (null ones are left out). */
-export function el(name: string, attrs: Attrs = {}, ...children: (Child | Child[])[]): XmlElement {
-  const kept: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v !== null && v !== undefined) kept[k] = xmlText(String(v));
+function node(name: string, attrs: Attrs, content: XmlElement[]): XmlElement {
+  const n: XmlElement = { [name]: content };
+  let kept: Record<string, string> | undefined;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v === null || v === undefined) continue;
+    (kept ??= {})[`@_${k}`] = xmlText(String(v));
   }
-  const flat = children.flat().filter((c): c is XmlElement => Boolean(c));
-  return { name, attrs: kept, children: flat };
+  if (kept) n[':@'] = kept;
+  return n;
+}
+
+/** An element with attributes (null/undefined ones are left out) and element children (falsy ones are left out). */
+export function el(name: string, attrs: Attrs = {}, ...children: (Child | Child[])[]): XmlElement {
+  const content: XmlElement[] = [];
+  for (const c of children) {
+    if (Array.isArray(c)) {
+      for (const d of c) if (d) content.push(d);
+    } else if (c) content.push(c);
+  }
+  return node(name, attrs, content);
 }
 
 /** An element holding text only. */
 export function textEl(name: string, text: string, attrs: Attrs = {}): XmlElement {
-  const e = el(name, attrs);
-  e.children = xmlText(text);
-  return e;
+  const t = xmlText(text);
+  return node(name, attrs, t === '' ? [] : [{ '#text': t }]);
 }
 
 /**
@@ -42,24 +51,15 @@ export function csValue(value: string | null | undefined): string | null {
   return v !== '' && /^[^\s]+$/.test(v) ? v : null;
 }
 
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MAYBE_NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+
 /**
  * Removes what XML 1.0 cannot carry at all (control characters other than tab/newline/return, lone surrogates,
  * U+FFFE/U+FFFF): escaping cannot make them valid, and an event must never yield an unparseable document.
  */
 export function xmlText(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
-}
-
-type Ordered = Record<string, unknown>;
-
-function toOrdered(e: XmlElement): Ordered {
-  const content: Ordered[] = typeof e.children === 'string'
-    ? (e.children === '' ? [] : [{ '#text': e.children }])
-    : e.children.map(toOrdered);
-  const node: Ordered = { [e.name]: content };
-  const attrs = Object.entries(e.attrs);
-  if (attrs.length > 0) node[':@'] = Object.fromEntries(attrs.map(([k, v]) => [`@_${k}`, v]));
-  return node;
+  return MAYBE_NOT_XML.test(s) ? s.replace(NOT_XML, '') : s;
 }
 
 const builder = new XMLBuilder({
@@ -75,5 +75,5 @@ const builder = new XMLBuilder({
 /** The document as UTF-8 text, with its XML declaration. */
 export function serialize(root: XmlElement): string {
   const declaration = { '?xml': [{ '#text': '' }], ':@': { '@_version': '1.0', '@_encoding': 'UTF-8' } };
-  return builder.build([declaration, toOrdered(root)]) as string;
+  return builder.build([declaration, root]) as string;
 }
