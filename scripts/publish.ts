@@ -1,11 +1,12 @@
 /**
  * Publishes LGO events (JSON files in the shape of their Avro schema) to Kafka through the schema registry.
  *
- *   npx tsx scripts/publish.ts <event.json>… [--topic <topic>] [--brokers host:port,…] [--registry <url>]
- *                              [--test-platform] [--verbose]
+ *   npx tsx scripts/publish.ts <event.json>… [--topic <topic>] [--topic-prefix <prefix>] [--brokers host:port,…]
+ *                              [--registry <url>] [--test-platform] [--verbose]
  *
  * A file holds one event or an array of events. The topic is told by each event's body (vaccination, dispensation,
- * review) unless --topic is given. Every event is validated before anything is produced: one bad event prints each
+ * review) and goes to `<prefix><topic>` (prefix: --topic-prefix, else PASSERELLE_TOPIC_PREFIX, else none), unless
+ * --topic names the topic (an event topic, possibly prefixed: `t42.lgo.vaccination.v1`). Every event is validated before anything is produced: one bad event prints each
  * `file: path: rule` and exits 1 with nothing published. Prints one line per event: file, topic, partition, offset,
  * key. Exit codes: 0 published, 1 invalid event or broker/registry unavailable, 2 bad usage.
  *
@@ -15,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
-import { isEventTopic, EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
+import { eventTopicOf, EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
 import {
   checkEvent, createPublisher, InvalidEventError, PublisherError, topicForEvent, type BatchItem, type Violation,
 } from '@passerelle/publisher';
@@ -23,8 +24,8 @@ import {
 export const LOCAL_BROKERS = '127.0.0.1:19092';
 export const LOCAL_REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
 
-const USAGE = `usage: npx tsx scripts/publish.ts <event.json>… [--topic ${Object.values(EVENT_TOPICS).join('|')}]
-       [--brokers host:port,…] [--registry <url>] [--test-platform] [--verbose]`;
+const USAGE = `usage: npx tsx scripts/publish.ts <event.json>… [--topic [<prefix>]${Object.values(EVENT_TOPICS).join('|')}]
+       [--topic-prefix <prefix>] [--brokers host:port,…] [--registry <url>] [--test-platform] [--verbose]`;
 
 interface Loaded {
   label: string;
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         topic: { type: 'string' },
+        'topic-prefix': { type: 'string' },
         brokers: { type: 'string' },
         registry: { type: 'string' },
         'test-platform': { type: 'boolean', default: false },
@@ -79,9 +81,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  // --topic names a Kafka topic; its family (and so its schema) is the event topic its name ends with.
   const topicOption = values.topic;
-  if (topicOption !== undefined && !isEventTopic(topicOption)) {
-    console.error(`--topic must be one of ${Object.values(EVENT_TOPICS).join(', ')}`);
+  const topicFamily = topicOption === undefined ? undefined : eventTopicOf(topicOption);
+  if (topicOption !== undefined && topicFamily === undefined) {
+    console.error(`--topic must be one of ${Object.values(EVENT_TOPICS).join(', ')}, possibly prefixed`);
     return 2;
   }
   const testPlatform = values['test-platform'] || process.env.PASSERELLE_TEST_PLATFORM === '1';
@@ -92,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     let topic: EventTopic;
     let violations: Violation[];
     try {
-      topic = topicOption ?? topicForEvent(event);
+      topic = topicFamily ?? topicForEvent(event);
       violations = checkEvent(topic, event, { testPlatform });
     } catch (err) {
       if (!(err instanceof InvalidEventError)) throw err;
@@ -114,6 +118,8 @@ async function main(argv: string[]): Promise<number> {
     brokers,
     registryUrl,
     clientId: 'passerelle-publish-cli',
+    topicPrefix: values['topic-prefix'] ?? process.env.PASSERELLE_TOPIC_PREFIX ?? '',
+    topicNames: topicOption !== undefined && topicFamily !== undefined ? { [topicFamily]: topicOption } : undefined,
     testPlatform,
     // kafkajs logs every failed connection attempt; the command prints one clear line instead.
     logLevel: values.verbose ? logLevel.INFO : logLevel.NOTHING,

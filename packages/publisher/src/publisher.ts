@@ -35,8 +35,13 @@ export interface PublisherOptions {
   /** Accept the INS test and demo OIDs (test platforms only). Default false. */
   testPlatform?: boolean;
   /**
-   * The Kafka topic each event family is produced to, when it is not the family's own name (a deployment's
-   * prefix, a test's private topic). The registry subject follows the topic: `<topic>-value`.
+   * Prefix of every topic name of a deployment or a test (`PASSERELLE_TOPIC_PREFIX`, e.g. `t42.`): events go to
+   * `<prefix><family topic>`. Default ''.
+   */
+  topicPrefix?: string;
+  /**
+   * The Kafka topic of an event family, when it is not `<topicPrefix><family topic>` (a test's private topic).
+   * The registry subject always follows the Kafka topic: `<topic>-value` (TopicNameStrategy).
    */
   topicNames?: Partial<Record<EventTopic, string>>;
   /** Makes the record key an HMAC (see {@link eventKey}). */
@@ -196,7 +201,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let connected: Promise<void> | undefined;
   let closed = false;
   const schemaIds = new Map<EventTopic, Promise<number>>();
-  const kafkaTopic = (topic: EventTopic): string => options.topicNames?.[topic] ?? topic;
+  const kafkaTopic = (topic: EventTopic): string => options.topicNames?.[topic] ?? `${options.topicPrefix ?? ''}${topic}`;
 
   function connect(): Promise<void> {
     if (closed) return Promise.reject(new BrokerUnavailableError('The publisher is closed'));
