@@ -126,7 +126,7 @@ function scan(input: string, withComments: boolean): InclusiveC14nResult {
     pos = end + 2;
   }
 
-  const markup = new RegExp(MARKUP.source, 'g');
+  const markup = MARKUP; // module-level and stateful (lastIndex): scan is synchronous, so never re-entered
   markup.lastIndex = pos;
   for (;;) {
     const match = markup.exec(xml);
