@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import {
   BrokerUnavailableError, CONTENT_TYPE, createPublisher, eventKey, HEADERS, InvalidEventError, isTraceparent,
-  PRODUCER_SETTINGS, validateEvent, type Publisher, type PublishResult,
+  PRODUCER_SETTINGS, RegistryUnavailableError, validateEvent, type Publisher, type PublishResult,
 } from '@passerelle/publisher';
 import { EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
 import { logLevel, type KafkaMessage } from 'kafkajs';
@@ -87,6 +87,16 @@ async function readBack(places: Array<Pick<PublishResult, 'topic' | 'partition' 
   return places.map((p) => found.get(`${p.topic}/${p.partition}/${p.offset}`) as KafkaMessage);
 }
 
+/** A loopback port nothing listens on (just freed). */
+function closedPort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function endOffsets(): Promise<Record<string, string[]>> {
   const admin = testKafka('publisher-int-test-admin').admin();
   await admin.connect();
@@ -129,10 +139,14 @@ describe('publisher against the real broker and registry', () => {
       expect(isTraceparent(header(message, HEADERS.traceparent) ?? '')).toBe(true);
       expect(header(message, HEADERS.traceparent)).toBe(result.traceparent);
     }
-    // The subject follows the topic name, and holds the family's schema.
+    // The subject follows the topic name and holds the family's schema; registered by the publisher (these private
+    // topics' subjects did not exist), it got BACKWARD compatibility like the project's own registration.
     for (const topic of Object.values(EVENT_TOPICS)) {
-      const id = await registry.getLatestSchemaId(`${topics[topic]}-value`);
+      const subject = `${topics[topic]}-value`;
+      const id = await registry.getLatestSchemaId(subject);
       expect(published.filter((p) => p.topic === topic).every((p) => p.result.schemaId === id)).toBe(true);
+      const config = (await (await fetch(`${stack.registryUrl}/config/${subject}`)).json()) as { compatibilityLevel?: string };
+      expect(config.compatibilityLevel).toBe('BACKWARD');
     }
   });
 
@@ -211,12 +225,7 @@ describe('publisher against the real broker and registry', () => {
   });
 
   it('fails fast with BrokerUnavailableError when the broker is down (a closed port)', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as { port: number };
-        server.close(() => resolve(p));
-      });
-    });
+    const port = await closedPort();
     const down = createPublisher({
       brokers: [`127.0.0.1:${port}`], registryUrl: stack.registryUrl, topicNames: topics, logLevel: logLevel.NOTHING, ...ON_TEST_PLATFORM,
     });
@@ -231,5 +240,24 @@ describe('publisher against the real broker and registry', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('fails fast with RegistryUnavailableError when the registry is down, and publishes nothing', async () => {
+    const before = await endOffsets();
+    const port = await closedPort();
+    const noRegistry = createPublisher({
+      brokers: stack.brokers, registryUrl: `http://127.0.0.1:${port}/apis/ccompat/v7`, topicNames: topics, logLevel: logLevel.NOTHING, ...ON_TEST_PLATFORM,
+    });
+    const started = Date.now();
+    try {
+      const error = await noRegistry.publish(EVENT_TOPICS.vaccination, fixture('vaccination')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RegistryUnavailableError);
+      expect((error as RegistryUnavailableError).kind).toBe('transient');
+      expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await noRegistry.close();
+    }
+    expect(await endOffsets()).toEqual(before);
   });
 });
