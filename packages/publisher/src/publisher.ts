@@ -9,9 +9,9 @@ import {
   BrokerUnavailableError, InvalidEventError, PublishRejectedError, RegistryUnavailableError, SchemaRejectedError,
   type Violation,
 } from './errors';
-import { eventKey } from './event-key';
+import { eventKey, type KeySource } from './event-key';
 import { isTraceparent, newTraceparent } from './trace-context';
-import { checkEvent, topicForEvent, validateEvent } from './validate-event';
+import { checkEvent, topicForEvent } from './validate-event';
 
 /** Header names on every record. Only identifiers chosen by software, never personal data. */
 export const HEADERS = {
@@ -262,12 +262,20 @@ export function createPublisher(options: PublisherOptions): Publisher {
     traceparent: string;
   }
 
-  async function prepare(topic: EventTopic, event: unknown, traceparent: string | undefined): Promise<Prepared> {
-    const valid = validateEvent(topic, event, validateOptions);
+  /** Every problem of one item: the event's, and a caller's traceparent that is not one. */
+  function violationsOf(topic: EventTopic, event: unknown, traceparent: string | undefined): Violation[] {
+    const violations = checkEvent(topic, event, validateOptions);
     if (traceparent !== undefined && !isTraceparent(traceparent)) {
-      throw new InvalidEventError([{ path: '(traceparent)', rule: 'must be a W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>' }]);
+      violations.push({ path: '(traceparent)', rule: 'must be a W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>' });
     }
+    return violations;
+  }
+
+  /** Encodes an event that passed {@link violationsOf} (so its required fields are there and typed). */
+  async function prepare(topic: EventTopic, event: unknown, traceparent: string | undefined): Promise<Prepared> {
+    const valid = event as KeySource & { eventId: string };
     const id = await schemaId(topic);
+    // Avro fills the defaults of fields the LGO left out as it writes.
     const value = await registry.encode(id, valid);
     const key = eventKey(valid, options.keySecret);
     const tp = traceparent ?? newTraceparent();
@@ -332,6 +340,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   return {
     async publish(topic, event, publishOptions = {}) {
+      const violations = violationsOf(topic, event, publishOptions.traceparent);
+      if (violations.length > 0) throw new InvalidEventError(violations, topic);
       const prepared = await prepare(topic, event, publishOptions.traceparent);
       const [result] = await produce([prepared]);
       if (!result) throw new PublishRejectedError(`No acknowledgement for the record of ${topic}`);
@@ -344,7 +354,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const topics = items.map((item, index) => {
         try {
           const topic = item.topic ?? topicForEvent(item.event);
-          violations.push(...checkEvent(topic, item.event, validateOptions).map((v) => ({ ...v, index })));
+          violations.push(...violationsOf(topic, item.event, item.traceparent).map((v) => ({ ...v, index })));
           return topic;
         } catch (err) {
           if (!(err instanceof InvalidEventError)) throw err;

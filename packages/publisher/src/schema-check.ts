@@ -59,25 +59,47 @@ function expectation(type: avro.Type): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Field types of each record type, by name (built once per type: this walk runs for every event). */
+const fieldsOf = new WeakMap<avro.Type, Map<string, avro.Type>>();
+function declaredFields(type: avro.types.RecordType): Map<string, avro.Type> {
+  let fields = fieldsOf.get(type);
+  if (!fields) {
+    fields = new Map(type.fields.map((f) => [f.name, f.type as avro.Type]));
+    fieldsOf.set(type, fields);
+  }
+  return fields;
+}
+
+/** Walks the value along the schema; `path` is a stack, copied only when a violation is reported. */
 function undeclaredFields(type: avro.Type, value: unknown, path: string[], out: Violation[]): void {
   if (type instanceof avro.types.RecordType) {
     if (!isObject(value)) return;
-    const declared = new Map(type.fields.map((f) => [f.name, f.type as avro.Type]));
-    for (const [name, child] of Object.entries(value)) {
+    const declared = declaredFields(type);
+    for (const name in value) {
       const fieldType = declared.get(name);
-      if (fieldType) undeclaredFields(fieldType, child, [...path, name], out);
-      else out.push({ path: formatPath([...path, name]), rule: 'is not a field of the schema' });
+      path.push(name);
+      if (fieldType) undeclaredFields(fieldType, value[name], path, out);
+      else out.push({ path: formatPath(path), rule: 'is not a field of the schema' });
+      path.pop();
     }
   } else if (type instanceof avro.types.ArrayType) {
-    if (Array.isArray(value)) value.forEach((item, i) => undeclaredFields(type.itemsType, item, [...path, String(i)], out));
+    if (!Array.isArray(value)) return;
+    for (let i = 0; i < value.length; i++) {
+      path.push(String(i));
+      undeclaredFields(type.itemsType, value[i], path, out);
+      path.pop();
+    }
   } else if (type instanceof avro.types.UnwrappedUnionType) {
-    // The records of our unions are always ["null", record]: follow the non-null branch that accepts the value.
+    // The records of our unions are always ["null", record]: follow the non-null branch.
     if (value === null || value === undefined) return;
     const branch = type.types.find((t) => t.typeName !== 'null');
     if (branch) undeclaredFields(branch, value, path, out);
   } else if (type instanceof avro.types.MapType) {
-    if (isObject(value)) {
-      for (const [k, v] of Object.entries(value)) undeclaredFields(type.valuesType as avro.Type, v, [...path, k], out);
+    if (!isObject(value)) return;
+    for (const k in value) {
+      path.push(k);
+      undeclaredFields(type.valuesType as avro.Type, value[k], path, out);
+      path.pop();
     }
   }
 }
