@@ -11,7 +11,7 @@
  * key. Exit codes: 0 published, 1 invalid event or broker/registry unavailable, 2 bad usage.
  *
  * Defaults: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else the local stack (infra/stack.sh). --test-platform (or
- * PASSERELLE_TEST_PLATFORM=1) accepts the INS test and demo OIDs that the sample events use.
+ * PASSERELLE_TEST_PLATFORM=true, as for the services) accepts the INS test and demo OIDs that the sample events use.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--topic must be one of ${Object.values(EVENT_TOPICS).join(', ')}, possibly prefixed`);
     return 2;
   }
-  const testPlatform = values['test-platform'] || process.env.PASSERELLE_TEST_PLATFORM === '1';
+  const testPlatform = values['test-platform'] || process.env.PASSERELLE_TEST_PLATFORM === 'true';
 
   const { events, problems } = load(positionals);
   const items: BatchItem[] = [];
@@ -109,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
   if (problems.length > 0) {
     for (const p of problems) console.error(p);
     console.error(`nothing published: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+    if (!testPlatform && problems.some((p) => p.includes('only on a test platform'))) {
+      console.error('(on a test platform, e.g. with the sample events: --test-platform or PASSERELLE_TEST_PLATFORM=true)');
+    }
     return 1;
   }
 
