@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
 import { DEFAULT_TIERS, parseTiers, type RetryTier } from './topics';
 
 /** Settings every service reads, from the environment (`KAFKA_*`, `SCHEMA_REGISTRY_URL`, `PASSERELLE_*`). */
@@ -47,8 +48,21 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
   };
 }
 
+/**
+ * kafkajs's own log lines, into the service's JSON log. Its errors while a topic's leader moves or a coordinator
+ * loads are retried by kafkajs itself: they are warnings for us, not errors.
+ */
+function kafkajsLogs(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return () => ({ level, log }: LogEntry) => {
+    const { message, timestamp: _t, logger: _l, ...rest } = log;
+    if (level === logLevel.ERROR || level === logLevel.WARN) child.warn(rest, message);
+    else child.debug(rest, message);
+  };
+}
+
 /** A kafkajs client that fails fast on an unreachable broker rather than hanging. */
-export function createKafka(cfg: Pick<RuntimeConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>): Kafka {
+export function createKafka(cfg: Pick<RuntimeConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>, logger?: Logger): Kafka {
   const config: KafkaConfig = {
     clientId: cfg.clientId,
     brokers: cfg.brokers,
@@ -57,7 +71,8 @@ export function createKafka(cfg: Pick<RuntimeConfig, 'brokers' | 'clientId' | 's
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
-    logLevel: logLevel.ERROR,
+    logLevel: logger ? logLevel.WARN : logLevel.ERROR,
+    ...(logger ? { logCreator: kafkajsLogs(logger) } : {}),
   };
   return new Kafka(config);
 }

@@ -5,6 +5,7 @@ import { RegistryCodec } from './codec';
 import { createKafka, loadRuntimeConfig, type RuntimeConfig } from './config';
 import { createLogger } from './logger';
 import type { StageMetrics } from './metrics';
+import { prometheusMetrics } from './prometheus';
 import { createStage, type Failure, type HandlerResult, type InputRecord, type OutputRecord, type Stage } from './stage';
 import { ensureTopics, failureTopics } from './topics';
 
@@ -42,7 +43,13 @@ export interface RunOptions {
   metrics?: StageMetrics;
   /** Serve /metrics etc. on this port (default: PASSERELLE_METRICS_PORT, 0 = no server) */
   httpPort?: number;
-  /** Extra /metrics text (Prometheus exposition), for the metrics registry the service was given */
+  /** The address to listen on (default: PASSERELLE_METRICS_HOST, else 127.0.0.1; 0.0.0.0 for a scraper elsewhere) */
+  httpHost?: string;
+  /**
+   * The /metrics text (Prometheus exposition) of the registry behind `metrics`. Given with `metrics`, it also starts
+   * the HTTP server when no port is set (on a free port: `RunningService.port`). Without `metrics`, the service keeps
+   * its own Prometheus registry (`prometheusMetrics`) and serves it on the configured port.
+   */
   metricsText?: () => Promise<string>;
 }
 
@@ -51,8 +58,8 @@ export const stageInputTopics = (topics: TopicNames): string[] =>
   [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed];
 
 /** Every topic of a deployment, created if missing (status and replay log compacted). */
-export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, partitions = 6): Promise<void> {
-  const kafka = createKafka(config);
+export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, logger?: Logger, partitions = 6): Promise<void> {
+  const kafka = createKafka(config, logger);
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -74,9 +81,10 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
   const topics = topicNames(prefix);
   const logger = opts.logger ?? createLogger(def.name);
   const ctx: ServiceContext = { config, topics, logger };
-  const kafka = createKafka(config);
+  const kafka = createKafka(config, logger);
   const codec = RegistryCodec.connect(config.registryUrl);
-  await ensurePipelineTopics(config, topics);
+  await ensurePipelineTopics(config, topics, logger);
+  const prometheus = opts.metrics ? undefined : prometheusMetrics(def.name);
   const stage = createStage<T>({
     name: def.name,
     kafka,
@@ -88,11 +96,14 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     raw: def.raw,
     tiers: config.tiers,
     logger,
-    metrics: opts.metrics,
+    metrics: opts.metrics ?? prometheus,
     // A prefixed deployment (a test, a tenant) has its own consumer groups too.
     groupId: `${prefix}passerelle-${def.name}`,
   });
-  const server = await serveHealth(opts.httpPort ?? config.metricsPort, stage, opts.metricsText);
+  const host = opts.httpHost ?? (opts.env ?? process.env).PASSERELLE_METRICS_HOST ?? '127.0.0.1';
+  const port = opts.httpPort ?? config.metricsPort;
+  // A server when a port is set, or when the caller gave a registry to serve (then on a free port).
+  const server = port || opts.metricsText ? await serveHealth(port, host, stage, opts.metricsText ?? prometheus?.text) : null;
   await stage.start();
   return {
     name: def.name,
@@ -105,8 +116,7 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
   };
 }
 
-async function serveHealth(port: number, stage: Stage, metricsText?: () => Promise<string>): Promise<Server | null> {
-  if (!port && !metricsText) return null;
+async function serveHealth(port: number, host: string, stage: Stage, metricsText?: () => Promise<string>): Promise<Server> {
   const server = createServer((req, res) => {
     const send = (code: number, body: string, type = 'text/plain') => {
       res.writeHead(code, { 'content-type': type });
@@ -120,7 +130,7 @@ async function serveHealth(port: number, stage: Stage, metricsText?: () => Promi
     }
     send(404, 'not found\n');
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
 }
 

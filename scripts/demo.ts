@@ -1,0 +1,170 @@
+/**
+ * The demo: the whole pipeline on the local stack with sample events, good and bad, and what became of each.
+ *
+ *   npm run demo
+ *
+ * 1. brings up the local stack (Kafka KRaft + Apicurio registry, `infra/stack.sh up`);
+ * 2. makes a test PKI for the sample pharmacy (never real certificates);
+ * 3. runs composer, signer, router and retrier in this process (each with its own group and transactions);
+ * 4. publishes the four sample events through the publisher an LGO would use, shows the publisher refusing an
+ *    invalid event, then sends what a buggy LGO could send behind the publisher's back;
+ * 5. prints, per event, its outcome (routes, parked, dead-lettered and why), then how to look at the topics.
+ * The stack stays up afterwards for kcat and the operator commands; `bash infra/stack.sh down` stops it.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { childTraceparent, createKafka, createLogger, H, loadRuntimeConfig, RegistryCodec } from '@passerelle/kafka-runtime';
+import { createPublisher, eventKey, InvalidEventError } from '@passerelle/publisher';
+import type { DocumentStatus, EventTopic, VaccinationEvent } from '@passerelle/schemas';
+import { createTestPki } from '@passerelle/signature';
+import pino from 'pino';
+import { startLocalPipeline } from './local-pipeline';
+
+const ROOT = join(__dirname, '..');
+const PHARMACY = '750100208';
+const PHARMACY_WITHOUT_CERTIFICATE = '330000001';
+
+type Sample = 'vaccination' | 'dispensation' | 'medication-review' | 'pharmaceutical-interview';
+const TOPIC: Record<Sample, EventTopic> = {
+  vaccination: 'lgo.vaccination.v1',
+  dispensation: 'lgo.dispensation.v1',
+  'medication-review': 'lgo.medication-review.v1',
+  'pharmaceutical-interview': 'lgo.medication-review.v1',
+};
+
+function sample<T = VaccinationEvent>(name: Sample): T & { eventId: string } {
+  const event = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events', `${name}.json`), 'utf8'));
+  return { ...event, eventId: randomUUID() };
+}
+
+function step(text: string): void {
+  console.log(`\n\x1b[1m▶ ${text}\x1b[0m`);
+}
+
+async function main(): Promise<void> {
+  step('Local stack (Kafka 4.1 KRaft + Apicurio registry)');
+  const up = spawnSync('bash', [join(ROOT, 'infra/stack.sh'), 'up'], { stdio: 'inherit' });
+  if (up.status !== 0) throw new Error('the local stack did not start (see infra/.run/logs)');
+  const config = loadRuntimeConfig('demo');
+
+  step('Test PKI for the sample pharmacy');
+  const pkiDir = join(ROOT, '.cache/demo/pki');
+  const pki = existsSync(join(pkiDir, 'keystore', `${PHARMACY}.p12`))
+    ? { keyStoreDir: join(pkiDir, 'keystore'), trustDir: join(pkiDir, 'trust') }
+    : await createTestPki(pkiDir, [PHARMACY], { broken: false });
+  console.log(`  SIGN certificate of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`);
+
+  step('Services: composer, signer, router, retrier (retry tiers 2s, 5s for the demo)');
+  const quiet = pino({ level: 'warn' }, pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }));
+  const pipeline = await startLocalPipeline({ ...pki, tiers: '2s,5s', logger: quiet });
+  const topics = pipeline.topics;
+  console.log(`  running; their JSON logs go to infra/.run/logs/demo-services.log`);
+
+  step('Publishing the samples through the publisher (what an LGO backend calls)');
+  const publisher = createPublisher({ brokers: config.brokers, registryUrl: config.registryUrl, testPlatform: true });
+  const cases: { label: string; eventId: string }[] = [];
+  for (const name of ['vaccination', 'dispensation', 'medication-review', 'pharmaceutical-interview'] as Sample[]) {
+    const event = sample(name);
+    const r = await publisher.publish(TOPIC[name], event);
+    console.log(`  ${name.padEnd(25)} → ${r.topic}[${r.partition}]@${r.offset}  key ${r.key}`);
+    cases.push({ label: name, eventId: event.eventId });
+  }
+  const notQualified = sample('vaccination');
+  notQualified.patient.identityStatus = 'VALIDEE';
+  await publisher.publish('lgo.vaccination.v1', notQualified);
+  cases.push({ label: 'identity not qualified', eventId: notQualified.eventId });
+  const noCertificate = sample('vaccination');
+  noCertificate.pharmacy.finess = PHARMACY_WITHOUT_CERTIFICATE;
+  await publisher.publish('lgo.vaccination.v1', noCertificate);
+  cases.push({ label: 'pharmacy without certificate', eventId: noCertificate.eventId });
+  const hostile = sample('medication-review');
+  hostile.patient.birthFamilyName = `O'BRIEN & FILS </family><x>`;
+  await publisher.publish('lgo.medication-review.v1', hostile);
+  cases.push({ label: 'name full of XML metacharacters', eventId: hostile.eventId });
+
+  const invalid = sample('vaccination');
+  invalid.patient.ins.matricule = '279035121518988';
+  invalid.patient.birthDate = '1979-02-30';
+  try {
+    await publisher.publish('lgo.vaccination.v1', invalid);
+  } catch (err) {
+    if (!(err instanceof InvalidEventError)) throw err;
+    console.log(`  an invalid event is refused and nothing is published:\n    ${err.violations.map((v) => `${v.path}: ${v.rule}`).join('\n    ')}`);
+  }
+  await publisher.close();
+
+  step('What a buggy LGO could send behind the publisher’s back (straight to Kafka)');
+  const kafka = createKafka({ ...config, clientId: 'passerelle-demo' });
+  const codec = RegistryCodec.connect(config.registryUrl);
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const poisonId = randomUUID();
+  await producer.send({
+    topic: topics.vaccination,
+    messages: [
+      { key: eventKey(invalid), value: await codec.encode(topics.vaccination, { ...invalid, patient: { ...invalid.patient, birthDate: '1979-03-15' } }), headers: { [H.eventId]: invalid.eventId, [H.traceparent]: childTraceparent() } },
+      { key: 'not-avro', value: Buffer.from('{"this is": "JSON, not Avro"}'), headers: { [H.eventId]: poisonId } },
+    ],
+  });
+  await producer.disconnect();
+  cases.push({ label: 'INS key wrong (bypassed publisher)', eventId: invalid.eventId });
+  console.log('  an event with a wrong INS key, and bytes that are not Avro');
+
+  step('Following documents.status until every event has an outcome');
+  const outcomes = await followStatuses(kafka, codec, topics.status, cases.map((c) => c.eventId), 60_000);
+  console.log('');
+  console.log(`  ${'event'.padEnd(36)} ${'outcome'.padEnd(14)} detail`);
+  for (const c of cases) {
+    const s = outcomes.get(c.eventId);
+    console.log(`  ${c.label.padEnd(36)} ${(s?.state ?? 'no outcome yet').padEnd(14)} ${s?.detail ?? ''}`);
+  }
+  console.log(`  ${'bytes that are not Avro'.padEnd(36)} ${'dead-lettered'.padEnd(14)} NOT_AVRO (in ${topics.vaccination}.dlq: no document id to show a status for)`);
+  await pipeline.stop();
+
+  step('Look at it yourself (the stack is still up)');
+  console.log(`  npx tsx scripts/passerelle.ts status ${cases[0]?.eventId}
+  npx tsx scripts/passerelle.ts dlq list
+  npx tsx scripts/passerelle.ts dlq replay --code CERT_MISSING     # after adding ${PHARMACY_WITHOUT_CERTIFICATE}.p12 to the key store
+  kcat -b 127.0.0.1:19092 -L                                        # topics and partitions
+  kcat -b 127.0.0.1:19092 -C -t documents.status -e -f '%k %T %h\\n' # keys (document ids) and headers, no personal data
+  kcat -b 127.0.0.1:19092 -C -t lgo.vaccination.v1.dlq -e -f '%h\\n'  # dead letters: error code, attempt, origin
+  bash infra/stack.sh down                                          # stop the stack`);
+}
+
+/** Reads statuses until each event has a final one (routed, parked for identity, dead-lettered). */
+async function followStatuses(
+  kafka: ReturnType<typeof createKafka>, codec: RegistryCodec, topic: string, eventIds: string[], timeoutMs: number,
+): Promise<Map<string, DocumentStatus>> {
+  const latest = new Map<string, DocumentStatus>();
+  const wanted = new Set(eventIds);
+  const consumer = kafka.consumer({ groupId: `passerelle-demo-${randomUUID()}`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const final = (s: DocumentStatus) =>
+    s.state === 'routed' || s.state === 'dead-lettered' || (s.state === 'parked' && s.detail === 'identity-not-qualified');
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (!message.value) return;
+      const s = await codec.decode<DocumentStatus>(topic, message.value);
+      if (!wanted.has(s.eventId)) return;
+      latest.set(s.eventId, s);
+      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${s.eventId.slice(0, 8)}…  ${s.stage.padEnd(8)} ${s.state}${s.detail ? `  ${s.detail}` : ''}`);
+    },
+  });
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs && !eventIds.every((id) => latest.has(id) && final(latest.get(id) as DocumentStatus))) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await consumer.disconnect();
+  return latest;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    createLogger('demo').error({ error: err instanceof Error ? err.message : String(err) }, 'demo failed');
+    process.exit(1);
+  },
+);
