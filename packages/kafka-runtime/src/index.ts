@@ -4,6 +4,7 @@ export * from './errors';
 export * from './headers';
 export * from './logger';
 export * from './metrics';
+export * from './prometheus';
 export * from './stage';
 export * from './topics';
 export * from './status';

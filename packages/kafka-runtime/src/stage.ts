@@ -214,6 +214,10 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         }
         resolveOffset(last.offset);
         for (const [t, ms] of byTopic) opts.metrics?.produced(t, ms.length);
+        for (const o of outputs) {
+          const eventTime = Buffer.isBuffer(o.value) ? undefined : (o.value as { occurredAt?: unknown } | null)?.occurredAt;
+          if (typeof eventTime === 'number') opts.metrics?.emitted?.(o.topic, eventTime);
+        }
         opts.metrics?.batch(topic, chunk.length, Number(process.hrtime.bigint() - started) / 1e9);
       }
       await heartbeat();
@@ -248,6 +252,10 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {
         joined = true;
+        opts.metrics?.rebalanced?.();
+      });
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        opts.metrics?.lag?.(e.payload.topic, e.payload.partition, Number(e.payload.offsetLag));
       });
       consumer.on(consumer.events.CRASH, (e) => {
         const restart = (e.payload as { restart?: boolean }).restart;

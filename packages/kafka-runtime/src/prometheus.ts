@@ -1,0 +1,116 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import type { StageMetrics } from './metrics';
+
+/** Seconds, from a fast stage (a few ms) to a record that waited through retry tiers. */
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 300, 3_600];
+const BATCH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** An error code as a label: our codes are `UPPER_SNAKE`; anything else is collapsed so that labels stay bounded. */
+export function codeLabel(code: string): string {
+  return /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code) ? code : 'OTHER';
+}
+
+/** What a produced record is, from the topic it went to (`<topic>.retry.<tier>`, `<topic>.dlq`). */
+export function outcomeOfTopic(topic: string): 'ok' | 'retry' | 'dead-letter' {
+  if (topic.endsWith('.dlq')) return 'dead-letter';
+  if (/\.retry\.[^.]+$/.test(topic)) return 'retry';
+  return 'ok';
+}
+
+export interface PrometheusMetricsOptions {
+  /** The registry to register in (injected; never prom-client's global one). Default: a new registry. */
+  registry?: Registry;
+  /** Also collect the process's metrics (resident memory, CPU, event-loop lag, GC) in this registry (default true) */
+  defaultMetrics?: boolean;
+}
+
+export interface PrometheusStageMetrics extends StageMetrics {
+  readonly registry: Registry;
+  /** The Prometheus exposition text of the registry (for `/metrics`) */
+  text(): Promise<string>;
+}
+
+/**
+ * A stage's metrics in a Prometheus registry, every series labelled with the service. Several services may share a
+ * registry (all of them in one process: the demo, the load tool): a metric already registered by another service is
+ * reused, and their series differ by the `service` label.
+ *
+ * Series (labels: service, topic, partition, outcome, code — never personal data):
+ * - `passerelle_records_consumed_total{topic,outcome=ok|failed}`
+ * - `passerelle_records_produced_total{topic,outcome=ok|retry|dead-letter}`
+ * - `passerelle_failures_total{topic,code,outcome=retry|dead-letter}`: retries and dead letters by error code
+ * - `passerelle_batch_duration_seconds{topic}` and `passerelle_batch_records{topic}`: processing time of a transaction
+ * - `passerelle_end_to_end_seconds{topic}`: event time (`occurredAt`) → output committed; on `dmp.submissions` and
+ *   `mss.messages` (the router's outputs) this is the end-to-end latency of the pipeline
+ * - `passerelle_consumer_lag{topic,partition}`: records not yet consumed, measured by the consumer
+ */
+export function prometheusMetrics(service: string, options: PrometheusMetricsOptions = {}): PrometheusStageMetrics {
+  const registry = options.registry ?? new Registry();
+  if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_resident_memory_bytes')) {
+    collectDefaultMetrics({ register: registry });
+  }
+  const once = <M extends Metric>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
+  const registers = [registry];
+  const consumed = once('passerelle_records_consumed_total', () => new Counter({
+    name: 'passerelle_records_consumed_total', help: 'Input records handled, by outcome (failed: sent to a retry tier or dead letters)',
+    labelNames: ['service', 'topic', 'outcome'], registers,
+  }));
+  const produced = once('passerelle_records_produced_total', () => new Counter({
+    name: 'passerelle_records_produced_total', help: 'Records committed to an output topic, by outcome (ok, retry, dead-letter)',
+    labelNames: ['service', 'topic', 'outcome'], registers,
+  }));
+  const failures = once('passerelle_failures_total', () => new Counter({
+    name: 'passerelle_failures_total', help: 'Failed input records by error code and where they went (retry tier or dead letters)',
+    labelNames: ['service', 'topic', 'code', 'outcome'], registers,
+  }));
+  const batchSeconds = once('passerelle_batch_duration_seconds', () => new Histogram({
+    name: 'passerelle_batch_duration_seconds', help: 'Processing time of one transaction: handle the records, produce, commit with the offsets',
+    labelNames: ['service', 'topic'], buckets: BATCH_BUCKETS, registers,
+  }));
+  const batchRecords = once('passerelle_batch_records', () => new Histogram({
+    name: 'passerelle_batch_records', help: 'Input records per transaction',
+    labelNames: ['service', 'topic'], buckets: [1, 5, 10, 25, 50, 100, 200, 500], registers,
+  }));
+  const endToEnd = once('passerelle_end_to_end_seconds', () => new Histogram({
+    name: 'passerelle_end_to_end_seconds', help: "Event time (occurredAt) to the output's commit, by output topic",
+    labelNames: ['service', 'topic'], buckets: LATENCY_BUCKETS, registers,
+  }));
+  const lag = once('passerelle_consumer_lag', () => new Gauge({
+    name: 'passerelle_consumer_lag', help: 'Records of an input partition not yet consumed (high watermark - 1 - last consumed offset)',
+    labelNames: ['service', 'topic', 'partition'], registers,
+  }));
+  /** Partitions with a lag series, by topic: removed when the group rebalances */
+  const lagged = new Map<string, Set<number>>();
+
+  return {
+    registry,
+    text: () => registry.metrics(),
+    consumed(topic, outcome) {
+      consumed.inc({ service, topic, outcome });
+    },
+    produced(topic, count) {
+      produced.inc({ service, topic, outcome: outcomeOfTopic(topic) }, count);
+    },
+    failed(topic, code, outcome) {
+      failures.inc({ service, topic, code: codeLabel(code), outcome });
+    },
+    batch(topic, records, seconds) {
+      batchSeconds.observe({ service, topic }, seconds);
+      batchRecords.observe({ service, topic }, records);
+    },
+    emitted(topic, eventTimeMs) {
+      // A clock skew between the LGO and us must not produce negative latencies.
+      endToEnd.observe({ service, topic }, Math.max(0, Date.now() - eventTimeMs) / 1000);
+    },
+    lag(topic, partition, records) {
+      lagged.set(topic, (lagged.get(topic) ?? new Set()).add(partition));
+      lag.set({ service, topic, partition: String(partition) }, Math.max(0, records));
+    },
+    rebalanced() {
+      for (const [topic, partitions] of lagged) {
+        for (const partition of partitions) lag.remove({ service, topic, partition: String(partition) });
+      }
+      lagged.clear();
+    },
+  };
+}
