@@ -6,6 +6,9 @@
 #   bash infra/stack.sh down     stop each process by its own pid, wait until its ports are free
 #   bash infra/stack.sh status   exit 0 when both answer, 3 otherwise
 #   bash infra/stack.sh logs [kafka|registry] [-f]
+#   bash infra/stack.sh restart-kafka [--kill]
+#                                stop the broker (gracefully, or SIGKILL with --kill) and start it again on its data:
+#                                topics, offsets and transactions survive, the registry is left alone (for fault tests)
 #   bash infra/stack.sh acquire <pid> | release <pid>
 #                                up/down for test runs that may overlap (several Jest runs by several engineers):
 #                                `acquire` brings the stack up and records a lease for process <pid>; `release`
@@ -91,12 +94,12 @@ start_kafka() {
   local java_opts=(-Djava.awt.headless=true "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties"
     "-Dkafka.logs.dir=$LOGS" -cp "$KAFKA_LIBS/*")
   # shellcheck disable=SC2086 # heap options are several words
-  java $KAFKA_HEAP_OPTS "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" \
+  java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseSerialGC "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" \
     >"$LOGS/kafka-format.log" 2>&1 9>&- || { cat "$LOGS/kafka-format.log" >&2; die "kafka: storage format failed"; }
   : >"$LOGS/kafka.log"
   # setsid: the broker outlives the shell (or Jest run) that started it, and a Ctrl-C there does not reach it.
   # shellcheck disable=SC2086
-  setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC "${java_opts[@]}" kafka.Kafka "$props" \
+  setsid java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseG1GC "${java_opts[@]}" kafka.Kafka "$props" \
     >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
   echo $! >"$(pidfile kafka)"
 }
@@ -107,7 +110,7 @@ start_registry() {
   : >"$LOGS/registry.log"
   # In-memory storage is Apicurio's default (H2 in memory). Working files go to infra/.run, not /tmp.
   # shellcheck disable=SC2086
-  (cd "$APICURIO_DIR" && exec setsid java $REGISTRY_HEAP_OPTS -Djava.awt.headless=true \
+  (cd "$APICURIO_DIR" && exec setsid java $REGISTRY_HEAP_OPTS $JVM_STARTUP_OPTS -Djava.awt.headless=true \
     -Dquarkus.http.host="$REGISTRY_HOST" -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dapicurio.storage.snapshot.location="$RUN" -Dapicurio.import.work-dir="$RUN" \
     -jar "$REGISTRY_JAR" >>"$LOGS/registry.log" 2>&1 </dev/null) 9>&- &
@@ -196,6 +199,40 @@ down() {
   rm -rf "$KAFKA_DATA" "$RUN/kafka" "$STARTED_FOR_LEASES"
 }
 
+# The broker stopped and started again on the same data directory, with the very command line it ran with. The
+# registry is not touched: its schemas live in memory, and the records on disk refer to their ids.
+restart_kafka() {
+  local how="${1:-}" pid waited=0 p
+  [[ -z "$how" || "$how" == "--kill" ]] || die "restart-kafka: unknown option $how (--kill or nothing)"
+  pid="$(running_pid kafka)"
+  [[ -n "$pid" ]] || die "restart-kafka: kafka is not running (bash infra/stack.sh up starts it)"
+  local cmd=()
+  mapfile -d '' -t cmd <"/proc/$pid/cmdline"
+  if [[ "$how" == "--kill" ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    # running_pid, not kill -0: a killed process may linger as a zombie until it is reaped.
+    while [[ -n "$(running_pid kafka)" ]]; do
+      ((waited++ < STOP_TIMEOUT_S * 10)) || die "kafka (pid $pid) still running after SIGKILL"
+      sleep 0.1
+    done
+    log "kafka killed (pid $pid)"
+  else
+    stop kafka
+  fi
+  for p in $(ports_of kafka); do
+    while port_open "$p"; do
+      ((waited++ < STOP_TIMEOUT_S * 10)) || die "kafka stopped but port $p is still open"
+      sleep 0.1
+    done
+  done
+  # ready() waits for "Kafka Server started" in kafka.log: the previous run's log moves aside.
+  mv -f "$LOGS/kafka.log" "$LOGS/kafka.previous.log" 2>/dev/null || true
+  declare -g "STARTED_kafka=$(now_ms)"
+  setsid "${cmd[@]}" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$(pidfile kafka)"
+  wait_ready kafka
+}
+
 LEASES="$RUN/leases"
 STARTED_FOR_LEASES="$RUN/started-for-tests"
 
@@ -262,7 +299,13 @@ case "$cmd" in
     shift
     "$cmd" "$@"
     ;;
+  restart-kafka)
+    exec 9>"$RUN/stack.lock"
+    flock 9
+    shift
+    restart_kafka "$@"
+    ;;
   status) status ;;
   logs) shift; logs "$@" ;;
-  *) echo "usage: bash infra/stack.sh up|down|status|logs [kafka|registry] [-f]|acquire <pid>|release <pid>" >&2; exit 2 ;;
+  *) echo "usage: bash infra/stack.sh up|down|status|logs [kafka|registry] [-f]|acquire <pid>|release <pid>|restart-kafka [--kill]" >&2; exit 2 ;;
 esac

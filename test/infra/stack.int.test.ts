@@ -118,7 +118,8 @@ describe('the test stack', () => {
     await producer.disconnect();
     expect(error).toMatchObject({ name: 'KafkaJSNumberOfRetriesExceeded' });
     expect(String((error as Error).message)).toContain('ECONNREFUSED');
-    // retries × maxRetryTime plus the attempts: well under Jest's 5 s default.
-    expect(elapsed).toBeLessThan((FAST_FAILING_CLIENT.retry.retries ?? 0) * 1_000 + 1_000);
+    // The retry budget (about 3 s with FAST_FAILING_CLIENT), well under Jest's 5 s default timeout.
+    expect(FAST_FAILING_CLIENT.retry.retries).toBeGreaterThan(0);
+    expect(elapsed).toBeLessThan(4_500);
   });
 });

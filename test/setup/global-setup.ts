@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { warmUpBroker } from '../support/stack';
 import { INFRA_DIR, kafkaImageEnvironment, readStackSettings } from '../support/stack-settings';
 
 /**
@@ -116,14 +117,24 @@ export default async function globalSetup(): Promise<void> {
     }
     process.env.PASSERELLE_STACK_SOURCE = 'env';
     say(`using KAFKA_BROKERS=${brokers} SCHEMA_REGISTRY_URL=${registryUrl}`);
+    await warmUpBroker(brokers.split(','));
     return;
   }
   const host = await dockerHost();
   const stack = host !== undefined ? await startContainers(host) : await acquireLocalStack();
   const source: StackSource = host !== undefined ? 'containers' : 'local';
+  const warming = Date.now();
+  try {
+    await warmUpBroker(stack.brokers.split(','));
+  } catch (error) {
+    // Jest skips the teardown when the setup fails: give back what this setup took.
+    await stack.stop();
+    throw error;
+  }
+  globalThis.__PASSERELLE_STACK__ = { source, stop: stack.stop };
+  say(`broker coordinators ready after ${((Date.now() - warming) / 1000).toFixed(1)}s`);
   process.env.KAFKA_BROKERS = stack.brokers;
   process.env.SCHEMA_REGISTRY_URL = stack.registryUrl;
   process.env.PASSERELLE_STACK_SOURCE = source;
-  globalThis.__PASSERELLE_STACK__ = { source, stop: stack.stop };
   say(`${source}: KAFKA_BROKERS=${stack.brokers} SCHEMA_REGISTRY_URL=${stack.registryUrl}`);
 }

@@ -26,13 +26,14 @@ export function testStack(): TestStack {
 
 /**
  * Client settings that make a test fail within seconds when the broker is down or a request is lost, instead of
- * running into Jest's timeout: a 1 s connection timeout and a few short retries (kafkajs defaults: 5 retries
- * growing to 30 s, that is minutes of silence).
+ * running into Jest's timeout: a 1 s connection timeout and short retries, about 3 s of waiting in all
+ * (kafkajs defaults: 5 retries growing to 30 s, that is minutes of silence). Enough for a fresh broker's
+ * coordinators to load.
  */
 export const FAST_FAILING_CLIENT: Required<Pick<KafkaConfig, 'connectionTimeout' | 'requestTimeout' | 'retry'>> = {
   connectionTimeout: 1_000,
   requestTimeout: 10_000,
-  retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000, factor: 0.2, multiplier: 2 },
+  retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000, factor: 0.2, multiplier: 2 },
 };
 
 /** A kafkajs configuration for tests, with {@link FAST_FAILING_CLIENT}'s timeouts. */
@@ -84,5 +85,46 @@ export async function deleteTestTopics(topics: string[]): Promise<void> {
     await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Makes a fresh broker's coordinators ready before the first test: the first consumer group and the first
+ * idempotent producer make Kafka create and load its internal topics (__consumer_offsets, __transaction_state),
+ * which takes longer than {@link FAST_FAILING_CLIENT}'s retry budget. Joins a group and starts an idempotent
+ * producer with patient retries; on a warm broker this takes a few hundred milliseconds.
+ */
+export async function warmUpBroker(brokers: string[]): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'passerelle-test-warm-up',
+    brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3_000 },
+    // Retriable "coordinator is loading" answers are expected here: do not print them.
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.disconnect();
+  const topic = 'passerelle.test-warm-up';
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId: 'passerelle-test-warm-up', maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.subscribe({ topic });
+    await consumer.run({ eachMessage: async () => undefined });
+    await joined;
+  } finally {
+    await consumer.disconnect();
   }
 }
