@@ -110,9 +110,13 @@ export class RegistryCodec {
   }
 }
 
+/** Network failures, which the registry client (mappersmith) reports as a "status 400" carrying the socket error. */
+const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
+
 /** A 4xx from the registry is about the record (permanent); anything else means the registry is unavailable. */
-function registryError(err: unknown, id?: number): Error {
+export function registryError(err: unknown, id?: number): Error {
   const text = err instanceof Error ? err.message : String(err);
+  if (NETWORK.test(text)) return new TransientError('REGISTRY_UNAVAILABLE', 'schema registry unavailable', { cause: err });
   const status = (err as { status?: number }).status ?? Number(/status (\d{3})/.exec(text)?.[1] ?? NaN);
   if (status === 404) return new PermanentError('UNKNOWN_SCHEMA', `schema id ${id ?? '?'} is not in the registry`, { cause: err });
   if (status >= 400 && status < 500) return new PermanentError('REGISTRY_REJECTED', `registry refused the request (status ${status})`, { cause: err });
