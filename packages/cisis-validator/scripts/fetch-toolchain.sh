@@ -13,6 +13,13 @@ want="$(sha256sum "$pom" | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
+# Test workers may call this at the same time on a fresh machine: one fetches, the others wait and reuse.
+mkdir -p "$cache"
+exec 9>"$cache/toolchain.lock"
+flock 9
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  exit 0
+fi
 command -v mvn >/dev/null || { echo "fetch-toolchain: mvn is required (Maven 3)" >&2; exit 1; }
 command -v java >/dev/null || { echo "fetch-toolchain: java is required (JDK/JRE 11+)" >&2; exit 1; }
 rm -rf "$lib" "$cache/schxslt"

@@ -1,7 +1,7 @@
 export { ValidatorError, type ValidatorErrorCode } from './errors';
 export { cisisDir, cdaSchemaPath, KIT_COMMIT, KIT_REPOSITORY } from './kit';
 export { DOCUMENT_KINDS, LAYERS, detectKind, layersFor, type DocumentKind, type SchematronLayer } from './layers';
-export { compileLayer, parseSvrl, type FailedAssertion } from './schematron';
+export { compileLayer, countFiredRules, parseSvrl, type FailedAssertion, type SvrlFindings } from './schematron';
 export {
   validateCorpus,
   validateDocuments,

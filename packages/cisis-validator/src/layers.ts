@@ -8,22 +8,43 @@ export interface SchematronLayer {
   name: string;
   /** Path of the .sch relative to the kit root (CISIS_DIR). */
   schematron: string;
+  /**
+   * The layer has rules on the CDA header, so some rule fires on every document of a kind it applies to; when
+   * none does, the layer saw nothing it knows (wrong namespace, wrong root) and its "pass" is vacuous.
+   * False for the layers whose rules only target sections and entries: IHE (IHE PCC content modules, absent from
+   * level-1 documents) and CI-SIS_Modeles_ANS (ANS entry models, which these document types do not use).
+   */
+  firesOnEveryDocument: boolean;
 }
 
 /** Every layer the project runs. The terminology schematron is left out: it needs RDF files the kit copy lacks. */
 export const LAYERS = {
-  ihe: { name: 'IHE', schematron: 'schematrons/profils/IHE.sch' },
+  ihe: { name: 'IHE', schematron: 'schematrons/profils/IHE.sch', firesOnEveryDocument: false },
   modelesDeContenus: {
     name: 'CI-SIS_ModelesDeContenusCDA',
     schematron: 'schematrons/profils/CI-SIS_ModelesDeContenusCDA.sch',
+    firesOnEveryDocument: true,
   },
-  modelesAns: { name: 'CI-SIS_Modeles_ANS', schematron: 'schematrons/profils/CI-SIS_Modeles_ANS.sch' },
+  modelesAns: {
+    name: 'CI-SIS_Modeles_ANS',
+    schematron: 'schematrons/profils/CI-SIS_Modeles_ANS.sch',
+    firesOnEveryDocument: false,
+  },
   structurationMinimale: {
     name: 'StructurationMinimale',
     schematron: 'schematrons/profils/structurationMinimale/ASIP-STRUCT-MIN-StrucMin.sch',
+    firesOnEveryDocument: true,
   },
-  vaccinationNote: { name: 'VAC-NOTE_2023.01', schematron: 'schematrons/CI-SIS_VAC-NOTE_2023.01.sch' },
-  dispensation: { name: 'eDISP-MED_2024.01', schematron: 'schematrons/CI-SIS_eDISP-MED_2024.01.sch' },
+  vaccinationNote: {
+    name: 'VAC-NOTE_2023.01',
+    schematron: 'schematrons/CI-SIS_VAC-NOTE_2023.01.sch',
+    firesOnEveryDocument: true,
+  },
+  dispensation: {
+    name: 'eDISP-MED_2024.01',
+    schematron: 'schematrons/CI-SIS_eDISP-MED_2024.01.sch',
+    firesOnEveryDocument: true,
+  },
 } as const satisfies Record<string, SchematronLayer>;
 
 const COMMON: SchematronLayer[] = [

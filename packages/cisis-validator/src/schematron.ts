@@ -163,14 +163,29 @@ export async function compileLayer(layer: SchematronLayer): Promise<CompiledLaye
   return { layer, xsl, compileSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/** What a layer's SVRL report says about one document. */
+export interface SvrlFindings {
+  failedAsserts: FailedAssertion[];
+  /**
+   * How many rules fired: a document on which no rule fires (wrong namespace, wrong root) would pass every
+   * assertion vacuously, so callers check this is not zero.
+   */
+  firedRules: number;
+}
+
+/** Counts `svrl:fired-rule` elements (any prefix bound to the SVRL namespace is written `svrl:` by SchXslt). */
+export function countFiredRules(svrl: string): number {
+  return svrl.match(/<svrl:fired-rule\b/g)?.length ?? 0;
+}
+
 /** What one run of one layer over a directory gave. */
 export interface LayerRun {
   layer: string;
   documents: number;
   compileSeconds: number;
   runSeconds: number;
-  /** Per input file name (in the run directory): the failed assertions, or undefined when no SVRL came out. */
-  results: Map<string, FailedAssertion[] | undefined>;
+  /** Per input file name (in the run directory): the SVRL findings, or undefined when no SVRL came out. */
+  results: Map<string, SvrlFindings | undefined>;
   /** Saxon's stderr when some documents produced no report (so the caller can say why). */
   diagnostics: string;
 }
@@ -188,13 +203,14 @@ export async function runLayer(layer: SchematronLayer, inputDir: string, fileNam
   const started = process.hrtime.bigint();
   const { code, stderr } = await runJava(saxonArgs(tools, [`-s:${inputDir}`, `-xsl:${compiled.xsl}`, `-o:${outDir}`]));
   const runSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const results = new Map<string, FailedAssertion[] | undefined>();
+  const results = new Map<string, SvrlFindings | undefined>();
   let produced = 0;
   for (const name of fileNames) {
     const svrl = join(outDir, name);
     if (existsSync(svrl)) {
       produced++;
-      results.set(name, parseSvrl(readFileSync(svrl, 'utf8'), layer.name));
+      const text = readFileSync(svrl, 'utf8');
+      results.set(name, { failedAsserts: parseSvrl(text, layer.name), firedRules: countFiredRules(text) });
     } else {
       results.set(name, undefined);
     }

@@ -81,6 +81,20 @@ describe('official ANS examples', () => {
     expect(result(files.dispensation).failedAsserts).toEqual([]);
   });
 
+  it('the passes are not vacuous: the header layers fired rules on each example', () => {
+    for (const [file, kind] of [
+      [files.vacNote, 'vaccination-note'],
+      [files.dispensation, 'dispensation'],
+    ] as const) {
+      for (const layer of layersFor(kind).filter((l) => l.firesOnEveryDocument)) {
+        expect({ layer: layer.name, fired: (result(file).firedRules[layer.name] ?? 0) > 0 }).toEqual({ layer: layer.name, fired: true });
+      }
+    }
+    // IHE content-module rules fire on these structured documents too.
+    expect(result(files.vacNote).firedRules[LAYERS.ihe.name]).toBeGreaterThan(0);
+    expect(result(files.dispensation).firedRules[LAYERS.ihe.name]).toBeGreaterThan(0);
+  });
+
   it('each applicable layer ran once over the documents that need it', () => {
     const byLayer = new Map(report.runs.map((r) => [r.layer, r.documents]));
     expect(byLayer.get(LAYERS.structurationMinimale.name)).toBe(3);

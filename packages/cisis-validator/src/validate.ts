@@ -11,6 +11,8 @@ export interface DocumentResult {
   xsd: string[];
   /** Failed assertions of every layer run on it (empty: conformant). */
   failedAsserts: FailedAssertion[];
+  /** Per layer run on it, how many rules fired (0 means the layer saw nothing it knows: a vacuous pass). */
+  firedRules: Record<string, number>;
 }
 
 /** A set of documents and the layers to run on each of them. */
@@ -56,7 +58,7 @@ export async function validateCorpus(groups: readonly DocumentGroup[], options: 
   const layerFiles = new Map<string, { layer: SchematronLayer; files: Set<string> }>();
   for (const group of groups) {
     for (const file of group.files.map((f) => resolve(f))) {
-      if (!documents.has(file)) documents.set(file, { xsd: [], failedAsserts: [] });
+      if (!documents.has(file)) documents.set(file, { xsd: [], failedAsserts: [], firedRules: {} });
       for (const layer of group.layers) {
         const entry = layerFiles.get(layer.schematron) ?? { layer, files: new Set<string>() };
         entry.files.add(file);
@@ -87,10 +89,11 @@ export async function validateCorpus(groups: readonly DocumentGroup[], options: 
         const names = stage(dir, [...job.files]);
         const run = await runLayer(job.layer, dir, [...names.keys()]);
         let failed = 0;
-        for (const [name, asserts] of run.results) {
+        for (const [name, findings] of run.results) {
           const doc = documents.get(names.get(name) ?? '');
           if (!doc) continue;
-          if (asserts === undefined) {
+          doc.firedRules[job.layer.name] = findings?.firedRules ?? 0;
+          if (findings === undefined) {
             failed++;
             doc.failedAsserts.push({
               layer: job.layer.name,
@@ -100,8 +103,8 @@ export async function validateCorpus(groups: readonly DocumentGroup[], options: 
               text: `Saxon produced no SVRL report for this document: ${firstLines(run.diagnostics)}`,
             });
           } else {
-            failed += asserts.length;
-            doc.failedAsserts.push(...asserts);
+            failed += findings.failedAsserts.length;
+            doc.failedAsserts.push(...findings.failedAsserts);
           }
         }
         runs.push({
