@@ -1,0 +1,283 @@
+/**
+ * Exactly once under faults (issue 5): several thousand events go through composer, signer, router and retrier,
+ * each its own process as in production, while the test kills each service with SIGKILL at random moments
+ * (several times each; the supervisor starts it again) and restarts the broker once. At the end every input must be
+ * accounted for exactly once, read committed: delivered on the routes the rules give, parked (identity not
+ * qualified), or dead-lettered with its code. Nothing lost, nothing twice.
+ *
+ * Needs the local stack (infra/stack.sh) since it restarts the broker: other test runs on the same broker see that
+ * restart too. Knobs for diagnosis (defaults are the test): FAULTS_SEED, FAULTS_EVENTS, FAULTS_WINDOW_S (publishing
+ * and chaos time), FAULTS_KILLS (per service), FAULTS_BROKER_STOP (kill | graceful).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RegistryCodec } from '@passerelle/kafka-runtime';
+import { DEFAULT_ROUTING, explainRoutes, type RouteFacts } from '@passerelle/router';
+import { topicNames, type LgoEvent } from '@passerelle/schemas';
+import { createTestPki } from '@passerelle/signature';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { localEnv } from '../../scripts/local-pipeline';
+import { generateEvents, Rng } from '../generators/events';
+import { brokers, encodeEvents, registryUrl, type AnyEvent, type Sent } from '../pipeline/harness';
+import { account, formatTable, type Expectation, type Route } from './ledger';
+import { observedTopics, readAll, watch, type Watch } from './observe';
+import { freePort, ServiceProcess, sleep } from './supervisor';
+
+const run = promisify(execFile);
+const REPO = join(__dirname, '..', '..');
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const SEED = num('FAULTS_SEED', 20_251_105);
+const EVENTS = num('FAULTS_EVENTS', 3_000);
+const WINDOW_MS = num('FAULTS_WINDOW_S', 150) * 1_000;
+const KILLS_PER_SERVICE = num('FAULTS_KILLS', 3);
+const BROKER_STOP = process.env.FAULTS_BROKER_STOP ?? 'kill';
+const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
+const PHARMACIES = ['750100208', '130001234', '2A0004567'];
+const TIERS = '1s,2s,5s';
+
+/** The routes DESIGN §4 gives an event (the router's rule function over facts built here from the event). */
+function expectedRoutes(lgo: LgoEvent): Route[] {
+  const e = lgo.event;
+  const kind =
+    lgo.topic === 'lgo.vaccination.v1' ? 'vaccination-note'
+      : lgo.topic === 'lgo.dispensation.v1' ? 'dispensation'
+        : lgo.event.review.kind === 'BILAN_PARTAGE_MEDICATION' ? 'medication-review' : 'pharmaceutical-interview';
+  const facts: RouteFacts = {
+    kind,
+    insMatricule: e.patient.ins.matricule,
+    mssanteConsent: e.patient.mssanteConsent,
+    dmpOpposition: e.patient.dmpOpposition,
+    identityQualified: true,
+    pharmacyDmpEnrolled: e.pharmacy.dmpEnrolled,
+    pharmacyMssanteAddress: e.pharmacy.mssanteAddress,
+    pharmacyName: e.pharmacy.name,
+    recipients: e.recipients.map((r) => ({ mssanteAddress: r.mssanteAddress, role: r.role })),
+    prescriberMssanteAddress: lgo.topic === 'lgo.dispensation.v1' ? lgo.event.dispensation.prescription?.prescriber.mssanteAddress ?? null : null,
+    invisibleToPatient: e.confidentiality.invisibleToPatient,
+  };
+  return explainRoutes(facts, DEFAULT_ROUTING).routes.map((r): Route => (r.kind === 'dmp' ? 'dmp' : `mss:${r.audience}`));
+}
+
+/** Another valid-looking key (01–97) that is not the matricule's: INS_KEY_MISMATCH. */
+function breakKey(matricule: string): string {
+  const key = Number(matricule.slice(13));
+  return `${matricule.slice(0, 13)}${String((key % 97) + 1).padStart(2, '0')}`;
+}
+
+/** The test's events: generated ones on the test PKI's pharmacies, one in 20 not qualified, one in 20 with a bad key. */
+function scenario(n: number, seed: number): { events: AnyEvent[]; expected: Expectation[] } {
+  const rng = new Rng(seed ^ 0x5eed);
+  const events: AnyEvent[] = [];
+  const expected: Expectation[] = [];
+  generateEvents(n, seed).forEach((lgo, i) => {
+    const e = lgo.event;
+    e.pharmacy.finess = rng.pick(PHARMACIES);
+    if (i % 20 === 7) {
+      e.patient.identityStatus = 'PROVISOIRE';
+      expected.push({ eventId: e.eventId, outcome: 'parked', routes: [] });
+    } else if (i % 20 === 13) {
+      e.patient.ins.matricule = breakKey(e.patient.ins.matricule);
+      expected.push({ eventId: e.eventId, outcome: 'dead-lettered', routes: [], code: 'INS_KEY_MISMATCH' });
+    } else {
+      expected.push({ eventId: e.eventId, outcome: 'delivered', routes: expectedRoutes(lgo) });
+    }
+    events.push(e);
+  });
+  return { events, expected };
+}
+
+type Fault = { at: number; what: 'kill'; service: (typeof SERVICES)[number] } | { at: number; what: 'broker' };
+
+/** Seeded fault times: each service killed KILLS_PER_SERVICE times over the window, the broker once mid-window. */
+function faultPlan(seed: number): Fault[] {
+  const rng = new Rng(seed ^ 0xfa17);
+  const plan: Fault[] = [{ at: Math.round(WINDOW_MS * (0.4 + 0.2 * rng.next())), what: 'broker' }];
+  for (const service of SERVICES) {
+    for (let k = 0; k < KILLS_PER_SERVICE; k++) plan.push({ at: rng.int(5_000, WINDOW_MS), what: 'kill', service });
+  }
+  return plan.sort((a, b) => a.at - b.at);
+}
+
+/** One publisher at a time: the broker restart waits for the batch in flight, and no batch is sent while it runs. */
+class Gate {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(f, f);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+describe('exactly once under faults (kill -9 of every service, a broker restart)', () => {
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  const say = (line: string) => process.stdout.write(`[faults ${elapsed()}] ${line}\n`);
+  const prefix = `faults${Date.now().toString(36)}.`;
+  const topics = topicNames(prefix);
+  // The test's own clients ride out the broker restart quietly (kafkajs logs every reconnection as an error).
+  const kafka = new Kafka({ clientId: 'faults-test', brokers, connectionTimeout: 3_000, retry: { initialRetryTime: 300, retries: 12, maxRetryTime: 5_000 }, logLevel: logLevel.NOTHING });
+  const codec = RegistryCodec.connect(registryUrl);
+  const work = mkdtempSync(join(tmpdir(), 'passerelle-faults-'));
+  const processes: ServiceProcess[] = [];
+  let statusWatch: Watch | undefined;
+  let producer: Producer | undefined;
+  let passed = false;
+
+  beforeAll(async () => {
+    // The broker restart goes through infra/stack.sh: the broker must be the local stack's.
+    const status = await run('bash', [join(REPO, 'infra', 'stack.sh'), 'status']).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const bootstrap = /^kafka: up .*bootstrap ([^\s)]+)/m.exec(status.stdout)?.[1];
+    if (!bootstrap || !brokers.includes(bootstrap)) {
+      throw new Error(`the fault test restarts the broker with infra/stack.sh, whose Kafka must be the one under test (${brokers.join(',')}); stack.sh status said:\n${status.stdout}`);
+    }
+    const pki = await createTestPki(join(work, 'pki'), PHARMACIES, { broken: false });
+    mkdirSync(join(work, 'logs'));
+    for (const name of SERVICES) {
+      const port = await freePort();
+      const env = localEnv({
+        keyStoreDir: pki.keyStoreDir,
+        trustDir: pki.trustDir,
+        tiers: TIERS,
+        env: {
+          KAFKA_BROKERS: brokers.join(','),
+          SCHEMA_REGISTRY_URL: registryUrl,
+          PASSERELLE_TOPIC_PREFIX: prefix,
+          PASSERELLE_RETRY_TIERS: TIERS,
+          PASSERELLE_METRICS_PORT: String(port),
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        },
+      });
+      processes.push(new ServiceProcess({ name, script: join('services', name, 'src', 'main.ts'), cwd: REPO, env, port, logFile: join(work, 'logs', `${name}.log`) }));
+    }
+    // One first, so that the topics exist before the others race to create them.
+    processes[0]?.start();
+    await processes[0]?.ready();
+    for (const p of processes.slice(1)) p.start();
+    await Promise.all(processes.map((p) => p.ready()));
+    say(`services ready: ${processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')}; prefix ${prefix}`);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await statusWatch?.stop().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+    // Some 170 partitions per run: left behind, they would slow every later broker start (log recovery).
+    const admin = kafka.admin();
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch((err: Error) => say(`could not delete the test's topics: ${err.message}`));
+    await admin.disconnect();
+    if (passed) rmSync(work, { recursive: true, force: true });
+    else say(`service logs kept in ${join(work, 'logs')}`);
+  }, 60_000);
+
+  it('accounts for every input exactly once: delivered, parked or dead-lettered', async () => {
+    const { events, expected } = scenario(EVENTS, SEED);
+    const encoded = await encodeEvents(codec, topics, events);
+    const plan = faultPlan(SEED);
+    say(`${EVENTS} events (seed ${SEED}): ${expected.filter((e) => e.outcome === 'delivered').length} to deliver, ` +
+      `${expected.filter((e) => e.outcome === 'parked').length} to park, ${expected.filter((e) => e.outcome === 'dead-lettered').length} to dead-letter; ` +
+      `published over ${WINDOW_MS / 1000}s; faults at ${plan.map((f) => `${(f.at / 1000).toFixed(0)}s ${f.what === 'kill' ? f.service : 'BROKER'}`).join(', ')}`);
+
+    // Terminal statuses as they come, to know when the pipeline is done.
+    const terminal = new Map<string, string>();
+    statusWatch = await watch(kafka, codec, topics, [topics.status]);
+    const isTerminal = (what: string) => what === 'status:routed' || what.startsWith('status:parked:') || what.startsWith('status:dead-lettered:');
+    const progress = () => {
+      for (const o of statusWatch?.observations.splice(0) ?? []) if (isTerminal(o.what)) terminal.set(o.eventId, o.what);
+      return terminal.size;
+    };
+
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const gate = new Gate();
+    const t0 = Date.now();
+    const batches = Math.max(1, Math.round(WINDOW_MS / 500));
+    const perBatch = Math.ceil(encoded.length / batches);
+    const publishing = (async () => {
+      for (let b = 0; b * perBatch < encoded.length; b++) {
+        await sleep(Math.max(0, t0 + b * 500 - Date.now()));
+        const chunk = encoded.slice(b * perBatch, (b + 1) * perBatch);
+        await gate.run(() => sendOnce(producer as Producer, chunk));
+      }
+    })();
+
+    let brokerRestart = '';
+    const faults = (async () => {
+      for (const f of plan) {
+        await sleep(Math.max(0, t0 + f.at - Date.now()));
+        if (f.what === 'kill') {
+          const p = processes.find((x) => x.name === f.service) as ServiceProcess;
+          say(`kill -9 ${p.name} (pid ${p.pid}); ${progress()} events done`);
+          await p.kill9();
+        } else {
+          await gate.run(async () => {
+            say(`broker restart (${BROKER_STOP}); ${progress()} events done`);
+            const t = Date.now();
+            const out = await run('bash', [join(REPO, 'infra', 'stack.sh'), 'restart-kafka', ...(BROKER_STOP === 'kill' ? ['--kill'] : [])]);
+            brokerRestart = `${BROKER_STOP}, back in ${((Date.now() - t) / 1000).toFixed(1)}s`;
+            say(`broker ${brokerRestart}: ${out.stdout.trim().split('\n').join(' | ')}`);
+          });
+        }
+      }
+    })();
+    await Promise.all([publishing, faults]);
+    say(`all ${EVENTS} events published, all faults done; ${progress()} events done`);
+
+    // Quiescence: every event has a final status, then nothing new for a while (room for a duplicate to show).
+    const deadline = Date.now() + 300_000;
+    while (progress() < EVENTS && Date.now() < deadline) {
+      await sleep(2_000);
+      if (Math.round((Date.now() - t0) / 1000) % 30 < 2) say(`${progress()}/${EVENTS} events done`);
+    }
+    while (Date.now() - (statusWatch?.lastRecordAt() ?? 0) < 8_000) await sleep(500);
+    say(`quiescent: ${progress()}/${EVENTS} events with a final status; reading every topic, read committed`);
+
+    const { observations, anonymous } = await readAll(kafka, codec, topics, observedTopics(topics));
+    const a = account(expected, observations);
+    const supervisor = (f: (p: ServiceProcess) => number) => processes.map((p) => `${p.name} ${f(p)}`).join(', ');
+    const table = formatTable(a, [
+      ['records without event id', anonymous],
+      ['kills (kill -9)', processes.reduce((n, p) => n + p.kills, 0)],
+      ['restarts', processes.reduce((n, p) => n + p.starts - 1, 0)],
+      ['broker restarts', brokerRestart ? 1 : 0],
+      ['duration', elapsed()],
+    ]);
+    say(`exactly-once accounting (${observations.length} records read):\n${table}\n` +
+      `  kills per service: ${supervisor((p) => p.kills)}\n  restarts per service: ${supervisor((p) => p.starts - 1)} ` +
+      `(after an unasked exit: ${supervisor((p) => p.unexpectedExits)}; after /livez 503: ${supervisor((p) => p.livenessRestarts)})\n` +
+      `  broker: ${brokerRestart}`);
+    const problems = a.verdicts.filter((v) => v.outcome === 'lost' || v.outcome === 'conflicting' || v.wrong !== null || v.duplicates.length > 0);
+    if (problems.length > 0) {
+      const seen = (id: string) => [...new Set(observations.filter((o) => o.eventId === id).map((o) => o.what))].join(' ');
+      say(`problems (first 20 of ${problems.length}):\n${problems.slice(0, 20).map((v) =>
+        `  ${v.eventId} ${v.outcome}${v.wrong ? ` (${v.wrong})` : ''}${v.duplicates.length ? ` dup ${JSON.stringify(v.duplicates)}` : ''} | seen: ${seen(v.eventId)}`).join('\n')}`);
+    }
+
+    expect(brokerRestart).not.toBe('');
+    expect(processes.map((p) => p.kills)).toEqual(SERVICES.map(() => KILLS_PER_SERVICE));
+    expect({ lost: a.lost, duplicated: a.duplicated, conflicting: a.conflicting, wrong: a.wrong, inputsRepeated: a.inputsRepeated, anonymous })
+      .toEqual({ lost: 0, duplicated: 0, conflicting: 0, wrong: 0, inputsRepeated: 0, anonymous: 0 });
+    expect(a.delivered + a.parked + a.deadLettered).toBe(EVENTS);
+    expect(a.parked).toBe(expected.filter((e) => e.outcome === 'parked').length);
+    expect(a.deadLettered).toBe(expected.filter((e) => e.outcome === 'dead-lettered').length);
+    passed = true;
+  }, 900_000);
+});
+
+/**
+ * Sends a batch once. The publisher is not under test: no manual re-send (an ambiguous failure re-sent would
+ * publish inputs twice); the gate keeps sends away from the broker restart, and kafkajs retries within the
+ * idempotent producer.
+ */
+async function sendOnce(producer: Producer, records: Sent[]): Promise<void> {
+  const byTopic = new Map<string, Sent[]>();
+  for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  await producer.sendBatch({
+    acks: -1,
+    topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * What the pipeline wrote, read committed, as ledger observations (see ledger.ts). Ids come from the `event-id`
+ * header every stage sets; only the MSSanté messages (audience) and statuses (state, detail) are decoded.
+ */
+import { randomUUID } from 'node:crypto';
+import { dlqTopic, H, readHeaders, stageInputTopics, type RegistryCodec } from '@passerelle/kafka-runtime';
+import type { DocumentStatus, MssMessage, TopicNames } from '@passerelle/schemas';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Observation } from './ledger';
+
+/** Every topic the ledger reads: inputs, intermediates, routes, statuses and every stage's dead letters. */
+export function observedTopics(t: TopicNames): string[] {
+  return [t.vaccination, t.dispensation, t.medicationReview, t.composed, t.signed, t.dmp, t.mss, t.status, ...stageInputTopics(t).map(dlqTopic)];
+}
+
+/** The observation a record makes, or null for a record without an event id (none is expected). */
+export async function observationOf(codec: RegistryCodec, t: TopicNames, topic: string, message: KafkaMessage): Promise<Observation | null> {
+  const headers = readHeaders(message.headers);
+  if (topic === t.status) {
+    const s = await codec.decode<DocumentStatus>(topic, message.value);
+    const what = s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' ? `status:${s.state}:${s.detail}` : `status:${s.state}`;
+    return { eventId: s.eventId, what };
+  }
+  const eventId = headers[H.eventId];
+  if (!eventId) return null;
+  if (topic === t.mss) return { eventId, what: `mss:${(await codec.decode<MssMessage>(topic, message.value)).audience}` };
+  if (topic === t.dmp) return { eventId, what: 'dmp' };
+  if (topic === t.composed) return { eventId, what: 'composed' };
+  if (topic === t.signed) return { eventId, what: 'signed' };
+  if (topic.endsWith('.dlq')) return { eventId, what: `dlq:${headers[H.errorCode] ?? 'UNKNOWN'}` };
+  return { eventId, what: 'input' };
+}
+
+export interface Watch {
+  observations: Observation[];
+  /** Records without an event id (a stage that dropped its headers would show here) */
+  anonymous: number;
+  /** Time of the last record received (0: none yet) */
+  lastRecordAt: () => number;
+  /** When the reader first joined its group (0: not yet) */
+  joinedAt: () => number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A read-committed consumer of `topics` from the beginning, turning records into observations as they come. Its own
+ * consumer group: it does not disturb the pipeline's.
+ */
+export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[]): Promise<Watch> {
+  const observations: Observation[] = [];
+  let anonymous = 0;
+  let last = 0;
+  let joinedAt = 0;
+  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000 });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ||= Date.now();
+  });
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  // After a crash (the broker restart) kafkajs restarts the consumer from its last committed offset: records
+  // delivered again are the same records, known by their place, and are counted once.
+  const seen = new Set<string>();
+  await consumer.run({
+    partitionsConsumedConcurrently: 4,
+    eachMessage: async ({ topic, partition, message }) => {
+      last = Date.now();
+      const place = `${topic}:${partition}:${message.offset}`;
+      if (seen.has(place)) return;
+      seen.add(place);
+      const o = await observationOf(codec, t, topic, message);
+      if (o) observations.push(o);
+      else anonymous += 1;
+    },
+  });
+  return {
+    observations,
+    get anonymous() {
+      return anonymous;
+    },
+    lastRecordAt: () => last,
+    joinedAt: () => joinedAt,
+    stop: () => consumer.disconnect(),
+  };
+}
+
+/**
+ * Reads `topics` to their end, read committed: until nothing new arrives for `idleMs` after the reader joined (the
+ * last offsets of a transactional topic are commit markers, never delivered, so the end is seen as silence).
+ */
+export async function readAll(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], idleMs = 5_000): Promise<{ observations: Observation[]; anonymous: number }> {
+  const w = await watch(kafka, codec, t, topics);
+  const started = Date.now();
+  while (w.joinedAt() === 0 || Date.now() - Math.max(w.lastRecordAt(), w.joinedAt()) < idleMs) {
+    if (Date.now() - started > 300_000) throw new Error('readAll: still reading after 5 minutes');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await w.stop();
+  return { observations: w.observations, anonymous: w.anonymous };
+}
