@@ -72,7 +72,7 @@ export function holds(t: Threshold, measured: number): boolean {
 
 export const USAGE = `usage: npx tsx scripts/load.ts [--file events.ndjson | --generate N] [--rate R/s | --max] [--duration 60s]
        [--pharmacies 2000] [--keys 200] [--threshold p99<1000ms --threshold success>99.9%] [--report out.json]
-       [--chart out.svg] [--window 3000] [--no-warmup] [--drain-timeout 120s] [--seed 1] [--pki-dir DIR]
+       [--chart out.svg] [--window 1000] [--no-warmup] [--drain-timeout 120s] [--seed 1] [--pki-dir DIR]
        [--external PREFIX] [--save events.ndjson]`;
 
 export function parseLoadArgs(argv: string[], cwd = process.cwd()): LoadOptions {
@@ -92,7 +92,7 @@ export function parseLoadArgs(argv: string[], cwd = process.cwd()): LoadOptions 
       report: { type: 'string' },
       chart: { type: 'string' },
       save: { type: 'string' },
-      window: { type: 'string', default: '3000' },
+      window: { type: 'string', default: '1000' },
       'no-warmup': { type: 'boolean', default: false },
       'drain-timeout': { type: 'string', default: '120s' },
       'pki-dir': { type: 'string' },

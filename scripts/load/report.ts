@@ -61,6 +61,11 @@ export interface LoadReport {
   peakLag: number;
   drainMs: number;
   peakRssMiB: number;
+  /**
+   * CPU used by this process (pipeline and load tool together when in-process) during the measured phase: on a shared
+   * machine, documents per CPU second tell the pipeline's cost apart from the share of the CPU it was given.
+   */
+  cpu: { processSeconds: number; averageCores: number; routedPerCpuSecond: number };
   thresholds: { text: string; measured: number; ok: boolean }[];
   timeline: { t: number; produced: number; routed: number; failed: number; dmp: number; mss: number; p50: number; p99: number; maxLag: number }[];
 }
@@ -106,6 +111,7 @@ export function formatReport(r: LoadReport): string {
     `end-to-end (publish → dmp/mss read committed, ${f0(e.count)} messages): p50 ${f0(e.p50)} ms, p75 ${f0(e.p75)} ms, p95 ${f0(e.p95)} ms, p99 ${f0(e.p99)} ms, p99.9 ${f0(e['p99.9'])} ms, max ${f0(e.max)} ms`,
     `peak lag: ${f0(r.peakLag)} records (largest consumer group); drain: ${f0(r.drainMs)} ms; peak RSS of this process: ${f0(r.peakRssMiB)} MiB`,
   ];
+  lines.push(`CPU of this process: ${f1(r.cpu.processSeconds)} s (${r.cpu.averageCores.toFixed(2)} cores on average), ${f1(r.cpu.routedPerCpuSecond)} documents routed per CPU second`);
   if (r.run.warmup) lines.push(`warm-up (not measured): ${r.run.warmup.events} events in ${r.run.warmup.seconds.toFixed(1)} s`);
   for (const th of r.thresholds) lines.push(`threshold ${th.text}: ${th.ok ? 'ok' : 'BROKEN'} (measured ${f1(th.measured)})`);
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  childTraceparent, createKafka, createLogger, dlqTopic, H, parseTiers, prometheusMetrics, RegistryCodec, retryTopic,
+  childTraceparent, createKafka, createLogger, dlqTopic, ensurePipelineTopics, H, loadRuntimeConfig, parseTiers, prometheusMetrics, RegistryCodec, retryTopic,
   stageInputTopics, type RetryTier,
 } from '@passerelle/kafka-runtime';
 import { eventKey } from '@passerelle/publisher';
@@ -105,6 +105,18 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
   const registry = new Registry();
   let pipeline: LocalPipeline | undefined;
   if (!o.external) {
+    // Created here first, with retries: under a loaded broker, creating ~30 topics at once sometimes fails on a
+    // metadata request that does not know a new topic yet (kafkajs retries only LEADER_NOT_AVAILABLE).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensurePipelineTopics({ ...loadRuntimeConfig('load', { ...process.env, PASSERELLE_RETRY_TIERS: tiersSpec }), brokers }, topics, logger);
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        print(`creating the run's topics failed (${(err as Error).message}); again in 2 s`);
+        await sleep(2_000);
+      }
+    }
     pipeline = await startLocalPipeline({
       keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: tiersSpec, logger,
       metrics: (service) => prometheusMetrics(service, { registry }),
@@ -226,7 +238,7 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
 
   // Warm-up: one event per pharmacy, so that each certificate is opened once before the clock starts.
   let warmup: LoadReport['run']['warmup'] = null;
-  if (o.warmup && source.warm && !o.external) {
+  if (o.warmup && source.warm) {
     const started = Date.now();
     const gen = source.warm;
     for (let i = 0; i < pki.finess.length; i += 500) {
@@ -244,6 +256,7 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
   deadLettersBySecond.length = 0;
   peakLag = currentLag;
   const t0 = timeline.start;
+  const cpuAtStart = process.cpuUsage();
   let produced = 0;
   let exhausted = false;
   let nextProgress = t0 + 10_000;
@@ -296,6 +309,9 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
   }
   await sleep(500); // the last transactions' dmp/mss messages
   const drainMs = finished() >= produced ? Math.max(0, lastFinal - lastPublish) : NaN;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (Date.now() - t0) / 1000;
   lagRunning = false;
   await lagLoop;
   clearInterval(rssTimer);
@@ -342,6 +358,11 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     peakLag,
     drainMs,
     peakRssMiB: Math.round(peakRss / 2 ** 20),
+    cpu: {
+      processSeconds: Math.round(cpuSeconds * 10) / 10,
+      averageCores: Math.round((cpuSeconds / wallSeconds) * 100) / 100,
+      routedPerCpuSecond: cpuSeconds > 0 ? Math.round((totals.routed / cpuSeconds) * 10) / 10 : NaN,
+    },
     thresholds: [],
     timeline: timelineRows(timeline.seconds),
   };
