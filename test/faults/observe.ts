@@ -43,15 +43,15 @@ export interface Watch {
 }
 
 /**
- * A read-committed consumer of `topics` from the beginning, turning records into observations as they come. Its own
+ * A read-committed (unless told otherwise) consumer of `topics` from the beginning, turning records into observations as they come. Its own
  * consumer group: it does not disturb the pipeline's.
  */
-export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[]): Promise<Watch> {
+export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], readUncommitted = false): Promise<Watch> {
   const observations: Observation[] = [];
   let anonymous = 0;
   let last = 0;
   let joinedAt = 0;
-  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000 });
+  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, readUncommitted, maxWaitTimeInMs: 250, sessionTimeout: 30_000 });
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joinedAt ||= Date.now();
   });
@@ -87,8 +87,10 @@ export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, t
  * Reads `topics` to their end, read committed: until nothing new arrives for `idleMs` after the reader joined (the
  * last offsets of a transactional topic are commit markers, never delivered, so the end is seen as silence).
  */
-export async function readAll(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], idleMs = 5_000): Promise<{ observations: Observation[]; anonymous: number }> {
-  const w = await watch(kafka, codec, t, topics);
+export async function readAll(
+  kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], idleMs = 5_000, readUncommitted = false,
+): Promise<{ observations: Observation[]; anonymous: number }> {
+  const w = await watch(kafka, codec, t, topics, readUncommitted);
   const started = Date.now();
   while (w.joinedAt() === 0 || Date.now() - Math.max(w.lastRecordAt(), w.joinedAt()) < idleMs) {
     if (Date.now() - started > 300_000) throw new Error('readAll: still reading after 5 minutes');

@@ -84,6 +84,8 @@ export class ServiceProcess {
 
   /** kill -9, then the supervisor starts a new process at once. Resolves when the old one is gone. */
   async kill9(reason: 'chaos' | 'liveness' = 'chaos'): Promise<void> {
+    // Between an unasked exit and its restart there is no process for a moment: the kill waits for the next one.
+    for (let waited = 0; reason === 'chaos' && !this.child && !this.stopped && waited < 10_000; waited += 100) await sleep(100);
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     if (reason === 'chaos') this.kills += 1;
