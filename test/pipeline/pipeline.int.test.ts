@@ -48,7 +48,7 @@ describe('pipeline end to end (real broker)', () => {
       copyFileSync(join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`), join(held, `${NO_CERT_PHARMACY}.${ext}`));
       rmSync(join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
     }
-    pipeline = await startLocalPipeline({ keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,2s' });
+    pipeline = await startLocalPipeline({ keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,8s' });
     const t = pipeline.topics;
     out = await collector(kafka, [t.dmp, t.mss, t.status, dlqTopic(t.vaccination), dlqTopic(t.dispensation), dlqTopic(t.medicationReview), dlqTopic(t.composed), dlqTopic(t.signed)]);
   }, 120_000);
@@ -155,11 +155,11 @@ describe('pipeline end to end (real broker)', () => {
     await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
     await waitFor('the document to be parked for its certificate', async () => (await refresh()).get(event.eventId)?.state === 'parked');
     for (const ext of ['p12', 'pass']) copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
-    await waitFor('the document to be routed', () => finalFor([event.eventId]));
+    await waitFor('the document to be routed', () => finalFor([event.eventId]), 90_000);
     expect(statuses.get(event.eventId)).toMatchObject({ state: 'routed' });
     const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).filter((d) => d.eventId === event.eventId);
     expect(dmp).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 
   it('replays dead letters after the cause is fixed: delivered exactly once, and a second replay does nothing', async () => {
     // The certificate missing in the previous tests is there now.
@@ -177,7 +177,7 @@ describe('pipeline end to end (real broker)', () => {
     // Dead letters of another cause stay where they are.
     const stillDead = out.of(dlqTopic(pipeline.topics.vaccination)).filter((d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH');
     expect(stillDead).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 
   // Order is kept per event family: each family is its own topic, and Kafka orders within a partition of a topic.
   it('keeps one patient\'s documents of a family in order, stage after stage', async () => {
@@ -191,5 +191,5 @@ describe('pipeline end to end (real broker)', () => {
     await waitFor('the 30 documents to be routed', () => finalFor(ids));
     const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).map((d) => d.eventId).filter((id) => ids.includes(id));
     expect(dmp).toEqual(ids);
-  }, 60_000);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { RegistryCodec } from './codec';
 import { readTopicToEnd } from './read-topic';
 import { H } from './headers';
-import type { OutputRecord } from './stage';
+import type { Failure, OutputRecord } from './stage';
 
 export type DocumentState =
   | 'composed' | 'signed' | 'routed' | 'parked' | 'retrying' | 'dead-lettered' | 'delivered' | 'replayed';
@@ -52,4 +52,23 @@ export async function readStatuses(kafka: Kafka, codec: RegistryCodec, statusTop
 /** A document's status, by document id or by event id. */
 export function findStatus(statuses: Map<string, DocumentStatus>, id: string): DocumentStatus | undefined {
   return statuses.get(id) ?? [...statuses.values()].find((s) => s.eventId === id);
+}
+
+/**
+ * The status of a record that failed in `stage`: dead-lettered, or waiting in the retry tiers (`retrying`, or
+ * `parked` when the stage says the cause is outside the pipeline, e.g. a certificate), with the error code. The ids
+ * come from the decoded record when there is one, else from its headers; without ids there is no status to write.
+ */
+export function failureStatus(
+  statusTopic: string,
+  stage: string,
+  f: Failure<unknown>,
+  known: { documentId?: string; eventId?: string; history?: StatusEntry[] } = {},
+  waitingState: 'retrying' | 'parked' = 'retrying',
+): OutputRecord[] {
+  const documentId = known.documentId ?? f.record.headers[H.documentId];
+  const eventId = known.eventId ?? f.record.headers[H.eventId];
+  if (!documentId || !eventId) return [];
+  const state = f.deadLettered ? 'dead-lettered' : waitingState;
+  return [statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, history: known.history }).record];
 }

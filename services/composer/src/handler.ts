@@ -1,7 +1,7 @@
 import { buildDocument, documentIdFor } from '@passerelle/cda';
 import { checkPatientIdentity } from '@passerelle/ins';
 import {
-  childTraceparent, H, PermanentError, statusRecord,
+  childTraceparent, failureStatus, H, PermanentError, statusRecord,
   type Failure, type InputRecord, type OutputRecord,
 } from '@passerelle/kafka-runtime';
 import { eventTopicOf, type ComposedDocument, type EventByTopic, type TopicNames } from '@passerelle/schemas';
@@ -72,10 +72,6 @@ export function composerHandler(cfg: ComposerConfig) {
 export function composerFailureStatus(cfg: Pick<ComposerConfig, 'topics'>) {
   return (f: Failure<LgoEventValue>): OutputRecord[] => {
     const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
-    if (!eventId) return [];
-    return [statusRecord(cfg.topics.status, {
-      documentId: documentIdFor(eventId), eventId, stage: 'composer',
-      state: f.deadLettered ? 'dead-lettered' : 'retrying', detail: f.error.code,
-    }).record];
+    return failureStatus(cfg.topics.status, 'composer', f, { eventId, documentId: eventId ? documentIdFor(eventId) : undefined });
   };
 }

@@ -1,4 +1,4 @@
-import { statusRecord, H, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import { failureStatus, H, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import type { DmpSubmission, MssMessage, SignedDocument, TopicNames } from '@passerelle/schemas';
 import { buildDmpSubmission, buildMssMessage, xdsTime, type MessageSettings } from './messages';
 import { explainRoutes, routeFactsOf, type RoutingConfig } from './routing';
@@ -59,12 +59,7 @@ export function routerHandler(cfg: RouterConfig) {
 
 export function routerFailureStatus(cfg: Pick<RouterConfig, 'topics'>) {
   return (f: Failure<SignedDocument>): OutputRecord[] => {
-    const documentId = f.record.value?.metadata.uniqueId ?? f.record.headers[H.documentId];
-    const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
-    if (!documentId || !eventId) return [];
-    return [statusRecord(cfg.topics.status, {
-      documentId, eventId, stage: 'router', state: f.deadLettered ? 'dead-lettered' : 'retrying', detail: f.error.code,
-      history: f.record.value?.history,
-    }).record];
+    const doc = f.record.value;
+    return failureStatus(cfg.topics.status, 'router', f, { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history });
   };
 }

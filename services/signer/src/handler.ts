@@ -1,4 +1,4 @@
-import { H, PermanentError, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import { failureStatus, PermanentError, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import type { ComposedDocument, SignedDocument, TopicNames } from '@passerelle/schemas';
 import { signSubmission, type KeyStore, type SignatureOptions } from '@passerelle/signature';
 
@@ -55,12 +55,8 @@ export const isPermanentSignerCode = (code: string): boolean => !code.startsWith
 
 export function signerFailureStatus(cfg: Pick<SignerConfig, 'topics'>) {
   return (f: Failure<ComposedDocument>): OutputRecord[] => {
-    const documentId = f.record.value?.metadata.uniqueId ?? f.record.headers[H.documentId];
-    const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
-    if (!documentId || !eventId) return [];
-    const state = f.deadLettered ? 'dead-lettered' : f.error.code.startsWith('CERT_') ? 'parked' : 'retrying';
-    return [statusRecord(cfg.topics.status, {
-      documentId, eventId, stage: 'signer', state, detail: f.error.code, history: f.record.value?.history,
-    }).record];
+    const doc = f.record.value;
+    const waiting = f.error.code.startsWith('CERT_') ? 'parked' : 'retrying';
+    return failureStatus(cfg.topics.status, 'signer', f, { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history }, waiting);
   };
 }
