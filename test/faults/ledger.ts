@@ -26,6 +26,8 @@ export interface Expectation {
 export interface Observation {
   eventId: string;
   what: string;
+  /** `<topic>:<partition>:<offset>`: which record */
+  place?: string;
 }
 
 export const PARKED = 'status:parked:identity-not-qualified';

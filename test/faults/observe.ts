@@ -2,11 +2,16 @@
  * What the pipeline wrote, read committed, as ledger observations (see ledger.ts). Ids come from the `event-id`
  * header every stage sets; only the MSSanté messages (audience) and statuses (state, detail) are decoded.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { dlqTopic, H, readHeaders, stageInputTopics, type RegistryCodec } from '@passerelle/kafka-runtime';
 import type { DocumentStatus, MssMessage, TopicNames } from '@passerelle/schemas';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Observation } from './ledger';
+
+const run = promisify(execFile);
 
 /** Every topic the ledger reads: inputs, intermediates, routes, statuses and every stage's dead letters. */
 export function observedTopics(t: TopicNames): string[] {
@@ -33,8 +38,8 @@ export async function observationOf(codec: RegistryCodec, t: TopicNames, topic: 
 
 export interface Watch {
   observations: Observation[];
-  /** Records without an event id (a stage that dropped its headers would show here) */
-  anonymous: number;
+  /** Places of records without an event id (a stage that dropped its headers would show here) */
+  anonymous: string[];
   /** Time of the last record received (0: none yet) */
   lastRecordAt: () => number;
   /** When the reader first joined its group (0: not yet) */
@@ -48,7 +53,7 @@ export interface Watch {
  */
 export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], readUncommitted = false): Promise<Watch> {
   const observations: Observation[] = [];
-  let anonymous = 0;
+  const anonymous: string[] = [];
   let last = 0;
   let joinedAt = 0;
   const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, readUncommitted, maxWaitTimeInMs: 250, sessionTimeout: 30_000 });
@@ -68,15 +73,13 @@ export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, t
       if (seen.has(place)) return;
       seen.add(place);
       const o = await observationOf(codec, t, topic, message);
-      if (o) observations.push(o);
-      else anonymous += 1;
+      if (o) observations.push({ ...o, place });
+      else anonymous.push(place);
     },
   });
   return {
     observations,
-    get anonymous() {
-      return anonymous;
-    },
+    anonymous,
     lastRecordAt: () => last,
     joinedAt: () => joinedAt,
     stop: () => consumer.disconnect(),
@@ -89,7 +92,7 @@ export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, t
  */
 export async function readAll(
   kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], idleMs = 5_000, readUncommitted = false,
-): Promise<{ observations: Observation[]; anonymous: number }> {
+): Promise<{ observations: Observation[]; anonymous: string[] }> {
   const w = await watch(kafka, codec, t, topics, readUncommitted);
   const started = Date.now();
   while (w.joinedAt() === 0 || Date.now() - Math.max(w.lastRecordAt(), w.joinedAt()) < idleMs) {
@@ -98,4 +101,14 @@ export async function readAll(
   }
   await w.stop();
   return { observations: w.observations, anonymous: w.anonymous };
+}
+
+/**
+ * The places (`<topic>:<partition>:<offset>`) of the records the Apache Kafka Java client delivers read committed:
+ * the oracle of what is committed (kafkajs 2.2.4 also delivers some records of aborted transactions). Runs
+ * CommittedOffsets.java with the local stack's Kafka client jars.
+ */
+export async function committedPlaces(javaClasspath: string, brokers: string[], topics: string[]): Promise<Set<string>> {
+  const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'CommittedOffsets.java'), brokers.join(','), ...topics], { maxBuffer: 256 * 1024 * 1024 });
+  return new Set(stdout.split('\n').filter((l) => /^\S+ \d+ \d+$/.test(l)).map((l) => l.split(' ').join(':')));
 }
