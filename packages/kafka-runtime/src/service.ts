@@ -152,7 +152,18 @@ export function stopOnSignals(services: RunningService[], logger: Logger): void 
 export function runMain<T>(def: ServiceDefinition<T>): void {
   const logger = createLogger(def.name);
   runService(def, { logger }).then(
-    (service) => stopOnSignals([service], logger),
+    (service) => {
+      stopOnSignals([service], logger);
+      // On some errors kafkajs gives up for good (CRASH with restart: false): the process would live on without
+      // consuming. Exit instead, so that the supervisor (systemd, Kubernetes) starts a fresh one.
+      const live = setInterval(() => {
+        if (service.stage.isLive()) return;
+        clearInterval(live);
+        logger.fatal(`${def.name}: consumer crashed for good, exiting`);
+        void service.stop().finally(() => process.exit(1));
+      }, 1_000);
+      live.unref();
+    },
     (err: unknown) => {
       // Start-up errors are about configuration and connectivity, never about a record: the message is safe.
       logger.fatal({ error: err instanceof Error ? err.message : String(err) }, `${def.name} failed to start`);
