@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
-import { buildSubmissionSetMetadata, xdsHashAndSize } from './submission-set';
+import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
+import { buildSubmissionSetMetadata } from './submission-set';
 
 // The DMP's own sample submission (TD2.1), read where the shared material lives (never copied into the repo).
 const DMP_DIR = process.env.DMP_SAMPLES_DIR ?? join(__dirname, '../../../../shared/spec/dmp');
@@ -50,34 +51,12 @@ function codes(node: Node): string[] {
 }
 
 const documentXml = '<ClinicalDocument xmlns="urn:hl7-org:v3"/>';
-const metadata: XdsDocumentMetadata = {
-  kind: 'vaccination-note',
+const metadata: XdsDocumentMetadata = sampleMetadata(documentXml, {
   uniqueId: '2.25.1',
   setId: '2.25.2',
-  version: 1,
-  replaces: null,
-  title: 'Note de vaccination',
-  typeCode: { code: '87273-9', codeSystem: '2.16.840.1.113883.6.1', displayName: 'Note de vaccination' },
-  classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
-  formatCode: { code: 'urn:asip:ci-sis:vac-note:2021', codeSystem: '1.2.250.1.213.1.1.4.2.282', displayName: 'VAC-NOTE' },
-  confidentialityCodes: [{ code: 'N', codeSystem: '2.16.840.1.113883.5.25', displayName: 'Normal' }],
-  healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: "Pharmacie d'officine" },
-  practiceSettingCode: { code: 'AMBULATOIRE', codeSystem: '1.2.250.1.213.1.1.4.9', displayName: 'Ambulatoire' },
-  eventCodes: [],
-  languageCode: 'fr-FR',
-  mimeType: 'text/xml',
-  patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH',
-  sourcePatientInfo: ['PID-5|PAT-TROIS^DOMINIQUE^^^^^L', 'PID-7|19790315', 'PID-8|F'],
-  authorPerson: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
   authorInstitution: 'Pharmacie^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750100208',
   authorSpecialty: 'G15_21^Pharmacien^1.2.250.1.213.1.1.4.5',
-  legalAuthenticator: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-  creationTime: '20251121093000',
-  serviceStartTime: '20251121091500',
-  serviceStopTime: '20251121091500',
-  ...xdsHashAndSize(documentXml),
-  authorFiness: '750100208',
-};
+});
 
 const ours = registryObjects(
   buildSubmissionSetMetadata({

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
-import { buildSubmissionSetMetadata, xdsHashAndSize } from './submission-set';
+import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
+import { buildSubmissionSetMetadata } from './submission-set';
 import { buildXdmArchive, readXdmArchive } from './xdm-archive';
 
 // METADATA.XML and the DMP submission set are checked against the OASIS ebRS 3.0 schemas (lcm.xsd → rim.xsd),
@@ -45,37 +46,20 @@ function validate(xml: string): { valid: boolean; report: string } {
 
 const documentXml = '<ClinicalDocument xmlns="urn:hl7-org:v3"/>';
 const nasty = `</family> & "x" 'y' <z>`;
-const metadata: XdsDocumentMetadata = {
+const metadata: XdsDocumentMetadata = sampleMetadata(documentXml, {
   kind: 'pharmaceutical-interview',
-  uniqueId: '2.25.143062853462389146612733618311634911873',
-  setId: '2.25.298737385648122338418373470893658316548',
-  version: 1,
-  replaces: null,
   title: nasty,
   typeCode: { code: '78601-2', codeSystem: '2.16.840.1.113883.6.1', displayName: "CR d'entretien pharmaceutique" },
-  classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
   formatCode: { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: '1.3.6.1.4.1.19376.1.2.3', displayName: 'PDF' },
   confidentialityCodes: [
     { code: 'N', codeSystem: '2.16.840.1.113883.5.25', displayName: 'Normal' },
     { code: 'INVISIBLE_PATIENT', codeSystem: '1.2.250.1.213.1.1.4.13', displayName: 'Non visible par le patient' },
   ],
-  healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: "Pharmacie d'officine" },
-  practiceSettingCode: { code: 'AMBULATOIRE', codeSystem: '1.2.250.1.213.1.1.4.9', displayName: 'Ambulatoire' },
   eventCodes: [{ code: 'X', codeSystem: '1.2.3', displayName: nasty }],
-  languageCode: 'fr-FR',
-  mimeType: 'text/xml',
-  patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH',
   sourcePatientInfo: [`PID-5|${nasty}^DOMINIQUE^^^^^L`, 'PID-7|19790315', 'PID-8|F'],
-  authorPerson: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
   authorInstitution: `${nasty}^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750100208`,
-  authorSpecialty: "G15_21^Pharmacien^1.2.250.1.213.1.1.4.5",
-  legalAuthenticator: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-  creationTime: '20251121093000',
-  serviceStartTime: '20251121091500',
-  serviceStopTime: '20251121091500',
-  ...xdsHashAndSize(documentXml),
-  authorFiness: '750100208',
-};
+  authorSpecialty: 'G15_21^Pharmacien^1.2.250.1.213.1.1.4.5',
+});
 const submissionSet = {
   uniqueId: '2.25.226180104452231917633960217040542458183',
   sourceId: '1.2.250.1.999.42.1',

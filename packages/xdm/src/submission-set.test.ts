@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
+import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
 import { buildSubmissionSetMetadata, deriveSignatureUniqueId, DSG, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
 import { XdmError } from './errors';
 import { XDS } from './xds-uuids';
@@ -7,40 +8,15 @@ import { XDS } from './xds-uuids';
 const documentXml = '<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Note de vaccination</title></ClinicalDocument>\n';
 
 function metadata(overrides: Partial<XdsDocumentMetadata> = {}): XdsDocumentMetadata {
-  const { hash, size } = xdsHashAndSize(documentXml);
-  return {
-    kind: 'vaccination-note',
-    uniqueId: '2.25.143062853462389146612733618311634911873',
-    setId: '2.25.298737385648122338418373470893658316548',
-    version: 1,
-    replaces: null,
-    title: 'Note de vaccination',
-    typeCode: { code: '87273-9', codeSystem: '2.16.840.1.113883.6.1', displayName: 'Note de vaccination' },
-    classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
+  return sampleMetadata(documentXml, {
     formatCode: { code: 'urn:asip:ci-sis:vac-note:2021', codeSystem: '1.2.250.1.213.1.1.4.2.282', displayName: 'Note de vaccination' },
     confidentialityCodes: [
       { code: 'N', codeSystem: '2.16.840.1.113883.5.25', displayName: 'Normal' },
       { code: 'MASQUE_PS', codeSystem: '1.2.250.1.213.1.1.4.13', displayName: 'Masqué aux professionnels de santé' },
     ],
-    healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: "Pharmacie d'officine" },
-    practiceSettingCode: { code: 'AMBULATOIRE', codeSystem: '1.2.250.1.213.1.1.4.9', displayName: 'Ambulatoire' },
     eventCodes: [{ code: 'J07BX03', codeSystem: '2.16.840.1.113883.6.73', displayName: 'Vaccin covid-19' }],
-    languageCode: 'fr-FR',
-    mimeType: 'text/xml',
-    patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH',
-    sourcePatientInfo: ['PID-5|PAT-TROIS^DOMINIQUE^^^^^L', 'PID-7|19790315', 'PID-8|F'],
-    authorPerson: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    authorInstitution: "Pharmacie de la Place d'Italie^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750100208",
-    authorSpecialty: 'G15_21/A^Titulaire d\'officine^1.2.250.1.213.1.1.4.5',
-    legalAuthenticator: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    creationTime: '20251121093000',
-    serviceStartTime: '20251121091500',
-    serviceStopTime: '20251121091500',
-    hash,
-    size,
-    authorFiness: '750100208',
     ...overrides,
-  };
+  });
 }
 
 const submissionSet: SubmissionSetInfo = {

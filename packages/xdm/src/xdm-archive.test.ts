@@ -1,6 +1,7 @@
 import JSZip from 'jszip';
 import { execFileSync } from 'node:child_process';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
+import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
 import { buildXdmArchive, readXdmArchive, XDM_PATHS, type XdmArchiveInput } from './xdm-archive';
 import { deriveSignatureUniqueId, xdsHashAndSize } from './submission-set';
 import { XDS } from './xds-uuids';
@@ -10,35 +11,13 @@ const documentXml =
 const signatureXml = '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="sig-1"><SignedInfo/></Signature>';
 
 function metadata(overrides: Partial<XdsDocumentMetadata> = {}): XdsDocumentMetadata {
-  return {
+  return sampleMetadata(documentXml, {
     kind: 'medication-review',
-    uniqueId: '2.25.143062853462389146612733618311634911873',
-    setId: '2.25.298737385648122338418373470893658316548',
-    version: 1,
-    replaces: null,
     title: 'Bilan médicamenteux',
     typeCode: { code: '56445-0', codeSystem: '2.16.840.1.113883.6.1', displayName: 'Bilan médicamenteux' },
-    classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
     formatCode: { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: '1.3.6.1.4.1.19376.1.2.3', displayName: 'PDF' },
-    confidentialityCodes: [{ code: 'N', codeSystem: '2.16.840.1.113883.5.25', displayName: 'Normal' }],
-    healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: "Pharmacie d'officine" },
-    practiceSettingCode: { code: 'AMBULATOIRE', codeSystem: '1.2.250.1.213.1.1.4.9', displayName: 'Ambulatoire' },
-    eventCodes: [],
-    languageCode: 'fr-FR',
-    mimeType: 'text/xml',
-    patientId: '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH',
-    sourcePatientInfo: ['PID-5|PAT-TROIS^DOMINIQUE^^^^^L', 'PID-7|19790315', 'PID-8|F'],
-    authorPerson: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    authorInstitution: "Pharmacie de la Place d'Italie^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750100208",
-    authorSpecialty: "G15_21/A^Titulaire d'officine^1.2.250.1.213.1.1.4.5",
-    legalAuthenticator: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    creationTime: '20251121093000',
-    serviceStartTime: '20251121091500',
-    serviceStopTime: '20251121091500',
-    ...xdsHashAndSize(documentXml),
-    authorFiness: '750100208',
     ...overrides,
-  };
+  });
 }
 
 function input(overrides: Partial<XdmArchiveInput> = {}): XdmArchiveInput {

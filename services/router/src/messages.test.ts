@@ -1,5 +1,6 @@
-import { readXdmArchive, XDS, xdsHashAndSize, deriveSignatureUniqueId } from '@passerelle/xdm';
+import { readXdmArchive, XDS, deriveSignatureUniqueId } from '@passerelle/xdm';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
+import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
 import type { DmpSubmission, MssMessage } from '@passerelle/schemas';
 import {
   buildDmpSubmission,
@@ -21,35 +22,7 @@ const signatureXml = '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#
 const SET_ID = '2.25.226180104452231917633960217040542458183';
 
 function metadata(overrides: Partial<XdsDocumentMetadata> = {}): XdsDocumentMetadata {
-  return {
-    kind: 'vaccination-note',
-    uniqueId: '2.25.143062853462389146612733618311634911873',
-    setId: '2.25.298737385648122338418373470893658316548',
-    version: 1,
-    replaces: null,
-    title: 'Note de vaccination',
-    typeCode: { code: '87273-9', codeSystem: '2.16.840.1.113883.6.1', displayName: 'Note de vaccination' },
-    classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
-    formatCode: { code: 'urn:asip:ci-sis:vac-note:2021', codeSystem: '1.2.250.1.213.1.1.4.2.282', displayName: 'VAC-NOTE' },
-    confidentialityCodes: [{ code: 'N', codeSystem: '2.16.840.1.113883.5.25', displayName: 'Normal' }],
-    healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: "Pharmacie d'officine" },
-    practiceSettingCode: { code: 'AMBULATOIRE', codeSystem: '1.2.250.1.213.1.1.4.9', displayName: 'Ambulatoire' },
-    eventCodes: [],
-    languageCode: 'fr-FR',
-    mimeType: 'text/xml',
-    patientId: `${MATRICULE}^^^&1.2.250.1.213.1.4.10&ISO^NH`,
-    sourcePatientInfo: ['PID-5|PAT-TROIS^DOMINIQUE^^^^^L', 'PID-7|19790315', 'PID-8|F'],
-    authorPerson: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    authorInstitution: "Pharmacie de la Place d'Italie^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^1750100208",
-    authorSpecialty: "G15_21/A^Titulaire d'officine^1.2.250.1.213.1.1.4.5",
-    legalAuthenticator: '810001234567^MARTIN^Claire^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
-    creationTime: '20251121093000',
-    serviceStartTime: '20251121091500',
-    serviceStopTime: '20251121091500',
-    ...xdsHashAndSize(documentXml),
-    authorFiness: '750100208',
-    ...overrides,
-  };
+  return sampleMetadata(documentXml, { patientId: `${MATRICULE}^^^&1.2.250.1.213.1.4.10&ISO^NH`, ...overrides });
 }
 
 const context: MessageContext = {
