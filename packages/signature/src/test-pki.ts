@@ -36,6 +36,18 @@ export interface TestPkiOptions {
   modulusLength?: number;
   /** Reference time (default now): validity periods are computed from it. */
   now?: Date;
+  /** Also write AUTH_CLI certificates (default true). */
+  auth?: boolean;
+  /**
+   * Load tests: SIGN certificates share this many distinct RSA keys (default: one key each). Key generation is the
+   * slow part (~0.1 s of CPU per key); certificates are cheap.
+   */
+  keyPool?: number;
+  /**
+   * PBKDF2 iterations of the PKCS#12 files (default node-forge's 2048). Load tests lower it: opening a file costs the
+   * signer ~0.1 s of CPU at 2048, once per pharmacy.
+   */
+  pkcs12Iterations?: number;
 }
 
 export interface TestPki {
@@ -176,12 +188,13 @@ function toPem(cert: forge.pki.Certificate): string {
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
-function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string): void {
+function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string, count?: number): void {
   mkdirSync(dir, { recursive: true });
   const asn1 = forge.pkcs12.toPkcs12Asn1(leaf.key, [leaf.cert, ...chain], passphrase, {
     algorithm: 'aes256',
     friendlyName: `${finess}`,
-  });
+    ...(count ? { count } : {}),
+  } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3]);
   writeFileSync(join(dir, `${finess}.p12`), Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'));
   writeFileSync(join(dir, `${finess}.pass`), `${passphrase}\n`, { mode: 0o600 });
 }
@@ -208,8 +221,11 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const salt = randomBytes(6).toString('hex');
   const passphrase = (finess: string) => `test-${finess}-${salt}`;
   const withBroken = options.broken ?? true;
-  const keys = await newKeys(2 + 2 * finessList.length + (withBroken ? 9 : 0), modulusLength);
+  const withAuth = options.auth ?? true;
+  const leafKeys = options.keyPool ?? finessList.length;
+  const keys = await newKeys(2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0), modulusLength);
   const nextKey = (): KeyPair => keys.pop() as KeyPair;
+  const pool = Array.from({ length: leafKeys }, nextKey);
 
   const root = issue({ subject: caSubject('PASSERELLE TEST AC RACINE'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
   const intermediate = issue({
@@ -233,12 +249,14 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   writeFileSync(intermediatePem, toPem(intermediate.cert));
   const chain = [intermediate.cert, root.cert];
 
-  for (const finess of finessList) {
-    const sign = issue({ subject: organisationSubject(finess, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: nextKey() });
-    writePkcs12(keyStoreDir, finess, sign, chain, passphrase(finess));
-    const auth = issue({ subject: organisationSubject(finess, 'AUTH_CLI'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: AUTH_EXTENSIONS, key: nextKey() });
-    writePkcs12(authDir, finess, auth, chain, passphrase(finess));
-  }
+  finessList.forEach((finess, i) => {
+    const sign = issue({ subject: organisationSubject(finess, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: pool[i % leafKeys] as KeyPair });
+    writePkcs12(keyStoreDir, finess, sign, chain, passphrase(finess), options.pkcs12Iterations);
+    if (withAuth) {
+      const auth = issue({ subject: organisationSubject(finess, 'AUTH_CLI'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: AUTH_EXTENSIONS, key: nextKey() });
+      writePkcs12(authDir, finess, auth, chain, passphrase(finess), options.pkcs12Iterations);
+    }
+  });
 
   const broken: Partial<Record<BrokenVariant, string>> = {};
   const first = finessList[0] as string;
