@@ -53,6 +53,8 @@ export interface SignedSubmission {
   /** Base64 digest of the canonical document, as in the manifest. */
   documentDigest: string;
   signerFiness: string;
+  /** SHA-256 fingerprint of the SIGN certificate used (colon-separated hex, as node:crypto prints it). */
+  signerCertificateSha256: string;
   signingTime: Date;
   hash: HashName;
   canonicalization: Canonicalization;
@@ -165,6 +167,7 @@ export function signSubmission(input: SignSubmissionInput, keyStore: KeyStore): 
     submissionSetUniqueId,
     documentDigest,
     signerFiness: input.finess,
+    signerCertificateSha256: credential.certificate.x509.fingerprint256,
     signingTime,
     hash,
     canonicalization,

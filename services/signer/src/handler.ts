@@ -29,7 +29,6 @@ export function signerHandler(cfg: SignerConfig) {
       { documentXml: doc.documentXml, documentUniqueId: metadata.uniqueId, finess: metadata.authorFiness, signingTime: new Date(now()), options: cfg.signature },
       cfg.keyStore,
     );
-    const credential = cfg.keyStore.signingCredential(metadata.authorFiness, signed.signingTime);
     const status = statusRecord(cfg.topics.status, {
       documentId: metadata.uniqueId, eventId: doc.eventId, state: 'signed', stage: 'signer', history: doc.history, at: now(),
     });
@@ -42,7 +41,7 @@ export function signerHandler(cfg: SignerConfig) {
       routing: doc.routing,
       submissionSetUniqueId: signed.submissionSetUniqueId,
       signatureXml: signed.signatureXml,
-      signerCertificateSha256: credential.certificate.x509.fingerprint256,
+      signerCertificateSha256: signed.signerCertificateSha256,
       history: [...doc.history, status.entry],
     };
     if (!value.signatureXml) throw new PermanentError('SIGNATURE_EMPTY', 'the signature library returned nothing');
