@@ -12,13 +12,25 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/'],
 };
+// No hang, ever: every test and hook has a timeout sized for a loaded 2-core machine (a hook's default is the
+// project's testTimeout; a test that needs longer says so), and when the run is over Jest exits even if a client leaked
+// a socket or a timer (forceExit), after printing which handles were open (openHandlesTimeout).
 /** @type {import('jest').Config} */
 module.exports = {
+  forceExit: true,
+  openHandlesTimeout: 5_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+      testTimeout: 60_000,
+    },
     {
       ...common,
       displayName: 'integration',
+      testTimeout: 180_000,
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

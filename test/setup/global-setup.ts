@@ -110,6 +110,8 @@ async function acquireLocalStack(): Promise<{ brokers: string; registryUrl: stri
 export default async function globalSetup(): Promise<void> {
   // kafkajs 2 prints a notice about its default partitioner on every producer; the tests do not need it.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  // A passing run prints no log lines: clients' and services' logs at error only (LOG_LEVEL=warn or debug shows more).
+  process.env.LOG_LEVEL ??= 'error';
   const { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl } = process.env;
   if (brokers || registryUrl) {
     if (!brokers || !registryUrl) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { consoleLogger, kafkajsLogCreator } from '@passerelle/kafka-runtime';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 
 /**
@@ -36,9 +37,12 @@ export const FAST_FAILING_CLIENT: Required<Pick<KafkaConfig, 'connectionTimeout'
   retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000, factor: 0.2, multiplier: 2 },
 };
 
-/** A kafkajs configuration for tests, with {@link FAST_FAILING_CLIENT}'s timeouts. */
+/**
+ * A kafkajs configuration for tests, with {@link FAST_FAILING_CLIENT}'s timeouts, its log lines through the project's
+ * logger (readable lines on stderr at LOG_LEVEL, which the global setup makes `error` unless set).
+ */
 export function testKafkaConfig(clientId = 'passerelle-test', brokers: string[] = testStack().brokers): KafkaConfig {
-  return { clientId, brokers, ...FAST_FAILING_CLIENT, logLevel: logLevel.ERROR };
+  return { clientId, brokers, ...FAST_FAILING_CLIENT, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(consoleLogger(clientId)) };
 }
 
 /** A kafkajs client on the test stack. */

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { closeConnections } from './config';
 import { classify, PermanentError, type Classified } from './errors';
 import { H, readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
@@ -57,6 +58,11 @@ export interface StageOptions<T> {
   /** How many input partitions are processed at once (default 2) */
   concurrency?: number;
   groupId?: string;
+  /**
+   * How long stop() waits for the graceful path (the batch in hand commits, the group is left) before it closes the
+   * client's connections (default 20 s: a full batch of signatures on a loaded 2-core machine takes a few seconds).
+   */
+  stopTimeoutMs?: number;
 }
 
 export interface Failure<T> {
@@ -99,6 +105,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   let joined = false;
   let crashed = false;
   let stopping = false;
+  let stopped: Promise<void> | undefined;
 
   async function producerFor(topic: string, partition: number): Promise<Producer> {
     const id = `${groupId}.${topic}.${partition}`;
@@ -243,6 +250,28 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     timers.add(timer);
   }
 
+  async function stopNow(): Promise<void> {
+    stopping = true;
+    for (const t of timers) clearTimeout(t);
+    const started = Date.now();
+    // disconnect() lets the running batch finish (its transaction commits or aborts) and leaves the group.
+    const graceful = (async () => {
+      await consumer?.disconnect();
+      await Promise.all([...producers.values()].map((p) => p.then((pr) => pr.disconnect()).catch(() => undefined)));
+    })().then(() => true, () => true);
+    const limit = opts.stopTimeoutMs ?? 20_000;
+    if (await within(graceful, limit)) {
+      log.info({ stage: opts.name, ms: Date.now() - started }, 'stage stopped');
+    } else {
+      // Whatever is open is what keeps it from ending (a broker that no longer answers, a request in retries):
+      // close the connections, so that kafkajs's pending requests fail and its loops end.
+      const closed = closeConnections(opts.kafka);
+      const ended = await within(graceful, 5_000);
+      log.warn({ stage: opts.name, limitMs: limit, closedConnections: closed, ended }, 'stage did not stop in time: connections closed');
+    }
+    producers.clear();
+  }
+
   return {
     async start() {
       consumer = opts.kafka.consumer({
@@ -252,6 +281,9 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         heartbeatInterval: 3_000,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
         maxBytesPerPartition: 1024 * 1024,
+        // A stop waits for the fetch in flight, which the broker holds up to this long when there is nothing to read
+        // (kafkajs's default, 5 s, made every stop of an idle stage last 5 s or more, past Jest's hook timeout).
+        maxWaitTimeInMs: 500,
         retry: { retries: 10 },
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -276,16 +308,23 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       });
       log.info({ stage: opts.name, groupId, inputs: opts.inputTopics }, 'stage started');
     },
-    async stop() {
-      stopping = true;
-      for (const t of timers) clearTimeout(t);
-      // disconnect() lets the running batch finish (its transaction commits or aborts) and leaves the group.
-      await consumer?.disconnect();
-      await Promise.all([...producers.values()].map((p) => p.then((pr) => pr.disconnect()).catch(() => undefined)));
-      producers.clear();
-      log.info({ stage: opts.name }, 'stage stopped');
+    stop() {
+      stopped ??= stopNow();
+      return stopped;
     },
     isReady: () => joined && !crashed,
     isLive: () => !crashed,
   };
+}
+
+/** Whether `p` settles within `ms` (the timer does not keep the process alive). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

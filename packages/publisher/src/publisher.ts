@@ -1,10 +1,12 @@
 import type { ConnectionOptions } from 'node:tls';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { consoleLogger, kafkajsLogCreator } from '@passerelle/kafka-runtime';
 import { subjectOf, topicSchemas, type EventTopic } from '@passerelle/schemas';
 import {
   Kafka, KafkaJSError, KafkaJSProtocolError, logLevel as KafkaLogLevel, Partitioners,
   type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions,
 } from 'kafkajs';
+import type { Logger } from 'pino';
 import {
   BrokerUnavailableError, InvalidEventError, PublishRejectedError, RegistryUnavailableError, SchemaRejectedError,
   type Violation,
@@ -60,6 +62,8 @@ export interface PublisherOptions {
   batchSize?: number;
   /** kafkajs log level. Default WARN. */
   logLevel?: KafkaLogLevel;
+  /** Where kafkajs's log lines go (pino). Default: readable lines on stderr, warn and above. */
+  logger?: Logger;
 }
 
 export interface PublishOptions {
@@ -179,6 +183,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // Bounds connecting and metadata requests, so that a dead broker is reported in seconds, not minutes.
     retry: { retries: options.connectRetries ?? 2, initialRetryTime: 300, maxRetryTime: 2_000 },
     logLevel: options.logLevel ?? KafkaLogLevel.WARN,
+    logCreator: kafkajsLogCreator(options.logger ?? consoleLogger(clientId)),
   });
   const assigned = new WeakMap<object, number>();
   const producer: Producer = kafka.producer({
