@@ -111,7 +111,12 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     port: server ? (server.address() as { port: number }).port : 0,
     async stop() {
       await stage.stop();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      // close() waits for open connections: a scraper's keep-alive one would hold it forever.
+      await new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }
