@@ -38,9 +38,16 @@ describe('pipeline end to end (real broker)', () => {
     });
   };
   const decodeAll = async <T>(records: Collected[]) => Promise.all(records.map((r) => codec.decode<T>(r.topic, r.value)));
-  // Counts come from a reader positioned at the topics' end offsets once the awaited statuses are there (a stage
-  // commits its outputs with their status), not from the live collector, which may not have fetched them yet.
-  const committed = async <T>(topic: string) => decodeAll<T>(await readCommitted(kafka, [topic]));
+  // Counts come from a reader positioned at the topics' end offsets (read committed), not from the live collector,
+  // which may not have fetched them yet. A stage commits its outputs with their status, but the transaction's marker
+  // can land on an output partition a moment after the status is readable, and until then the end offset stays before
+  // the records: so the read is repeated (bounded) until what the test awaits is there, and the last read is counted.
+  const committed = async <T>(topic: string, enough: (all: T[]) => boolean = () => true): Promise<T[]> => {
+    let all: T[] = [];
+    await waitFor(`the awaited records on ${topic}`, async () => enough((all = await decodeAll<T>(await readCommitted(kafka, [topic])))));
+    return all;
+  };
+  const hasAll = (ids: string[]) => (all: { eventId: string }[]) => ids.every((id) => all.some((x) => x.eventId === id));
 
   beforeAll(async () => {
     pki = await createTestPki(join(work, 'pki'), [PHARMACY, NO_CERT_PHARMACY], { broken: false });
@@ -69,10 +76,10 @@ describe('pipeline end to end (real broker)', () => {
     await waitFor('the four documents to be routed', () => finalFor(ids));
     for (const id of ids) expect(statuses.get(id)?.state).toBe('routed');
 
-    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).filter((d) => ids.includes(d.eventId));
-    const mss = (await committed<MssMessage>(pipeline.topics.mss)).filter((m) => ids.includes(m.eventId));
-    const kinds = (list: { eventId: string }[], id: string) => list.filter((x) => x.eventId === id).length;
     const [vac, disp, bpm, interview] = ids as [string, string, string, string];
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll([vac, bpm, interview]))).filter((d) => ids.includes(d.eventId));
+    const mss = (await committed<MssMessage>(pipeline.topics.mss, hasAll(ids))).filter((m) => ids.includes(m.eventId));
+    const kinds = (list: { eventId: string }[], id: string) => list.filter((x) => x.eventId === id).length;
     // DESIGN §4: dispensations do not go to the DMP by default; the others do, once each.
     expect([kinds(dmp, vac), kinds(dmp, disp), kinds(dmp, bpm), kinds(dmp, interview)]).toEqual([1, 0, 1, 1]);
     const audiences = (id: string) => mss.filter((m) => m.eventId === id).map((m) => m.audience).sort();
@@ -141,13 +148,17 @@ describe('pipeline end to end (real broker)', () => {
     expect(noCertStatuses.map((s) => s.state)).toEqual(['composed', 'parked', 'parked', 'dead-lettered']);
     expect(statuses.get(noCert.eventId)?.history.map((h) => h.state)).toEqual(['composed', 'dead-lettered']);
 
-    const dead = await readCommitted(kafka, [dlqTopic(t.vaccination), dlqTopic(t.medicationReview)]);
+    let dead = await readCommitted(kafka, [dlqTopic(t.vaccination), dlqTopic(t.medicationReview)]);
     const byCode = (code: string) => dead.filter((d) => d.headers[H.errorCode] === code);
+    await waitFor('the dead letters', async () => {
+      dead = await readCommitted(kafka, [dlqTopic(t.vaccination), dlqTopic(t.medicationReview)]);
+      return ['NOT_AVRO', 'UNKNOWN_SCHEMA', 'INS_KEY_MISMATCH', 'RECORD_TOO_LARGE'].every((code) => byCode(code).length > 0);
+    });
     expect(byCode('NOT_AVRO').map((d) => d.value?.toString())).toEqual(['{"not":"avro"}']);
     expect(byCode('UNKNOWN_SCHEMA')).toHaveLength(1);
     expect(byCode('INS_KEY_MISMATCH')).toHaveLength(1);
     expect(byCode('RECORD_TOO_LARGE')[0]?.value?.length).toBeGreaterThan(5 * 1024 * 1024);
-    const dmpIds = (await committed<DmpSubmission>(t.dmp)).map((d) => d.eventId);
+    const dmpIds = (await committed<DmpSubmission>(t.dmp, hasAll([...good, xml].map((e) => e.eventId)))).map((d) => d.eventId);
     for (const e of [...good, xml]) expect(dmpIds.filter((id) => id === e.eventId)).toHaveLength(1);
     expect(dmpIds).not.toContain(notQualified.eventId);
   }, 150_000);
@@ -160,7 +171,7 @@ describe('pipeline end to end (real broker)', () => {
     for (const ext of ['p12', 'pass']) copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
     await waitFor('the document to be routed', () => finalFor([event.eventId]), 90_000);
     expect(statuses.get(event.eventId)).toMatchObject({ state: 'routed' });
-    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).filter((d) => d.eventId === event.eventId);
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll([event.eventId]))).filter((d) => d.eventId === event.eventId);
     expect(dmp).toHaveLength(1);
   }, 120_000);
 
@@ -175,7 +186,7 @@ describe('pipeline end to end (real broker)', () => {
     });
     expect(await replayDeadLetters(kafka, codec, pipeline.topics, { code: 'CERT_MISSING' })).toEqual([]);
     // Routed, so each replayed document's DMP record is committed: read the topic to its end and count.
-    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).map((d) => d.eventId);
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll(eventIds))).map((d) => d.eventId);
     for (const id of eventIds) expect(dmp.filter((x) => x === id)).toHaveLength(1);
     // Dead letters of another cause stay where they are.
     const stillDead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter((d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH');
@@ -192,7 +203,7 @@ describe('pipeline end to end (real broker)', () => {
     await send(kafka, await encodeEvents(codec, pipeline.topics, events));
     const ids = events.map((e) => e.eventId);
     await waitFor('the 30 documents to be routed', () => finalFor(ids));
-    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).map((d) => d.eventId).filter((id) => ids.includes(id));
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll(ids))).map((d) => d.eventId).filter((id) => ids.includes(id));
     expect(dmp).toEqual(ids);
   }, 120_000);
 });

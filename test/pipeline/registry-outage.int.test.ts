@@ -116,7 +116,12 @@ describe('registry unavailable for a while (real broker and registry, through a 
     await relay.down();
     const event = await sendWithNewSchema('outageB');
     await waitFor('the dead letter', async () => (await statusOf(event.eventId))?.state === 'dead-lettered', 60_000);
-    const dead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter((d) => d.headers[H.eventId] === event.eventId);
+    // The status is readable a moment before the dead-letter partition's transaction marker: read again until it is there.
+    let dead: Awaited<ReturnType<typeof readCommitted>> = [];
+    await waitFor('the dead letter to be readable', async () => {
+      dead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter((d) => d.headers[H.eventId] === event.eventId);
+      return dead.length > 0;
+    });
     expect(dead).toHaveLength(1);
     expect(dead[0]?.headers[H.errorCode]).toBe('REGISTRY_UNAVAILABLE');
     expect(dead[0]?.headers[H.attempt]).toBe('3');
@@ -124,8 +129,12 @@ describe('registry unavailable for a while (real broker and registry, through a 
     const replayed = await replayDeadLetters(kafka, codec, pipeline.topics, { code: 'REGISTRY_UNAVAILABLE' });
     expect(replayed.map((d) => d.eventId)).toEqual([event.eventId]);
     await waitFor('the replayed document to be routed', async () => (await statusOf(event.eventId))?.state === 'routed', 60_000);
-    // Routed, so its DMP record is committed: read the topic to its end offsets and count.
-    const dmp = await Promise.all((await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<{ eventId: string }>(r.topic, r.value)));
+    // Routed, so its DMP record is committed: read the topic to its end offsets (again, until the marker is there) and count.
+    let dmp: { eventId: string }[] = [];
+    await waitFor('the DMP record to be readable', async () => {
+      dmp = await Promise.all((await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<{ eventId: string }>(r.topic, r.value)));
+      return dmp.some((d) => d.eventId === event.eventId);
+    });
     expect(dmp.filter((d) => d.eventId === event.eventId)).toHaveLength(1);
   }, 180_000);
 });
