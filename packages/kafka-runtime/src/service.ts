@@ -21,7 +21,6 @@ export interface ServiceDefinition<T> {
   inputTopics(ctx: ServiceContext): string[];
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
-  permanentCode?: (code: string) => boolean;
   raw?: boolean;
 }
 
@@ -92,7 +91,6 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     inputTopics: def.inputTopics(ctx),
     handle: def.handler(ctx),
     onFailure: def.onFailure?.(ctx),
-    permanentCode: def.permanentCode,
     raw: def.raw,
     tiers: config.tiers,
     logger,

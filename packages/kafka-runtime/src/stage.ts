@@ -47,8 +47,6 @@ export interface StageOptions<T> {
   tiers: RetryTier[];
   logger: Logger;
   metrics?: StageMetrics;
-  /** Which codes of typed domain errors are permanent (default: all); others go through the retry tiers */
-  permanentCode?: (code: string) => boolean;
   /** Extra records for a failed input (e.g. its status), given what is known of it */
   onFailure?: (failure: Failure<T>) => OutputRecord[];
   /** Larger input values are dead-lettered unread (default 1 MiB: an LGO event is a few KB) */
@@ -130,7 +128,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   }
 
   function failure(msg: KafkaMessage, topic: string, partition: number, headers: Headers, err: unknown, value?: T): OutputRecord[] {
-    const error = classify(err, opts.permanentCode);
+    const error = classify(err);
     const attempt = Number(headers[H.attempt] ?? 0) + 1;
     const now = Date.now();
     const tier = opts.tiers[attempt - 1];

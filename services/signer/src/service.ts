@@ -1,7 +1,7 @@
 import type { ServiceDefinition } from '@passerelle/kafka-runtime';
 import type { ComposedDocument } from '@passerelle/schemas';
 import { KeyStore, type SignatureOptions } from '@passerelle/signature';
-import { isPermanentSignerCode, signerFailureStatus, signerHandler } from './handler';
+import { signerFailureStatus, signerHandler } from './handler';
 
 /** Where the keys are: `PASSERELLE_KEYSTORE_DIR` (`<FINESS>.p12` + passphrases) and `PASSERELLE_TRUST_DIR` (CA PEMs). */
 export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<ComposedDocument> {
@@ -15,6 +15,5 @@ export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefi
     inputTopics: ({ topics }) => [topics.composed],
     handler: ({ topics }) => signerHandler({ topics, keyStore, signature: hash ? { hash } : undefined }),
     onFailure: ({ topics }) => signerFailureStatus({ topics }),
-    permanentCode: isPermanentSignerCode,
   };
 }

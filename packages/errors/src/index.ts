@@ -1,0 +1,3 @@
+export {
+  PasserelleError, PermanentError, TransientError, ConfigError, isPasserelleError, type ErrorClass, type ErrorOptions,
+} from './errors';
