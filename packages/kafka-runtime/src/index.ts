@@ -1,6 +1,7 @@
 export * from './codec';
 export * from './config';
 export * from './errors';
+export * from './failure-routing';
 export * from './headers';
 export * from './logger';
 export * from './metrics';
