@@ -4,7 +4,8 @@
  *   passerelle follow                              statuses as they happen (Ctrl-C to stop)
  *   passerelle dlq list [--code CODE]              dead letters with their reasons
  *   passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)   after the cause is fixed; idempotent
- * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (defaults: the local stack).
+ * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, 127.0.0.1:19092 and
+ * its registry, no prefix).
  * Prints ids, states, error codes and times: never personal data.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,12 +13,14 @@ import {
   createKafka, findStatus, listDeadLetters, loadRuntimeConfig, readStatuses, RegistryCodec, replayDeadLetters,
 } from '@passerelle/kafka-runtime';
 import { topicNames, type DocumentStatus } from '@passerelle/schemas';
+import { LOCAL_BROKERS, withLocalStack } from './local-stack';
 
 const usage = `usage:
   passerelle status <document-id | event-id>
   passerelle follow
   passerelle dlq list [--code CODE]
-  passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)`;
+  passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)
+connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, ${LOCAL_BROKERS})`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -34,10 +37,10 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
-  const config = loadRuntimeConfig('operator');
+  const config = loadRuntimeConfig('operator', withLocalStack());
   const kafka = createKafka(config);
   const codec = RegistryCodec.connect(config.registryUrl);
-  const topics = topicNames(process.env.PASSERELLE_TOPIC_PREFIX ?? '');
+  const topics = topicNames(config.topicPrefix);
 
   if (command === 'status' && sub) {
     const s = findStatus(await readStatuses(kafka, codec, topics.status), sub);

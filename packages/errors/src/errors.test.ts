@@ -23,9 +23,9 @@ describe('the error contract', () => {
   });
 
   it('a configuration error names the variable and what it accepts, in one line, never the value', () => {
-    const err = new ConfigError('PASSERELLE_SIGNATURE_HASH', 'one of sha1, sha256, sha512');
+    const err = new ConfigError('PASSERELLE_SIGNATURE_HASH', 'must be one of sha1, sha256, sha512');
     expect(err).toMatchObject({ code: 'CONFIG_INVALID', errorClass: 'permanent', variable: 'PASSERELLE_SIGNATURE_HASH' });
-    expect(err.message).toBe('PASSERELLE_SIGNATURE_HASH: one of sha1, sha256, sha512');
+    expect(err.message).toBe('PASSERELLE_SIGNATURE_HASH must be one of sha1, sha256, sha512');
   });
 
   it('foreign errors are not ours', () => {

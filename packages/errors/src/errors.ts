@@ -70,8 +70,9 @@ export class ConfigError extends PasserelleError {
   readonly errorClass = 'permanent';
   constructor(
     readonly variable: string,
-    readonly accepts: string,
+    /** What it accepts, e.g. `must be one of sha1, sha256, sha512 (default sha256)` */
+    readonly rule: string,
   ) {
-    super(`${variable}: ${accepts}`);
+    super(`${variable} ${rule}`);
   }
 }

@@ -10,5 +10,6 @@ export * from './stage';
 export * from './topics';
 export * from './status';
 export * from './service';
+export * from './settings';
 export * from './dead-letters';
 export * from './read-topic';
