@@ -158,7 +158,8 @@ export function stopOnSignals(services: RunningService[], logger: Logger): void 
 /**
  * The whole of a service's `main.ts`: load its configuration once from the environment (the runtime's, then the
  * service's own through `define`), run it, stop it on signals. A missing or bad setting stops it before anything
- * starts, with one line naming the variable and what it accepts, and exit code 2; any other start-up failure exits 1.
+ * starts, with one line naming the variable and what it accepts, exit code 2; a failure once started (a broker that
+ * does not answer) exits 1.
  */
 export function runMain<T>(name: string, define: (env: NodeJS.ProcessEnv) => ServiceDefinition<T>): void {
   let config: RuntimeConfig;
