@@ -1,4 +1,6 @@
-import { ConfigError, PasserelleError, PermanentError, TransientError, isPasserelleError } from './errors';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, PasserelleError, PermanentError, TransientError } from './errors';
 
 describe('the error contract', () => {
   it('carries a code, a class, whether it is retryable, and the cause', () => {
@@ -18,7 +20,7 @@ describe('the error contract', () => {
       readonly errorClass = 'transient';
     }
     const err = new Parked('waits');
-    expect(isPasserelleError(err)).toBe(true);
+    expect(err).toBeInstanceOf(PasserelleError);
     expect(err).toMatchObject({ name: 'Parked', code: 'TEST_PARKED', retryable: true });
   });
 
@@ -28,8 +30,13 @@ describe('the error contract', () => {
     expect(err.message).toBe('PASSERELLE_SIGNATURE_HASH must be one of sha1, sha256, sha512');
   });
 
-  it('foreign errors are not ours', () => {
-    expect(isPasserelleError(Object.assign(new Error('EACCES'), { code: 'EACCES' }))).toBe(false);
-    expect(isPasserelleError('a string')).toBe(false);
+  it('foreign errors are not ours, even with a code', () => {
+    expect(Object.assign(new Error('EACCES'), { code: 'EACCES' })).not.toBeInstanceOf(PasserelleError);
+  });
+
+  it('depends on nothing, so that every package can import it without a cycle', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.devDependencies).toBeUndefined();
   });
 });

@@ -32,11 +32,6 @@ export abstract class PasserelleError extends Error {
   }
 }
 
-/** True for an error of ours (one that states its code and class). */
-export function isPasserelleError(err: unknown): err is PasserelleError {
-  return err instanceof PasserelleError;
-}
-
 /** A permanent failure with a code given where it is thrown (the pipeline's own, e.g. `RECORD_TOO_LARGE`). */
 export class PermanentError extends PasserelleError {
   readonly errorClass = 'permanent';

@@ -1,3 +1,3 @@
 export {
-  PasserelleError, PermanentError, TransientError, ConfigError, isPasserelleError, type ErrorClass, type ErrorOptions,
+  PasserelleError, PermanentError, TransientError, ConfigError, type ErrorClass, type ErrorOptions,
 } from './errors';
