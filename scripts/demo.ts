@@ -42,6 +42,10 @@ function sample<T = VaccinationEvent>(name: Sample): T & { eventId: string } {
   return { ...event, eventId: randomUUID() };
 }
 
+/** Event ids are shown by their first 8 characters, a prefix that `passerelle status` takes as it is. */
+const SHORT_ID = 8;
+const shortId = (eventId: string): string => eventId.slice(0, SHORT_ID);
+
 function step(text: string): void {
   console.log(`\n\x1b[1m▶ ${text}\x1b[0m`);
 }
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
   step('What a buggy LGO could send behind the publisher’s back (straight to Kafka)');
   const kafka = createKafka({ ...config, clientId: 'passerelle-demo' });
   const codec = RegistryCodec.connect(config.registryUrl);
-  const producer = kafka.producer({ idempotent: true });
+  const producer = kafka.producer();
   await producer.connect();
   const poisonId = randomUUID();
   await producer.send({
@@ -114,27 +118,37 @@ async function main(): Promise<void> {
   });
   await producer.disconnect();
   cases.push({ label: 'INS key wrong (bypassed publisher)', eventId: invalid.eventId });
+  // No document to read from bytes that are not Avro: the status goes by the event-id header (the dead letter keeps the bytes).
+  cases.push({ label: 'bytes that are not Avro', eventId: poisonId });
   console.log('  an event with a wrong INS key, and bytes that are not Avro');
 
   step('Following documents.status until every event has an outcome');
+  console.log(`  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`);
   const outcomes = await followStatuses(kafka, codec, topics.status, cases.map((c) => c.eventId), 60_000);
   console.log('');
-  console.log(`  ${'event'.padEnd(36)} ${'outcome'.padEnd(14)} detail`);
+  console.log(`  ${'event'.padEnd(36)} ${'id'.padEnd(SHORT_ID)}  ${'outcome'.padEnd(14)} detail`);
   for (const c of cases) {
     const s = outcomes.get(c.eventId);
-    console.log(`  ${c.label.padEnd(36)} ${(s?.state ?? 'no outcome yet').padEnd(14)} ${s?.detail ?? ''}`);
+    console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${s?.detail ?? ''}`);
   }
-  console.log(`  ${'bytes that are not Avro'.padEnd(36)} ${'dead-lettered'.padEnd(14)} NOT_AVRO (in ${topics.vaccination}.dlq: no document id to show a status for)`);
   await pipeline.stop();
 
+  const retried = cases.find((c) => c.label === 'pharmacy without certificate');
   step('Look at it yourself (the stack is still up)');
-  console.log(`  npx tsx scripts/passerelle.ts status ${cases[0]?.eventId}
-  npx tsx scripts/passerelle.ts dlq list
-  npx tsx scripts/passerelle.ts dlq replay --code CERT_MISSING     # after adding ${PHARMACY_WITHOUT_CERTIFICATE}.p12 to the key store
-  kcat -b 127.0.0.1:19092 -L                                        # topics and partitions
-  kcat -b 127.0.0.1:19092 -C -t documents.status -e -f '%k %T %h\\n' # keys (document ids) and headers, no personal data
-  kcat -b 127.0.0.1:19092 -C -t lgo.vaccination.v1.dlq -e -f '%h\\n'  # dead letters: error code, attempt, origin
-  bash infra/stack.sh down                                          # stop the stack`);
+  const commands: [string, string][] = [
+    [`npx tsx scripts/passerelle.ts status ${cases[0]?.eventId}`, `the ${cases[0]?.label}: its state and history`],
+    [`npx tsx scripts/passerelle.ts status ${retried?.eventId}`, `the ${retried?.label}: each retry, attempt by attempt`],
+    ['npx tsx scripts/passerelle.ts status <id>', `any id above: its first ${SHORT_ID} characters are enough`],
+    ['npx tsx scripts/passerelle.ts follow', 'statuses as they happen'],
+    ['npx tsx scripts/passerelle.ts dlq list', 'dead letters and their reasons'],
+    ['npx tsx scripts/passerelle.ts dlq replay --code CERT_MISSING', `after adding ${PHARMACY_WITHOUT_CERTIFICATE}.p12 to the key store`],
+    ['kcat -b 127.0.0.1:19092 -L', 'topics and partitions'],
+    [`kcat -b 127.0.0.1:19092 -C -t documents.status -e -f '%k %T %h\\n'`, 'keys (document ids) and headers, no personal data'],
+    [`kcat -b 127.0.0.1:19092 -C -t lgo.vaccination.v1.dlq -e -f '%h\\n'`, 'dead letters: error code, attempt, origin'],
+    ['bash infra/stack.sh down', 'stop the stack'],
+  ];
+  const width = Math.max(...commands.map(([c]) => c.length));
+  for (const [command, what] of commands) console.log(`  ${command.padEnd(width)}  # ${what}`);
 }
 
 /** Reads statuses until each event has a final one (routed, parked for identity, dead-lettered). */
@@ -154,7 +168,8 @@ async function followStatuses(
       const s = await codec.decode<DocumentStatus>(topic, message.value);
       if (!wanted.has(s.eventId)) return;
       latest.set(s.eventId, s);
-      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${s.eventId.slice(0, 8)}…  ${s.stage.padEnd(8)} ${s.state}${s.detail ? `  ${s.detail}` : ''}`);
+      const attempt = s.history.at(-1)?.attempt;
+      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(8)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`);
     },
   });
   const start = Date.now();

@@ -25,6 +25,12 @@ import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
 
 export { LOCAL_BROKERS, LOCAL_REGISTRY };
 
+/** The rest of the one error line, when the broker or the registry does not answer. */
+const WHAT_TO_DO: Record<string, string> = {
+  BROKER_UNAVAILABLE: '; start the local stack with `bash infra/stack.sh up`, or set KAFKA_BROKERS (--brokers)',
+  REGISTRY_UNAVAILABLE: '; start the local stack with `bash infra/stack.sh up`, or set SCHEMA_REGISTRY_URL (--registry)',
+};
+
 const USAGE = `usage: npx tsx scripts/publish.ts <event.json>… [--topic [<prefix>]${Object.values(EVENT_TOPICS).join('|')}]
        [--topic-prefix <prefix>] [--brokers host:port,…] [--registry <url>] [--test-platform] [--verbose]`;
 
@@ -136,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof PublisherError) {
-      console.error(`error [${err.code}]: ${err.message}`);
+      console.error(`error [${err.code}]: ${err.message}${WHAT_TO_DO[err.code] ?? ''}`);
       return 1;
     }
     throw err;

@@ -70,13 +70,14 @@ beforeAll(async () => {
     const failing = docs.filter((d) => !d || d.xsd.length + d.failedAsserts.length > 0).length;
     lines.push(`  ${kind}: ${docs.length} documents validated against XSD + ${layersFor(kind).map((l) => l.name).join(', ')}; ${failing} failing`);
   }
-  console.log(lines.join('\n'));
+  // Straight to stderr: the figures without Jest's console frame around them.
+  process.stderr.write(`${lines.join('\n')}\n`);
 });
 
 afterAll(() => {
   const failing = [...(report?.documents.values() ?? [])].some((d) => d.xsd.length + d.failedAsserts.length > 0);
   if (report && !failing) rmSync(OUT_DIR, { recursive: true, force: true });
-  else console.log(`Documents kept for inspection in ${OUT_DIR}`);
+  else process.stderr.write(`Documents kept for inspection in ${OUT_DIR}\n`);
 });
 
 /** Failures of one type grouped by rule: how many documents break it, and one example file. */

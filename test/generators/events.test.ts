@@ -14,6 +14,9 @@ import {
   medicationReviewEventArb,
   vaccinationEventArb,
 } from './events';
+import { seedFastCheck } from '../support/seed';
+
+seedFastCheck(); // FC_SEED replays a run of the properties below
 
 const METACHARACTERS = /[<>&"']|]]>/;
 

@@ -9,6 +9,7 @@ import { childTraceparent, H, readHeaders, RegistryCodec, type Headers } from '@
 import { eventKey } from '@passerelle/publisher';
 import type { DocumentStatus, DispensationEvent, MedicationReviewEvent, VaccinationEvent } from '@passerelle/schemas';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { readToEnd } from '../support/read-to-end';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
@@ -87,6 +88,18 @@ export async function collector(kafka: Kafka, topics: string[]) {
     of: (topic: string) => records.filter((r) => r.topic === topic),
     stop: () => consumer.disconnect(),
   };
+}
+
+/**
+ * Everything committed to `topics` up to their end offsets as they stand now, read committed: call it once what
+ * produces them is done (the statuses awaited have arrived), to count records, so that a duplicate is counted
+ * rather than given a few seconds to show up.
+ */
+export async function readCommitted(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<Collected[]> {
+  const { records } = await readToEnd(kafka, topics, { timeoutMs });
+  return records.map(({ topic, partition, message }) => ({
+    topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: readHeaders(message.headers),
+  }));
 }
 
 /** Waits until `done()` holds, or fails after `timeoutMs` saying what was awaited. */

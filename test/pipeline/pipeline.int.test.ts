@@ -8,7 +8,7 @@ import { createTestPki, verifySubmissionSignature, type TestPki } from '@passere
 import { readXdmArchive } from '@passerelle/xdm';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import {
-  brokers, collector, encodeEvents, FINAL_STATES, latestStatuses, registryUrl, sample, send, waitFor,
+  brokers, collector, encodeEvents, FINAL_STATES, latestStatuses, readCommitted, registryUrl, sample, send, waitFor,
   type AnyEvent, type Collected,
 } from './harness';
 
@@ -38,6 +38,9 @@ describe('pipeline end to end (real broker)', () => {
     });
   };
   const decodeAll = async <T>(records: Collected[]) => Promise.all(records.map((r) => codec.decode<T>(r.topic, r.value)));
+  // Counts come from a reader positioned at the topics' end offsets once the awaited statuses are there (a stage
+  // commits its outputs with their status), not from the live collector, which may not have fetched them yet.
+  const committed = async <T>(topic: string) => decodeAll<T>(await readCommitted(kafka, [topic]));
 
   beforeAll(async () => {
     pki = await createTestPki(join(work, 'pki'), [PHARMACY, NO_CERT_PHARMACY], { broken: false });
@@ -66,8 +69,8 @@ describe('pipeline end to end (real broker)', () => {
     await waitFor('the four documents to be routed', () => finalFor(ids));
     for (const id of ids) expect(statuses.get(id)?.state).toBe('routed');
 
-    const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).filter((d) => ids.includes(d.eventId));
-    const mss = (await decodeAll<MssMessage>(out.of(pipeline.topics.mss))).filter((m) => ids.includes(m.eventId));
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).filter((d) => ids.includes(d.eventId));
+    const mss = (await committed<MssMessage>(pipeline.topics.mss)).filter((m) => ids.includes(m.eventId));
     const kinds = (list: { eventId: string }[], id: string) => list.filter((x) => x.eventId === id).length;
     const [vac, disp, bpm, interview] = ids as [string, string, string, string];
     // DESIGN §4: dispensations do not go to the DMP by default; the others do, once each.
@@ -138,13 +141,13 @@ describe('pipeline end to end (real broker)', () => {
     expect(noCertStatuses.map((s) => s.state)).toEqual(['composed', 'parked', 'parked', 'dead-lettered']);
     expect(statuses.get(noCert.eventId)?.history.map((h) => h.state)).toEqual(['composed', 'dead-lettered']);
 
-    const dead = out.of(dlqTopic(t.vaccination)).concat(out.of(dlqTopic(t.medicationReview)));
+    const dead = await readCommitted(kafka, [dlqTopic(t.vaccination), dlqTopic(t.medicationReview)]);
     const byCode = (code: string) => dead.filter((d) => d.headers[H.errorCode] === code);
     expect(byCode('NOT_AVRO').map((d) => d.value?.toString())).toEqual(['{"not":"avro"}']);
     expect(byCode('UNKNOWN_SCHEMA')).toHaveLength(1);
     expect(byCode('INS_KEY_MISMATCH')).toHaveLength(1);
     expect(byCode('RECORD_TOO_LARGE')[0]?.value?.length).toBeGreaterThan(5 * 1024 * 1024);
-    const dmpIds = (await decodeAll<DmpSubmission>(out.of(t.dmp))).map((d) => d.eventId);
+    const dmpIds = (await committed<DmpSubmission>(t.dmp)).map((d) => d.eventId);
     for (const e of [...good, xml]) expect(dmpIds.filter((id) => id === e.eventId)).toHaveLength(1);
     expect(dmpIds).not.toContain(notQualified.eventId);
   }, 150_000);
@@ -157,7 +160,7 @@ describe('pipeline end to end (real broker)', () => {
     for (const ext of ['p12', 'pass']) copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
     await waitFor('the document to be routed', () => finalFor([event.eventId]), 90_000);
     expect(statuses.get(event.eventId)).toMatchObject({ state: 'routed' });
-    const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).filter((d) => d.eventId === event.eventId);
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).filter((d) => d.eventId === event.eventId);
     expect(dmp).toHaveLength(1);
   }, 120_000);
 
@@ -171,11 +174,11 @@ describe('pipeline end to end (real broker)', () => {
       return eventIds.every((id) => statuses.get(id)?.state === 'routed');
     });
     expect(await replayDeadLetters(kafka, codec, pipeline.topics, { code: 'CERT_MISSING' })).toEqual([]);
-    await new Promise((r) => setTimeout(r, 3_000)); // room for a duplicate to show up, were there one
-    const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).map((d) => d.eventId);
+    // Routed, so each replayed document's DMP record is committed: read the topic to its end and count.
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).map((d) => d.eventId);
     for (const id of eventIds) expect(dmp.filter((x) => x === id)).toHaveLength(1);
     // Dead letters of another cause stay where they are.
-    const stillDead = out.of(dlqTopic(pipeline.topics.vaccination)).filter((d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH');
+    const stillDead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter((d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH');
     expect(stillDead).toHaveLength(1);
   }, 120_000);
 
@@ -189,7 +192,7 @@ describe('pipeline end to end (real broker)', () => {
     await send(kafka, await encodeEvents(codec, pipeline.topics, events));
     const ids = events.map((e) => e.eventId);
     await waitFor('the 30 documents to be routed', () => finalFor(ids));
-    const dmp = (await decodeAll<DmpSubmission>(out.of(pipeline.topics.dmp))).map((d) => d.eventId).filter((id) => ids.includes(id));
+    const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp)).map((d) => d.eventId).filter((id) => ids.includes(id));
     expect(dmp).toEqual(ids);
   }, 120_000);
 });

@@ -3,6 +3,7 @@
  * family goes through the registry and comes back equal; a bad event reaches no topic; a dead broker fails fast;
  * the producer is idempotent on the wire; keys and headers carry no personal data.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ afterAll(async () => {
 async function readBack(places: Array<Pick<PublishResult, 'topic' | 'partition' | 'offset'>>, timeoutMs = 20_000): Promise<KafkaMessage[]> {
   const wanted = new Set(places.map((p) => `${p.topic}/${p.partition}/${p.offset}`));
   const found = new Map<string, KafkaMessage>();
-  const consumer = testKafka('publisher-int-test-reader').consumer({ groupId: `publisher-int-test-${Date.now()}-${Math.random()}` });
+  const consumer = testKafka('publisher-int-test-reader').consumer({ groupId: `publisher-int-test-${randomUUID()}` });
   await consumer.connect();
   try {
     for (const topic of new Set(places.map((p) => p.topic))) await consumer.subscribe({ topic, fromBeginning: true });

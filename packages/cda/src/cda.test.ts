@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { XMLParser } from 'fast-xml-parser';
+import { runTool } from '../../../test/support/tools';
 import { buildDocument, documentIdFor, setIdFor, type BuiltDocument } from './index';
 import { dispensationEvent, interviewEvent, medicationReviewEvent, vaccinationEvent } from './test-events';
 
@@ -17,7 +17,10 @@ const samples = (): [string, string, Record<string, unknown>][] => [
   ['pharmaceutical-interview', 'lgo.medication-review.v1', interviewEvent() as unknown as Record<string, unknown>],
 ];
 
-/** Validates documents against the CDA schema with xmllint; returns the failures (file name → message). */
+/**
+ * Validates documents against the CDA schema with xmllint; returns the failures (file name → message). A missing
+ * xmllint, or one that cannot compile the schema, throws: the check never passes without having validated.
+ */
 function xsdFailures(docs: Record<string, string>): string[] {
   if (!existsSync(XSD)) throw new Error(`CDA schema not found at ${XSD}: set CISIS_DIR to the ANS kit`);
   const dir = mkdtempSync(join(tmpdir(), 'cda-test-'));
@@ -27,13 +30,13 @@ function xsdFailures(docs: Record<string, string>): string[] {
       writeFileSync(f, xml);
       return f;
     });
-    try {
-      execFileSync('xmllint', ['--noout', '--schema', XSD, ...files], { stdio: 'pipe' });
-      return [];
-    } catch (err) {
-      const stderr = String((err as { stderr?: Buffer }).stderr ?? err);
-      return stderr.split('\n').filter(l => l.includes('fails to validate') || / error/.test(l) && !l.includes('Schemas parser warning'));
-    }
+    const run = runTool('xmllint', ['--noout', '--schema', XSD, ...files]);
+    if (run.status === 0) return [];
+    // 3: a document does not validate; 1: one is not well-formed. Anything else is xmllint failing (e.g. 5: the
+    // schema did not compile), which must not read as "no failures".
+    if (run.status !== 1 && run.status !== 3) throw new Error(`xmllint exited with ${run.status}: ${run.stderr}`);
+    const failures = run.stderr.split('\n').filter(l => l.includes('fails to validate') || / error/.test(l) && !l.includes('Schemas parser warning'));
+    return failures.length > 0 ? failures : [run.stderr];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

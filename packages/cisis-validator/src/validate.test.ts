@@ -46,13 +46,13 @@ beforeAll(async () => {
     // XSD only: the point is that xmllint catches it.
     { files: [files.outOfOrder], layers: [] },
   ]);
-  console.log(
+  process.stderr.write(
     [
       `XSD: ${report.xsd.documents} documents in ${report.xsd.seconds.toFixed(1)} s`,
       ...report.runs.map(
         (r) => `${r.layer}: ${r.documents} documents, compile ${r.compileSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s`,
       ),
-    ].join('\n'),
+    ].join('\n') + '\n',
   );
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DocumentStatus } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import { groupAtEnd, readToEnd } from '../../../test/support/read-to-end';
 import { RegistryCodec } from './codec';
 import { createKafka } from './config';
 import { H } from './headers';
@@ -22,23 +23,30 @@ const status = (documentId: string, state = 'composed'): DocumentStatus => ({
   documentId, eventId: `e-${documentId}`, state, stage: 'test', at: 1_700_000_000_000, detail: null, history: [],
 });
 
-async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 20_000) {
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false });
-  const out: { key: string | null; value: Buffer; headers: Record<string, string> }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      out.push({ key: message.key?.toString() ?? null, value: message.value as Buffer, headers });
-    },
-  });
-  const start = Date.now();
-  while (out.length < expected && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 1_000)); // anything beyond what was expected would show up here
-  await consumer.disconnect();
-  return out;
+/**
+ * Everything committed to `topic` once the stage has handled every record of its input: waits (bounded) until the
+ * stage's group has committed offsets at the input's end offsets (its outputs commit in the same transactions) and
+ * `expected` records are there, then returns what a read-committed reader read up to the topic's end offsets, so a
+ * duplicate, were there one, is counted.
+ */
+async function readAll(kafka: Kafka, topic: string, expected: number, handledBy: { groupId: string; input: string }, timeoutMs = 50_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Checked before reading: the read then covers every output of the input the stage had handled.
+    const handled = await groupAtEnd(kafka, handledBy.groupId, [handledBy.input]);
+    const { records } = await readToEnd(kafka, [topic], { timeoutMs: Math.max(1_000, deadline - Date.now()) });
+    if (handled && records.length >= expected) {
+      return records.map(({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        return { key: message.key?.toString() ?? null, value: message.value as Buffer, headers };
+      });
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${expected} records on ${topic} (stage caught up: ${handled}, read ${records.length})`);
+    }
+    await new Promise((r) => setTimeout(r, 200)); // not there yet: poll again
+  }
 }
 
 describe('stage (real broker)', () => {
@@ -47,6 +55,8 @@ describe('stage (real broker)', () => {
   const output = `${p}out.documents.status`;
   const kafka = createKafka({ brokers, clientId: 'stage-test', ssl: false });
   const codec = RegistryCodec.connect(registryUrl);
+  // The group the stage below consumes `input` with, for readAll to know when it has handled everything.
+  const handledBy = { groupId: `${p}stage-test`, input };
   let stage: Stage;
 
   beforeAll(async () => {
@@ -93,13 +103,13 @@ describe('stage (real broker)', () => {
     });
     await producer.disconnect();
 
-    const out = await readAll(kafka, output, 50);
+    const out = await readAll(kafka, output, 50, handledBy);
     expect(out).toHaveLength(50);
     const decoded = await Promise.all(out.map((m) => codec.decode<DocumentStatus>(output, m.value)));
     expect(new Set(decoded.map((d) => d.documentId)).size).toBe(50);
     expect(decoded.every((d) => d.state === 'routed')).toBe(true);
 
-    const dead = await readAll(kafka, dlqTopic(input), 2);
+    const dead = await readAll(kafka, dlqTopic(input), 2, handledBy);
     expect(dead).toHaveLength(2);
     const byKey = new Map(dead.map((d) => [d.key, d]));
     expect(byKey.get('poison-1')?.value.equals(notAvro)).toBe(true);
@@ -109,13 +119,13 @@ describe('stage (real broker)', () => {
     expect(byKey.get('poison-2')?.value.equals(unknownSchema)).toBe(true);
     expect(byKey.get('poison-2')?.headers[H.errorCode]).toBe('UNKNOWN_SCHEMA');
     expect(byKey.get('poison-2')?.headers[H.errorClass]).toBe('permanent');
-  }, 60_000);
+  }, 120_000);
 
   it('sends a transient failure to the retry tier with its attempt and due time, then to the dead letters past the last tier', async () => {
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic: input, messages: [{ key: 'flaky', value: await codec.encode(input, status('flaky', 'flaky')) }] });
-    const retried = await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 1);
+    const retried = await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 1, handledBy);
     expect(retried).toHaveLength(1);
     const h = retried[0]!.headers;
     expect(h[H.errorCode]).toBe('DOWNSTREAM_TIMEOUT');
@@ -125,22 +135,22 @@ describe('stage (real broker)', () => {
     // Redelivered by hand (the retrier's job, tested end to end elsewhere): attempt 2 is past the only tier.
     await producer.send({ topic: input, messages: [{ key: 'flaky', value: retried[0]!.value, headers: retried[0]!.headers }] });
     await producer.disconnect();
-    const dead = await readAll(kafka, dlqTopic(input), 3);
+    const dead = await readAll(kafka, dlqTopic(input), 3, handledBy);
     const flaky = dead.find((d) => d.key === 'flaky');
     expect(flaky?.headers[H.attempt]).toBe('2');
     expect(flaky?.headers[H.firstFailureAt]).toBe(h[H.firstFailureAt]);
     expect(flaky?.headers[H.dueAt]).toBeUndefined();
     expect(stage.isLive()).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('sends a Node system error thrown by the handler through the retry tiers, not to the dead letters', async () => {
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic: input, messages: [{ key: 'unreadable', value: await codec.encode(input, status('unreadable', 'unreadable')) }] });
     await producer.disconnect();
-    const retried = (await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 2)).find((m) => m.key === 'unreadable');
+    const retried = (await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 2, handledBy)).find((m) => m.key === 'unreadable');
     expect(retried?.headers).toMatchObject({
       [H.errorCode]: 'UNEXPECTED', [H.errorClass]: 'transient', [H.errorMessage]: 'unexpected Error (ENOENT)', [H.attempt]: '1',
     });
-  }, 60_000);
+  }, 120_000);
 });

@@ -15,10 +15,14 @@ export type DocumentState =
  */
 export function statusRecord(
   statusTopic: string,
-  s: { documentId: string; eventId: string; state: DocumentState; stage: string; detail?: string | null; history?: StatusEntry[]; at?: number },
+  s: {
+    documentId: string; eventId: string; state: DocumentState; stage: string; detail?: string | null; history?: StatusEntry[]; at?: number;
+    /** Which failure of the record this status reports (1 = the first), for a failure's status */
+    attempt?: number;
+  },
 ): { record: OutputRecord; entry: StatusEntry } {
   const at = s.at ?? Date.now();
-  const entry: StatusEntry = { state: s.state, stage: s.stage, at, detail: s.detail ?? null };
+  const entry: StatusEntry = { state: s.state, stage: s.stage, at, detail: s.detail ?? null, attempt: s.attempt ?? null };
   const value: DocumentStatus = {
     documentId: s.documentId,
     eventId: s.eventId,
@@ -35,8 +39,23 @@ export function statusRecord(
 }
 
 /**
- * The current status of documents, read from `documents.status` (the last record of each key wins, as compaction
- * would leave it).
+ * A later status record of the same document over an earlier one: the later state wins, and the history keeps the
+ * entries of both. A failure's entry (retrying, parked, dead-lettered) is written only in its own status record: the
+ * retried input record still carries the history it had before, so the next stage's status leaves the retries out.
+ */
+export function mergeStatus(earlier: DocumentStatus | undefined, later: DocumentStatus): DocumentStatus {
+  if (!earlier) return later;
+  const byEntry = new Map<string, StatusEntry>();
+  for (const h of [...earlier.history, ...later.history]) {
+    byEntry.set(JSON.stringify([h.at, h.stage, h.state, h.detail, h.attempt]), h);
+  }
+  return { ...later, history: [...byEntry.values()].sort((a, b) => a.at - b.at) };
+}
+
+/**
+ * The current status of documents, read from `documents.status`: the last record of each key gives the state, and
+ * the history gathers the entries of every record of the key still in the topic (compaction leaves only the last one
+ * in the end, so retries older than the log cleaner's last pass may be gone).
  */
 export async function readStatuses(kafka: Kafka, codec: RegistryCodec, statusTopic: string): Promise<Map<string, DocumentStatus>> {
   const latest = new Map<string, DocumentStatus>();
@@ -44,7 +63,7 @@ export async function readStatuses(kafka: Kafka, codec: RegistryCodec, statusTop
   for (const r of await readTopicToEnd(kafka, statusTopic)) {
     if (!r.message.value) continue;
     const s = await codec.decode<DocumentStatus>(statusTopic, r.message.value);
-    latest.set(s.documentId, s);
+    latest.set(s.documentId, mergeStatus(latest.get(s.documentId), s));
   }
   return latest;
 }
@@ -54,9 +73,39 @@ export function findStatus(statuses: Map<string, DocumentStatus>, id: string): D
   return statuses.get(id) ?? [...statuses.values()].find((s) => s.eventId === id);
 }
 
+/** The shortest prefix of an id that {@link matchStatus} looks up: 8 characters, the first group of a UUID. */
+export const MIN_ID_PREFIX = 8;
+
+/** An id as an operator may paste it: surrounding blanks and a trailing ellipsis (`c711d69a…`) left out. */
+export function normaliseId(id: string): string {
+  return id.trim().replace(/(…|\.\.\.)$/, '');
+}
+
+export type StatusMatch =
+  | { kind: 'found'; status: DocumentStatus }
+  | { kind: 'ambiguous'; candidates: DocumentStatus[] }
+  | { kind: 'too-short' }
+  | { kind: 'not-found' };
+
+/**
+ * A document's status by its document id (`2.25.…`) or event id, whole or by a prefix of at least
+ * {@link MIN_ID_PREFIX} characters. A whole id wins over prefixes; a prefix of several documents' ids is ambiguous.
+ */
+export function matchStatus(statuses: Map<string, DocumentStatus>, query: string): StatusMatch {
+  const id = normaliseId(query);
+  const exact = id ? findStatus(statuses, id) : undefined;
+  if (exact) return { kind: 'found', status: exact };
+  if (id.length < MIN_ID_PREFIX) return { kind: 'too-short' };
+  const candidates = [...statuses.values()].filter((s) => s.documentId.startsWith(id) || s.eventId.startsWith(id));
+  if (candidates.length === 0) return { kind: 'not-found' };
+  if (candidates.length > 1) return { kind: 'ambiguous', candidates: candidates.sort((a, b) => a.documentId.localeCompare(b.documentId)) };
+  return { kind: 'found', status: candidates[0] as DocumentStatus };
+}
+
 /**
  * The status of a record that failed in `stage`: dead-lettered, or waiting in the retry tiers (`retrying`, or
- * `parked` when the stage says the cause is outside the pipeline, e.g. a certificate), with the error code. The ids
+ * `parked` when the stage says the cause is outside the pipeline, e.g. a certificate), with the error code and the
+ * attempt (the stage's count of this record's failures, 1 for the first). The ids
  * come from the decoded record when there is one, else from its headers; without ids there is no status to write.
  */
 export function failureStatus(
@@ -70,5 +119,5 @@ export function failureStatus(
   const eventId = known.eventId ?? f.record.headers[H.eventId];
   if (!documentId || !eventId) return [];
   const state = f.deadLettered ? 'dead-lettered' : waitingState;
-  return [statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, history: known.history }).record];
+  return [statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, attempt: f.attempt, history: known.history }).record];
 }

@@ -145,15 +145,37 @@ const causeText = (err: unknown): string => {
   return inner && inner !== outer ? `${outer} (${inner})` : outer;
 };
 
-/** The HTTP status of a registry failure, if the registry answered. The registry library (mappersmith) reports a
- * connection that failed (refused, reset, timed out) as a status 400 whose body is the socket error's text. */
-const registryStatus = (err: unknown): number | undefined => {
-  const status = (err as { status?: unknown })?.status;
-  if (typeof status !== 'number') return undefined;
-  const message = err instanceof Error ? err.message : '';
-  if (status === 400 && /Error, status 400: .*(E[A-Z]{4,}|socket hang up|timeout)/i.test(message)) return undefined;
-  return status;
+/**
+ * The socket error of a registry request that got no answer. The registry library (mappersmith) reports a connection
+ * that failed (refused, reset, timed out) as a "status 400" whose body is the socket error's text
+ * (`<client> - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081`): there was no HTTP status at all.
+ */
+const registryConnectionFailure = (err: unknown): string | undefined => {
+  if ((err as { status?: unknown })?.status !== 400 || !(err instanceof Error)) return undefined;
+  const text = /Error, status 400: (.*)$/s.exec(err.message)?.[1];
+  return text && /E[A-Z]{4,}|socket hang up|timeout/i.test(text) ? text : undefined;
 };
+
+/**
+ * The publisher's error for a failed schema lookup or registration of `topic` under `subject`: unreachable (no answer,
+ * or a server error) is transient; a 4xx or an incompatible schema is permanent.
+ */
+export function registryFailure(err: unknown, registryUrl: string, topic: string, subject: string): Error {
+  if (err instanceof RegistryUnavailableError || err instanceof SchemaRejectedError) return err;
+  const connection = registryConnectionFailure(err);
+  if (connection) return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${connection}`, { cause: err });
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${status}): ${causeText(err)}`, { cause: err });
+  }
+  if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
+    return new SchemaRejectedError(`Schema registry subject ${subject}: ${err.message}`, { cause: err });
+  }
+  if (typeof status === 'number') {
+    return new RegistryUnavailableError(`Schema registry at ${registryUrl} failed (HTTP ${status}): ${causeText(err)}`, { cause: err });
+  }
+  return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${causeText(err)}`, { cause: err });
+}
 
 /**
  * Creates a publisher for LGO events: validation against the topic's Avro schema and the pipeline's rules, schema
@@ -242,15 +264,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         new RegistryUnavailableError(`Schema registry at ${options.registryUrl} did not answer within ${registryTimeoutMs} ms`),
       ).catch((err: unknown) => {
         schemaIds.delete(topic);
-        if (err instanceof RegistryUnavailableError || err instanceof SchemaRejectedError) throw err;
-        const status = registryStatus(err);
-        if (status !== undefined && status >= 400 && status < 500) {
-          throw new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${status}): ${causeText(err)}`, { cause: err });
-        }
-        if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-          throw new SchemaRejectedError(`Schema registry subject ${subjectOf(kafkaTopic(topic))}: ${err.message}`, { cause: err });
-        }
-        throw new RegistryUnavailableError(`Schema registry unreachable at ${options.registryUrl}: ${causeText(err)}`, { cause: err });
+        throw registryFailure(err, options.registryUrl, topic, subjectOf(kafkaTopic(topic)));
       });
       schemaIds.set(topic, id);
     }

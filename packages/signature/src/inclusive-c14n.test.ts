@@ -1,11 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import { seedFastCheck } from '../../../test/support/seed';
+import { runTool } from '../../../test/support/tools';
 import { canonicalizeDocument, parseXml } from './canonical-xml';
 import { canonicalizeInclusive } from './inclusive-c14n';
 import { canonicalDocument } from './xades';
+
+seedFastCheck(); // FC_SEED replays a run of the property test below
 
 const CISIS_DIR = process.env.CISIS_DIR ?? resolve(__dirname, '../../../../shared/spec/cisis');
 const SAMPLES = [
@@ -32,7 +35,9 @@ function xmllintC14n(xml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'c14n-'));
   try {
     writeFileSync(join(dir, 'doc.xml'), xml);
-    return execFileSync('xmllint', ['--c14n', join(dir, 'doc.xml')], { encoding: 'utf8' });
+    const run = runTool('xmllint', ['--c14n', join(dir, 'doc.xml')]);
+    if (run.status !== 0) throw new Error(`xmllint --c14n exited with ${run.status}: ${run.stderr}`);
+    return run.stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runTool } from '../../../test/support/tools';
 
 /** What xmlsec1 says about a signature, read from its output rather than its exit code. */
 export interface XmlsecVerdict {
@@ -48,8 +48,8 @@ export function xmlsecVerify(input: XmlsecInput): XmlsecVerdict {
     args.push(`--url-map:urn:oid:${input.submissionSetUniqueId}`, emptyPath);
     args.push(`--url-map:urn:oid:${input.documentUniqueId}`, documentPath);
     args.push(signaturePath);
-    const run = spawnSync('xmlsec1', args, { encoding: 'utf8' });
-    if (run.error) throw run.error;
+    // Throws, naming the package, when xmlsec1 is not installed; its exit status is read below.
+    const run = runTool('xmlsec1', args);
     const output = `${run.stdout}\n${run.stderr}`;
     const counts = (label: string) => {
       const match = new RegExp(`${label} References \\(ok/all\\): (\\d+)/(\\d+)`).exec(output);
@@ -63,7 +63,7 @@ export function xmlsecVerify(input: XmlsecInput): XmlsecVerdict {
       if (status && uri) manifestReferences.set(uri, status);
     }
     return {
-      exitCode: run.status ?? -1,
+      exitCode: run.status,
       signedInfo: counts('SignedInfo'),
       manifest: counts('Manifests'),
       manifestReferences,

@@ -4,5 +4,7 @@
 # Also needs xmllint (Debian: libxml2-utils).
 set -euo pipefail
 ARTIFACT="org.openehealth.ipf.commons:ipf-commons-ihe-xds:4.8.0"
-mvn -q -B dependency:get -Dartifact="$ARTIFACT" -Dtransitive=false
+JAR="${MAVEN_REPO:-$HOME/.m2/repository}/org/openehealth/ipf/commons/ipf-commons-ihe-xds/4.8.0/ipf-commons-ihe-xds-4.8.0.jar"
+[[ -s "$JAR" ]] && exit 0  # already there: nothing to say
+mvn -q -B -Dstyle.color=never dependency:get -Dartifact="$ARTIFACT" -Dtransitive=false
 echo "fetched $ARTIFACT"

@@ -1,10 +1,10 @@
 import JSZip from 'jszip';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
+import { runTool } from '../../../test/support/tools';
 import { buildSubmissionSetMetadata } from './submission-set';
 import { buildXdmArchive, readXdmArchive } from './xdm-archive';
 
@@ -30,17 +30,22 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(schemaDir, { recursive: true, force: true }));
 
-/** Runs xmllint against lcm.xsd; returns its report (empty when valid), never throws on invalid input. */
+/**
+ * Runs xmllint against lcm.xsd; returns its report (empty when valid), never throws on invalid input. Throws when
+ * xmllint is missing or fails otherwise, so that "invalid" always means that xmllint rejected the document.
+ */
 function validate(xml: string): { valid: boolean; report: string } {
-  const file = join(schemaDir, `doc-${Math.random().toString(36).slice(2)}.xml`);
-  writeFileSync(file, xml);
+  const dir = mkdtempSync(join(tmpdir(), 'ebrs-doc-'));
   try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', join(schemaDir, 'wsdl/schema/ebRS30/lcm.xsd'), file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { valid: true, report: '' };
-  } catch (error) {
-    return { valid: false, report: String((error as { stderr?: Buffer }).stderr ?? error) };
+    const file = join(dir, 'doc.xml');
+    writeFileSync(file, xml);
+    const run = runTool('xmllint', ['--noout', '--nonet', '--schema', join(schemaDir, 'wsdl/schema/ebRS30/lcm.xsd'), file]);
+    if (run.status === 0) return { valid: true, report: '' };
+    // 3: does not validate; 1: not well-formed. Anything else (5: the schema did not compile) is not a verdict.
+    if (run.status !== 1 && run.status !== 3) throw new Error(`xmllint exited with ${run.status}: ${run.stderr}`);
+    return { valid: false, report: run.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -336,6 +336,8 @@ export interface StatusEntry {
   at: number;
   /** An error code or a destination; never personal data */
   detail: null | string;
+  /** On an entry written for a failure (retrying, parked, dead-lettered): which failure of the record it is, 1 for the first; null otherwise */
+  attempt: null | number;
 }
 
 /** documents.signed: a composed document with its IHE DSG signature */
@@ -725,6 +727,8 @@ export interface StatusEntryInput {
   at: number;
   /** An error code or a destination; never personal data */
   detail?: null | string;
+  /** On an entry written for a failure (retrying, parked, dead-lettered): which failure of the record it is, 1 for the first; null otherwise */
+  attempt?: null | number;
 }
 
 /** documents.signed: a composed document with its IHE DSG signature */
