@@ -21,6 +21,9 @@ import type { DocumentStatus, EventTopic, VaccinationEvent } from '@passerelle/s
 import { createTestPki } from '@passerelle/signature';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
+import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
+
+const LOCAL_STACK = { KAFKA_BROKERS: LOCAL_BROKERS, SCHEMA_REGISTRY_URL: LOCAL_REGISTRY };
 
 const ROOT = join(__dirname, '..');
 const PHARMACY = '750100208';
@@ -51,7 +54,8 @@ async function main(): Promise<void> {
   step('Local stack (Kafka 4.1 KRaft + Apicurio registry)');
   const up = spawnSync('bash', [join(ROOT, 'infra/stack.sh'), 'up'], { stdio: 'inherit' });
   if (up.status !== 0) throw new Error('the local stack did not start (see infra/.run/logs)');
-  const config = loadRuntimeConfig('demo');
+  // The stack just started: its addresses, whatever the environment says.
+  const config = loadRuntimeConfig('demo', { ...process.env, ...LOCAL_STACK });
 
   step('Test PKI for the sample pharmacy');
   const pkiDir = join(ROOT, '.cache/demo/pki');
@@ -62,7 +66,7 @@ async function main(): Promise<void> {
 
   step('Services: composer, signer, router, retrier (retry tiers 2s, 5s for the demo)');
   const quiet = pino({ level: 'warn' }, pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }));
-  const pipeline = await startLocalPipeline({ ...pki, tiers: '2s,5s', logger: quiet });
+  const pipeline = await startLocalPipeline({ ...pki, tiers: '2s,5s', logger: quiet, env: LOCAL_STACK });
   const topics = pipeline.topics;
   console.log(`  running; their JSON logs go to infra/.run/logs/demo-services.log`);
 

@@ -7,9 +7,10 @@ import { composer } from '@passerelle/composer';
 import { retrier } from '@passerelle/retrier';
 import { routerFromEnv } from '@passerelle/router';
 import { signerFromEnv } from '@passerelle/signer';
-import { createLogger, runService, type RunningService, type StageMetrics } from '@passerelle/kafka-runtime';
+import { runService, type RunningService, type StageMetrics } from '@passerelle/kafka-runtime';
 import { topicNames, type TopicNames } from '@passerelle/schemas';
 import type { Logger } from 'pino';
+import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
 
 export interface LocalPipelineOptions {
   keyStoreDir: string;
@@ -24,11 +25,14 @@ export interface LocalPipelineOptions {
 }
 
 /**
- * Settings of a local, test-platform deployment: test INS OIDs accepted, an XDS source id that is a UUID-based OID
- * (`2.25.…`, no registration needed), a demo product reference for X-MSS-NIL.
+ * Settings of a local, test-platform deployment: the local stack's addresses unless the environment names others (the
+ * tests' stack), test INS OIDs accepted, an XDS source id that is a UUID-based OID (`2.25.…`, no registration
+ * needed), a demo product reference for X-MSS-NIL.
  */
 export function localEnv(opts: LocalPipelineOptions): NodeJS.ProcessEnv {
   return {
+    KAFKA_BROKERS: LOCAL_BROKERS,
+    SCHEMA_REGISTRY_URL: LOCAL_REGISTRY,
     PASSERELLE_TEST_PLATFORM: 'true',
     PASSERELLE_KEYSTORE_DIR: opts.keyStoreDir,
     PASSERELLE_TRUST_DIR: opts.trustDir,
@@ -53,8 +57,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
   const definitions = [composer, signerFromEnv(env), routerFromEnv(env), retrier];
   const services: RunningService[] = [];
   for (const def of definitions) {
-    const logger = opts.logger ?? createLogger(def.name);
-    services.push(await runService(def as never, { env, topicPrefix: prefix, logger, metrics: opts.metrics?.(def.name) }));
+    services.push(await runService(def as never, { env, topicPrefix: prefix, logger: opts.logger, metrics: opts.metrics?.(def.name) }));
   }
   return {
     topics: topicNames(prefix),

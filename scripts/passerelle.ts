@@ -6,7 +6,8 @@
  *   passerelle follow                              statuses as they happen (Ctrl-C to stop)
  *   passerelle dlq list [--code CODE]              dead letters with their reasons
  *   passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)   after the cause is fixed; idempotent
- * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (defaults: the local stack). Both are checked
+ * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, 127.0.0.1:19092 and its
+ * registry, no prefix). Both are checked
  * first: one that does not answer ends the command within seconds with one line (what, where, what to do). kafkajs's
  * own log lines are left out unless LOG_LEVEL=warn (or lower).
  * Prints ids, states, error codes and times: never personal data. Exit codes: 0 done, 1 not found, ambiguous,
@@ -22,12 +23,14 @@ import {
 } from '@passerelle/kafka-runtime';
 import { topicNames, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
+import { LOCAL_BROKERS, withLocalStack } from './local-stack';
 
 const usage = `usage:
   passerelle status <document-id | event-id | a prefix of either, 8 characters or more>
   passerelle follow
   passerelle dlq list [--code CODE]
-  passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)`;
+  passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)
+connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, ${LOCAL_BROKERS})`;
 
 const LOCAL_STACK = 'start the local stack with `bash infra/stack.sh up`';
 
@@ -131,12 +134,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const config = loadRuntimeConfig('operator');
+  const config = loadRuntimeConfig('operator', withLocalStack());
   const kafka = createKafka(config, consoleLogger('passerelle', process.env.LOG_LEVEL ?? 'error'));
   const existing = await checkBroker(kafka, config.brokers);
   await checkRegistry(config.registryUrl);
   const codec = RegistryCodec.connect(config.registryUrl);
-  const prefix = process.env.PASSERELLE_TOPIC_PREFIX ?? '';
+  const prefix = config.topicPrefix;
   const topics = topicNames(prefix);
   // The services create every topic of a deployment when they start: without this one, nothing has run here.
   const needed = command === 'dlq' ? topics.replayed : topics.status;

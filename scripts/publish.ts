@@ -21,8 +21,9 @@ import {
   checkEvent, createPublisher, InvalidEventError, PublisherError, topicForEvent, type BatchItem, type Violation,
 } from '@passerelle/publisher';
 
-export const LOCAL_BROKERS = '127.0.0.1:19092';
-export const LOCAL_REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
+
+export { LOCAL_BROKERS, LOCAL_REGISTRY };
 
 /** The rest of the one error line, when the broker or the registry does not answer. */
 const WHAT_TO_DO: Record<string, string> = {

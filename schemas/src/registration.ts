@@ -1,3 +1,4 @@
+import { PasserelleError, type ErrorClass } from '@passerelle/errors';
 import { EVENT_TOPICS, subjectOf, topicSchemas, type EventTopic } from './topics';
 
 /**
@@ -6,8 +7,10 @@ import { EVENT_TOPICS, subjectOf, topicSchemas, type EventTopic } from './topics
  */
 
 /** Why a registration failed: `code` is stable, the message names the subject and the registry's answer. */
-export class SchemaRegistrationError extends Error {
+export class SchemaRegistrationError extends PasserelleError {
   override readonly name = 'SchemaRegistrationError';
+  /** An unreachable registry may come back; a refusal stays a refusal. */
+  readonly errorClass: ErrorClass;
   constructor(
     readonly code: 'REGISTRY_UNREACHABLE' | 'SCHEMA_INCOMPATIBLE' | 'REGISTRY_REFUSED',
     readonly subject: string,
@@ -15,6 +18,7 @@ export class SchemaRegistrationError extends Error {
     readonly status?: number,
   ) {
     super(message);
+    this.errorClass = code === 'REGISTRY_UNREACHABLE' ? 'transient' : 'permanent';
   }
 }
 

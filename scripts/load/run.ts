@@ -15,6 +15,7 @@ import { topicNames, type DocumentStatus, type LgoEvent, type TopicNames } from 
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline';
+import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { renderChart } from './chart';
 import { freshCopy, GeneratedEvents, readEventFile } from './events';
 import type { LoadOptions } from './options';
@@ -24,8 +25,9 @@ import { percentiles, Timeline } from './stats';
 
 const FINAL = new Set(['routed', 'dead-lettered', 'parked']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+// The load tool runs against the local stack unless the environment names another.
+const brokers = (process.env.KAFKA_BROKERS ?? LOCAL_BROKERS).split(',');
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
 
 /** Where events come from: an NDJSON file (each pharmacy mapped onto one with a certificate) or the generator. */
 async function eventSource(o: LoadOptions, finess: readonly string[]): Promise<{ next(): LgoEvent | undefined; warm?: GeneratedEvents }> {
@@ -109,7 +111,8 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     // metadata request that does not know a new topic yet (kafkajs retries only LEADER_NOT_AVAILABLE).
     for (let attempt = 1; ; attempt++) {
       try {
-        await ensurePipelineTopics({ ...loadRuntimeConfig('load', { ...process.env, PASSERELLE_RETRY_TIERS: tiersSpec }), brokers }, topics, logger);
+        const env = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, PASSERELLE_RETRY_TIERS: tiersSpec };
+        await ensurePipelineTopics(loadRuntimeConfig('load', env), topics, logger);
         break;
       } catch (err) {
         if (attempt >= 5) throw err;

@@ -3,10 +3,12 @@ import { buildVaccinationNote } from './vaccination-note';
 import { buildDispensation } from './dispensation';
 import { buildMedicationReview } from './medication-review';
 import type { BuiltDocument } from './built-document';
+import { PasserelleError } from '@passerelle/errors';
 
 /** A topic this package cannot build a document for. */
-export class UnknownTopicError extends Error {
+export class UnknownTopicError extends PasserelleError {
   readonly code = 'CDA_UNKNOWN_TOPIC';
+  readonly errorClass = 'permanent';
   constructor(readonly topic: string) {
     super(`CDA_UNKNOWN_TOPIC: no document type for topic ${topic}`);
   }

@@ -1,3 +1,5 @@
+import { PasserelleError } from '@passerelle/errors';
+
 /**
  * Stable codes of every identity failure. The composer parks `IDENTITY_NOT_QUALIFIED` (the pharmacy can qualify the
  * identity and the LGO re-publish) and dead-letters every other code (the event itself is wrong).
@@ -19,8 +21,10 @@ export type InsErrorCode =
  * An identity rule that an event breaks. The message names the field and the rule, never the value: it may be
  * logged and carried in a dead-letter header, and identity values are personal health data.
  */
-export class InsError extends Error {
+export class InsError extends PasserelleError {
   override readonly name = 'InsError';
+  /** The event itself is wrong: retrying it cannot help (parking is the composer's decision). */
+  readonly errorClass = 'permanent';
 
   constructor(
     readonly code: InsErrorCode,

@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
-import { closeConnections, createKafka, kafkajsLogCreator } from './config';
+import { ConfigError } from '@passerelle/errors';
+import { closeConnections, createKafka, kafkajsLogCreator, loadRuntimeConfig } from './config';
+import { DEFAULT_TIERS } from './topics';
 import { formatLogLine } from './logger';
 import { logLevel } from 'kafkajs';
 
@@ -55,5 +57,69 @@ describe('kafkajs log lines', () => {
   it('read as one line each on a console', () => {
     const json = JSON.stringify({ level: 40, name: 'passerelle-operator', component: 'kafkajs', namespace: 'Connection', broker: '127.0.0.1:1', msg: 'Connection error' });
     expect(formatLogLine(json)).toBe('passerelle-operator/kafkajs warn: Connection error (namespace=Connection broker=127.0.0.1:1)\n');
+  });
+});
+
+describe('loadRuntimeConfig', () => {
+  const base = { KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092', SCHEMA_REGISTRY_URL: 'https://registry.example/apis/ccompat/v7' };
+  const refused = (env: NodeJS.ProcessEnv) => {
+    try {
+      loadRuntimeConfig('test', env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('reads every setting, with defaults for the optional ones', () => {
+    expect(loadRuntimeConfig('signer', base)).toEqual({
+      brokers: ['kafka-1:9092', 'kafka-2:9092'],
+      registryUrl: 'https://registry.example/apis/ccompat/v7',
+      clientId: 'passerelle-signer',
+      ssl: false,
+      sasl: undefined,
+      tiers: DEFAULT_TIERS,
+      testPlatform: false,
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
+      topicPrefix: '',
+      logLevel: 'info',
+    });
+    const full = loadRuntimeConfig('router', {
+      ...base, KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'router', KAFKA_SASL_PASSWORD: 's3cret',
+      PASSERELLE_RETRY_TIERS: '2s,5s', PASSERELLE_TEST_PLATFORM: 'true', PASSERELLE_METRICS_PORT: '9464',
+      PASSERELLE_METRICS_HOST: '0.0.0.0', PASSERELLE_TOPIC_PREFIX: 'tenant-a.', LOG_LEVEL: 'warn',
+    });
+    expect(full).toMatchObject({
+      ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'router', password: 's3cret' },
+      tiers: [{ name: '2s', delayMs: 2_000 }, { name: '5s', delayMs: 5_000 }], testPlatform: true, metricsPort: 9464,
+      metricsHost: '0.0.0.0', topicPrefix: 'tenant-a.', logLevel: 'warn',
+    });
+  });
+
+  it('has no default cluster nor registry: a service never talks to a broker it was not told of', () => {
+    expect(refused({ SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL })).toBe('KAFKA_BROKERS is required: host:port[,host:port…]');
+    expect(refused({ KAFKA_BROKERS: base.KAFKA_BROKERS })).toMatch(/^SCHEMA_REGISTRY_URL is required: /);
+  });
+
+  it.each([
+    [{ KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS must be host:port[,host:port…]'],
+    [{ SCHEMA_REGISTRY_URL: 'registry:8081' }, 'SCHEMA_REGISTRY_URL must be an http(s) URL of a Confluent-compatible registry API'],
+    [{ KAFKA_SSL: 'yes' }, 'KAFKA_SSL must be one of true, false (default false)'],
+    [{ KAFKA_SASL_MECHANISM: 'gssapi' }, 'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512 (unset: no SASL)'],
+    [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM'],
+    [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/nonexistent/pw' }, 'KAFKA_SASL_PASSWORD_FILE must name a readable file'],
+    [{ PASSERELLE_RETRY_TIERS: '5s,1 minute' }, 'PASSERELLE_RETRY_TIERS must be durations like 5s,1m,10m,1h (units ms, s, m, h)'],
+    [{ PASSERELLE_TEST_PLATFORM: 'TRUE' }, 'PASSERELLE_TEST_PLATFORM must be one of true, false (default false)'],
+    [{ PASSERELLE_METRICS_PORT: '70000' }, 'PASSERELLE_METRICS_PORT must be a port number 0-65535 (default 0)'],
+    [{ PASSERELLE_TOPIC_PREFIX: 'a/b' }, 'PASSERELLE_TOPIC_PREFIX must hold only letters, digits, ".", "_" and "-"'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (default info)'],
+  ])('refuses %j with one line naming the variable and what it accepts', (bad, message) => {
+    expect(refused({ ...base, ...bad })).toBe(message);
+  });
+
+  it('never puts the value given in its message (it may be a secret)', () => {
+    expect(refused({ ...base, KAFKA_SASL_MECHANISM: 'hunter2' })).not.toContain('hunter2');
   });
 });

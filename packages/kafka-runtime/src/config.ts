@@ -3,10 +3,12 @@ import { connect, isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry, type logCreator, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { consoleLogger } from './logger';
+import { ConfigError } from '@passerelle/errors';
+import { consoleLogger, LOG_LEVELS, type LogLevel } from './logger';
+import { readFlag, readOneOf, readOptional, readParsed, readPort, readRequired } from './settings';
 import { DEFAULT_TIERS, parseTiers, type RetryTier } from './topics';
 
-/** Settings every service reads, from the environment (`KAFKA_*`, `SCHEMA_REGISTRY_URL`, `PASSERELLE_*`). */
+/** Settings every service reads, from the environment (`KAFKA_*`, `SCHEMA_REGISTRY_URL`, `PASSERELLE_*`, `LOG_LEVEL`). */
 export interface RuntimeConfig {
   brokers: string[];
   registryUrl: string;
@@ -17,38 +19,82 @@ export interface RuntimeConfig {
   /** The deployment is a test platform: test and demo INS OIDs are accepted */
   testPlatform: boolean;
   metricsPort: number;
+  /** The address /metrics, /livez and /readyz listen on */
+  metricsHost: string;
+  /** Prefix of every topic and consumer group of the deployment */
+  topicPrefix: string;
+  logLevel: LogLevel;
+}
+
+/** The variables {@link loadRuntimeConfig} reads (the README's configuration table lists them; a test checks it). */
+export const RUNTIME_VARIABLES = [
+  'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD_FILE', 'PASSERELLE_TOPIC_PREFIX', 'PASSERELLE_RETRY_TIERS', 'PASSERELLE_TEST_PLATFORM',
+  'PASSERELLE_METRICS_PORT', 'PASSERELLE_METRICS_HOST', 'LOG_LEVEL',
+] as const;
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+const BROKER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const TOPIC_PREFIX = /^[A-Za-z0-9._-]*$/;
+
+/**
+ * The settings every service needs, read once from the environment and checked: the cluster and the registry have
+ * no default (a service never talks to a broker it was not told of); a bad value throws a {@link ConfigError} naming
+ * the variable and what it accepts.
+ */
+export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const brokers = readRequired(env, 'KAFKA_BROKERS', 'host:port[,host:port…]').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0 || !brokers.every((b) => BROKER.test(b))) {
+    throw new ConfigError('KAFKA_BROKERS', 'must be host:port[,host:port…]');
+  }
+  const registryUrl = readRequired(env, 'SCHEMA_REGISTRY_URL', 'an http(s) URL of a Confluent-compatible registry API');
+  if (!isHttpUrl(registryUrl)) throw new ConfigError('SCHEMA_REGISTRY_URL', 'must be an http(s) URL of a Confluent-compatible registry API');
+  let sasl: SASLOptions | undefined;
+  const mechanism = readOptional(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
+  if (mechanism !== undefined) {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+      throw new ConfigError('KAFKA_SASL_MECHANISM', `must be one of ${SASL_MECHANISMS.join(', ')} (unset: no SASL)`);
+    }
+    const username = readRequired(env, 'KAFKA_SASL_USERNAME', 'the SASL user, with KAFKA_SASL_MECHANISM');
+    const password = secret(env, 'KAFKA_SASL_PASSWORD');
+    if (!password) throw new ConfigError('KAFKA_SASL_PASSWORD', 'or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM');
+    sasl = { mechanism, username, password } as SASLOptions;
+  }
+  const topicPrefix = readOptional(env, 'PASSERELLE_TOPIC_PREFIX') ?? '';
+  if (!TOPIC_PREFIX.test(topicPrefix)) throw new ConfigError('PASSERELLE_TOPIC_PREFIX', 'must hold only letters, digits, ".", "_" and "-"');
+  return {
+    brokers,
+    registryUrl,
+    clientId: `passerelle-${service}`,
+    ssl: readFlag(env, 'KAFKA_SSL'),
+    sasl,
+    tiers: readParsed(env, 'PASSERELLE_RETRY_TIERS', 'must be durations like 5s,1m,10m,1h (units ms, s, m, h)', parseTiers, DEFAULT_TIERS),
+    testPlatform: readFlag(env, 'PASSERELLE_TEST_PLATFORM'),
+    metricsPort: readPort(env, 'PASSERELLE_METRICS_PORT', 0),
+    metricsHost: readOptional(env, 'PASSERELLE_METRICS_HOST') ?? '127.0.0.1',
+    topicPrefix,
+    logLevel: readOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** A secret from `NAME` or, better, from the file named by `NAME_FILE`. */
 export function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const file = env[`${name}_FILE`];
-  return file ? readFileSync(file, 'utf8').trim() : env[name];
-}
-
-export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
-  let sasl: SASLOptions | undefined;
-  if (mechanism) {
-    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
-      throw new Error(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512`);
-    }
-    const username = env.KAFKA_SASL_USERNAME;
-    const password = secret(env, 'KAFKA_SASL_PASSWORD');
-    if (!username || !password) throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD(_FILE) are required with SASL');
-    sasl = { mechanism, username, password } as SASLOptions;
+  if (!file) return env[name];
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`${name}_FILE`, 'must name a readable file');
   }
-  const port = Number(env.PASSERELLE_METRICS_PORT ?? 0);
-  if (!Number.isInteger(port) || port < 0) throw new Error('PASSERELLE_METRICS_PORT must be a port number');
-  return {
-    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',').map((b) => b.trim()).filter(Boolean),
-    registryUrl: env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7',
-    clientId: `passerelle-${service}`,
-    ssl: env.KAFKA_SSL === 'true',
-    sasl,
-    tiers: env.PASSERELLE_RETRY_TIERS ? parseTiers(env.PASSERELLE_RETRY_TIERS) : DEFAULT_TIERS,
-    testPlatform: env.PASSERELLE_TEST_PLATFORM === 'true',
-    metricsPort: port,
-  };
 }
 
 /**

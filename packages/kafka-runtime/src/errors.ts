@@ -1,33 +1,12 @@
+import { types } from 'node:util';
+import { PasserelleError, type ErrorClass } from '@passerelle/errors';
+
 /**
  * Every failure is either permanent (the input is wrong: dead letter at once, with the reason) or transient (the
- * world is wrong for now: retry through the tiers, then dead letter). Errors carry a stable code; their messages name
- * fields and rules, never values, so they may travel in headers and logs.
+ * world is wrong for now: retry through the tiers, then dead letter). The contract lives in `@passerelle/errors`,
+ * which every package's typed errors extend; the runtime only reads it.
  */
-export type ErrorClass = 'permanent' | 'transient';
-
-export class PipelineError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly errorClass: ErrorClass,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-export class PermanentError extends PipelineError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, 'permanent', options);
-  }
-}
-
-export class TransientError extends PipelineError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, 'transient', options);
-  }
-}
+export { PermanentError, TransientError, type ErrorClass } from '@passerelle/errors';
 
 export interface Classified {
   code: string;
@@ -36,19 +15,21 @@ export interface Classified {
   message: string;
 }
 
+// A Node system error's code (EACCES, ENOENT, ECONNRESET…): it names what happened, never data.
+const SYSTEM_CODE = /^E[A-Z0-9_]{1,30}$/;
+
 /**
- * Maps any thrown value to a class. Our own errors say what they are; an error carrying a string `code` (the
- * domain packages' typed errors: INS, CDA, certificates) is taken with the class `permanentCodes` gives it; anything
- * else is an unexpected error: transient, so that a bug fixed and redeployed lets the record through, and dead
- * lettered after the last tier if not.
+ * Maps any thrown value to a class. Our own errors (a {@link PasserelleError}) say what they are. Anything else — a
+ * Node system error such as EACCES from the key store, a library's error, a bug — is unexpected: transient, so that
+ * the world or a redeployed fix lets the record through, and dead-lettered after the last tier if not. Never
+ * silently permanent.
  */
-export function classify(err: unknown, permanentCode?: (code: string) => boolean): Classified {
-  if (err instanceof PipelineError) return { code: err.code, errorClass: err.errorClass, message: err.message };
-  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-    const code = (err as unknown as { code: string }).code;
-    const permanent = permanentCode ? permanentCode(code) : true;
-    return { code, errorClass: permanent ? 'permanent' : 'transient', message: err.message };
-  }
-  const type = err instanceof Error ? err.name : typeof err;
-  return { code: 'UNEXPECTED', errorClass: 'transient', message: `unexpected ${type}` };
+export function classify(err: unknown): Classified {
+  if (err instanceof PasserelleError) return { code: err.code, errorClass: err.errorClass, message: err.message };
+  // isNativeError, not instanceof: an error made in another realm (a vm context, Jest's) is an error all the same.
+  const error = err instanceof Error || types.isNativeError(err) ? (err as Error & { code?: unknown }) : undefined;
+  const type = error ? error.name : typeof err;
+  const code = error?.code;
+  const system = typeof code === 'string' && SYSTEM_CODE.test(code) ? ` (${code})` : '';
+  return { code: 'UNEXPECTED', errorClass: 'transient', message: `unexpected ${type}${system}` };
 }

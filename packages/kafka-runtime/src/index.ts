@@ -1,6 +1,7 @@
 export * from './codec';
 export * from './config';
 export * from './errors';
+export * from './failure-routing';
 export * from './headers';
 export * from './logger';
 export * from './metrics';
@@ -9,5 +10,6 @@ export * from './stage';
 export * from './topics';
 export * from './status';
 export * from './service';
+export * from './settings';
 export * from './dead-letters';
 export * from './read-topic';

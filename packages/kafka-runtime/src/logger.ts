@@ -11,11 +11,15 @@ export const REDACTED_KEYS = [
 
 const redact = { paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' };
 
-export function createLogger(service: string, destination?: pino.DestinationStream): Logger {
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A service's JSON logger, at `level` (a service's is its configuration's `LOG_LEVEL`; default info). */
+export function createLogger(service: string, destination?: pino.DestinationStream, level: LogLevel = 'info'): Logger {
   return pino(
     {
       name: service,
-      level: process.env.LOG_LEVEL ?? 'info',
+      level,
       base: { service },
       redact,
       timestamp: pino.stdTimeFunctions.isoTime,

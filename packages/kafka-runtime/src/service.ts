@@ -15,13 +15,12 @@ export interface ServiceContext {
   logger: Logger;
 }
 
-/** What a service is: its topics and its pure handler. `main.ts` only calls `runService(definition)`. */
+/** What a service is: its topics and its pure handler. `main.ts` only calls `runMain(name, definition)`. */
 export interface ServiceDefinition<T> {
   name: string;
   inputTopics(ctx: ServiceContext): string[];
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
-  permanentCode?: (code: string) => boolean;
   raw?: boolean;
 }
 
@@ -35,15 +34,19 @@ export interface RunningService {
 }
 
 export interface RunOptions {
+  /** Where the configuration is read from (default process.env), unless `runtimeConfig` is given */
   env?: NodeJS.ProcessEnv;
+  /** The configuration already loaded (runMain loads it once, before anything starts) */
+  runtimeConfig?: RuntimeConfig;
   /** Overrides for tests and the demo (all services in one process) */
   config?: Partial<RuntimeConfig>;
+  /** Default: the configuration's `PASSERELLE_TOPIC_PREFIX` */
   topicPrefix?: string;
   logger?: Logger;
   metrics?: StageMetrics;
   /** Serve /metrics etc. on this port (default: PASSERELLE_METRICS_PORT, 0 = no server) */
   httpPort?: number;
-  /** The address to listen on (default: PASSERELLE_METRICS_HOST, else 127.0.0.1; 0.0.0.0 for a scraper elsewhere) */
+  /** The address to listen on (default: the configuration's PASSERELLE_METRICS_HOST; 0.0.0.0 for a scraper elsewhere) */
   httpHost?: string;
   /**
    * The /metrics text (Prometheus exposition) of the registry behind `metrics`. Given with `metrics`, it also starts
@@ -76,10 +79,10 @@ export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicN
 }
 
 export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions = {}): Promise<RunningService> {
-  const config = { ...loadRuntimeConfig(def.name, opts.env), ...opts.config };
-  const prefix = opts.topicPrefix ?? (opts.env ?? process.env).PASSERELLE_TOPIC_PREFIX ?? '';
+  const config = { ...(opts.runtimeConfig ?? loadRuntimeConfig(def.name, opts.env)), ...opts.config };
+  const prefix = opts.topicPrefix ?? config.topicPrefix;
   const topics = topicNames(prefix);
-  const logger = opts.logger ?? createLogger(def.name);
+  const logger = opts.logger ?? createLogger(def.name, undefined, config.logLevel);
   const ctx: ServiceContext = { config, topics, logger };
   const kafka = createKafka(config, logger);
   const codec = RegistryCodec.connect(config.registryUrl);
@@ -92,7 +95,6 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     inputTopics: def.inputTopics(ctx),
     handle: def.handler(ctx),
     onFailure: def.onFailure?.(ctx),
-    permanentCode: def.permanentCode,
     raw: def.raw,
     tiers: config.tiers,
     logger,
@@ -100,7 +102,7 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     // A prefixed deployment (a test, a tenant) has its own consumer groups too.
     groupId: `${prefix}passerelle-${def.name}`,
   });
-  const host = opts.httpHost ?? (opts.env ?? process.env).PASSERELLE_METRICS_HOST ?? '127.0.0.1';
+  const host = opts.httpHost ?? config.metricsHost;
   const port = opts.httpPort ?? config.metricsPort;
   // A server when a port is set, or when the caller gave a registry to serve (then on a free port).
   const server = port || opts.metricsText ? await serveHealth(port, host, stage, opts.metricsText ?? prometheus?.text) : null;
@@ -153,10 +155,26 @@ export function stopOnSignals(services: RunningService[], logger: Logger): void 
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-/** The whole of a service's `main.ts`: run it, stop it on signals, exit non-zero if it cannot start. */
-export function runMain<T>(def: ServiceDefinition<T>): void {
-  const logger = createLogger(def.name);
-  runService(def, { logger }).then(
+/**
+ * The whole of a service's `main.ts`: load its configuration once from the environment (the runtime's, then the
+ * service's own through `define`), run it, stop it on signals. A missing or bad setting stops it before anything
+ * starts, with one line naming the variable and what it accepts, exit code 2; a failure once started (a broker that
+ * does not answer) exits 1.
+ */
+export function runMain<T>(name: string, define: (env: NodeJS.ProcessEnv) => ServiceDefinition<T>): void {
+  let config: RuntimeConfig;
+  let def: ServiceDefinition<T>;
+  try {
+    config = loadRuntimeConfig(name, process.env);
+    def = define(process.env);
+  } catch (err) {
+    // About configuration, never about a record: the message names the variable (never its value).
+    const message = err instanceof Error ? err.message : String(err);
+    createLogger(name).fatal(`${name} not started: ${message}`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, undefined, config.logLevel);
+  runService(def, { logger, runtimeConfig: config }).then(
     (service) => {
       stopOnSignals([service], logger);
       // On some errors kafkajs gives up for good (CRASH with restart: false): the process would live on without
@@ -164,14 +182,14 @@ export function runMain<T>(def: ServiceDefinition<T>): void {
       const live = setInterval(() => {
         if (service.stage.isLive()) return;
         clearInterval(live);
-        logger.fatal(`${def.name}: consumer crashed for good, exiting`);
+        logger.fatal(`${name}: consumer crashed for good, exiting`);
         void service.stop().finally(() => process.exit(1));
       }, 1_000);
       live.unref();
     },
     (err: unknown) => {
       // Start-up errors are about configuration and connectivity, never about a record: the message is safe.
-      logger.fatal({ error: err instanceof Error ? err.message : String(err) }, `${def.name} failed to start`);
+      logger.fatal({ error: err instanceof Error ? err.message : String(err) }, `${name} failed to start`);
       process.exit(1);
     },
   );

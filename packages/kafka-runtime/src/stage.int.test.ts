@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DocumentStatus } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
@@ -71,6 +74,8 @@ describe('stage (real broker)', () => {
       logger: pino({ level: 'silent' }),
       handle: (r) => {
         if (r.value.state === 'flaky') throw new TransientError('DOWNSTREAM_TIMEOUT', 'downstream timed out');
+        // A Node system error (ENOENT, as EACCES from a key store would be): not ours, so transient.
+        if (r.value.state === 'unreadable') readFileSync(join(tmpdir(), `passerelle-missing-${randomUUID()}`, 'key.p12'));
         return [{ topic: output, key: r.key, value: { ...r.value, state: 'routed' }, headers: { [H.documentId]: r.value.documentId } }];
       },
     });
@@ -136,5 +141,16 @@ describe('stage (real broker)', () => {
     expect(flaky?.headers[H.firstFailureAt]).toBe(h[H.firstFailureAt]);
     expect(flaky?.headers[H.dueAt]).toBeUndefined();
     expect(stage.isLive()).toBe(true);
+  }, 120_000);
+
+  it('sends a Node system error thrown by the handler through the retry tiers, not to the dead letters', async () => {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: input, messages: [{ key: 'unreadable', value: await codec.encode(input, status('unreadable', 'unreadable')) }] });
+    await producer.disconnect();
+    const retried = (await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 2, handledBy)).find((m) => m.key === 'unreadable');
+    expect(retried?.headers).toMatchObject({
+      [H.errorCode]: 'UNEXPECTED', [H.errorClass]: 'transient', [H.errorMessage]: 'unexpected Error (ENOENT)', [H.attempt]: '1',
+    });
   }, 120_000);
 });

@@ -1,10 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { closeConnections } from './config';
-import { classify, PermanentError, type Classified } from './errors';
-import { H, readHeaders, type Headers } from './headers';
+import { PermanentError, type Classified } from './errors';
+import { routeFailure } from './failure-routing';
+import { readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
-import { dlqTopic, retryTopic, type RetryTier } from './topics';
+import type { RetryTier } from './topics';
 import type { StageMetrics } from './metrics';
 
 /** One input record, decoded. */
@@ -47,8 +48,6 @@ export interface StageOptions<T> {
   tiers: RetryTier[];
   logger: Logger;
   metrics?: StageMetrics;
-  /** Which codes of typed domain errors are permanent (default: all); others go through the retry tiers */
-  permanentCode?: (code: string) => boolean;
   /** Extra records for a failed input (e.g. its status), given what is known of it */
   onFailure?: (failure: Failure<T>) => OutputRecord[];
   /** Larger input values are dead-lettered unread (default 1 MiB: an LGO event is a few KB) */
@@ -92,7 +91,8 @@ export interface Stage {
  * transactional id fences the old one (zombie fencing by epoch).
  *
  * A failing record never blocks its partition: it goes to the next retry tier (transient) or the dead-letter topic
- * (permanent, or past the last tier), byte for byte with its headers plus the error's, in the same transaction.
+ * (permanent, or past the last tier), byte for byte with its headers plus the error's, in the same transaction
+ * ({@link routeFailure} decides where and with which headers).
  */
 export function createStage<T>(opts: StageOptions<T>): Stage {
   const groupId = opts.groupId ?? `passerelle-${opts.name}`;
@@ -129,32 +129,17 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     if (p) await p.then((pr) => pr.disconnect()).catch(() => undefined);
   }
 
+  /** The failed record to its retry tier or dead letter ({@link routeFailure}), with whatever `onFailure` adds. */
   function failure(msg: KafkaMessage, topic: string, partition: number, headers: Headers, err: unknown, value?: T): OutputRecord[] {
-    const error = classify(err, opts.permanentCode);
-    const attempt = Number(headers[H.attempt] ?? 0) + 1;
-    const now = Date.now();
-    const tier = opts.tiers[attempt - 1];
-    const deadLettered = error.errorClass === 'permanent' || tier === undefined;
-    const destination = deadLettered ? dlqTopic(topic) : retryTopic(topic, tier);
-    const out: Headers = {
-      ...headers,
-      [H.attempt]: String(attempt),
-      [H.firstFailureAt]: headers[H.firstFailureAt] ?? String(now),
-      [H.lastFailureAt]: String(now),
-      [H.errorCode]: error.code,
-      [H.errorClass]: error.errorClass,
-      [H.errorMessage]: error.message.slice(0, 500),
-      [H.originTopic]: topic,
-      [H.originPartition]: String(partition),
-      [H.originOffset]: msg.offset,
-    };
-    if (deadLettered) delete out[H.dueAt];
-    else out[H.dueAt] = String(now + tier.delayMs);
+    const route = routeFailure({
+      topic, partition, offset: msg.offset, key: msg.key, value: msg.value, headers, error: err, tiers: opts.tiers, now: Date.now(),
+    });
+    const { error, destination, deadLettered, attempt } = route;
     opts.metrics?.failed(topic, error.code, deadLettered ? 'dead-letter' : 'retry');
     log.warn({ topic, partition, offset: msg.offset, code: error.code, class: error.errorClass, attempt, destination }, 'record failed');
     const record = { topic, partition, offset: msg.offset, key: msg.key, headers, raw: msg, value };
     const extra = opts.onFailure?.({ record, error, destination, deadLettered, attempt }) ?? [];
-    return [{ topic: destination, key: msg.key, value: msg.value ?? Buffer.alloc(0), headers: out }, ...extra];
+    return [route.record, ...extra];
   }
 
   async function toMessages(outputs: OutputRecord[]): Promise<Map<string, Message[]>> {

@@ -1,5 +1,7 @@
+import { PasserelleError, type ErrorClass } from '@passerelle/errors';
+
 /**
- * The publisher's errors. Each has a stable `code` and a `kind` (permanent: fix the event or the configuration,
+ * The publisher's errors. Each has a stable `code` and a class (permanent: fix the event or the configuration,
  * retrying cannot help; transient: the broker or registry may come back). Messages name fields, rules, topics and
  * addresses of infrastructure, never a value taken from an event: they end up in logs.
  */
@@ -13,14 +15,12 @@ export interface Violation {
   index?: number;
 }
 
-export type ErrorKind = 'permanent' | 'transient';
+export type ErrorKind = ErrorClass;
 
-export abstract class PublisherError extends Error {
-  abstract readonly code: string;
-  abstract readonly kind: ErrorKind;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+export abstract class PublisherError extends PasserelleError {
+  /** The error's class, under the name the publisher's callers know. */
+  get kind(): ErrorKind {
+    return this.errorClass;
   }
 }
 
@@ -30,7 +30,7 @@ const describeViolation = (v: Violation): string =>
 /** The event does not fit its topic's schema or a rule of the pipeline; nothing was published. */
 export class InvalidEventError extends PublisherError {
   readonly code = 'INVALID_EVENT';
-  readonly kind = 'permanent';
+  readonly errorClass = 'permanent';
   constructor(
     readonly violations: Violation[],
     readonly topic?: string,
@@ -45,23 +45,23 @@ export class InvalidEventError extends PublisherError {
 /** No Kafka broker answered within the configured time (connection refused, timeout, no acknowledgement). */
 export class BrokerUnavailableError extends PublisherError {
   readonly code = 'BROKER_UNAVAILABLE';
-  readonly kind = 'transient';
+  readonly errorClass = 'transient';
 }
 
 /** The schema registry could not be reached, or answered with a server error. */
 export class RegistryUnavailableError extends PublisherError {
   readonly code = 'REGISTRY_UNAVAILABLE';
-  readonly kind = 'transient';
+  readonly errorClass = 'transient';
 }
 
 /** The registry refused the schema (incompatible change, subject missing and auto-registration off…). */
 export class SchemaRejectedError extends PublisherError {
   readonly code = 'SCHEMA_REJECTED';
-  readonly kind = 'permanent';
+  readonly errorClass = 'permanent';
 }
 
 /** The broker refused the records for a reason that retrying will not fix (unknown topic, record too large…). */
 export class PublishRejectedError extends PublisherError {
   readonly code = 'PUBLISH_REJECTED';
-  readonly kind = 'permanent';
+  readonly errorClass = 'permanent';
 }

@@ -1,3 +1,5 @@
+import { PasserelleError } from '@passerelle/errors';
+
 /**
  * Errors of the signature package. Each has a stable `code` that the signer service maps to a document status
  * (a certificate problem parks the document until an operator fixes the key store; it is never retried blindly).
@@ -16,9 +18,13 @@ export type CertificateErrorCode =
   | 'CERT_UNTRUSTED'
   | 'CERT_WRONG_PHARMACY';
 
-/** A certificate or key that must not be used for the requested signature. Nothing was signed. */
-export class CertificateError extends Error {
+/**
+ * A certificate or key that must not be used for the requested signature. Nothing was signed. Transient: it is the
+ * key store's problem, not the document's; the document waits (status `parked`) until an operator fixes the store.
+ */
+export class CertificateError extends PasserelleError {
   readonly code: CertificateErrorCode;
+  readonly errorClass = 'transient';
   readonly finess: string;
 
   constructor(code: CertificateErrorCode, finess: string, message: string, options?: { cause?: unknown }) {
@@ -38,8 +44,9 @@ export type SignatureInputErrorCode =
   | 'UNSUPPORTED_ALGORITHM';
 
 /** The document or the request cannot be signed as given: a permanent error, retrying will not help. */
-export class SignatureInputError extends Error {
+export class SignatureInputError extends PasserelleError {
   readonly code: SignatureInputErrorCode;
+  readonly errorClass = 'permanent';
 
   constructor(code: SignatureInputErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);

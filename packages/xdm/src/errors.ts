@@ -1,3 +1,5 @@
+import { PasserelleError } from '@passerelle/errors';
+
 /** Stable codes of what can go wrong while building or reading an XDM archive. */
 export type XdmErrorCode =
   | 'XDM_INVALID_XML_CHARACTER'
@@ -10,8 +12,9 @@ export type XdmErrorCode =
  * A permanent error: the same input always fails the same way. Messages name the field and the rule, never a
  * value (values are personal health data).
  */
-export class XdmError extends Error {
+export class XdmError extends PasserelleError {
   override readonly name = 'XdmError';
+  readonly errorClass = 'permanent';
   constructor(
     readonly code: XdmErrorCode,
     message: string,

@@ -1,4 +1,4 @@
 import { runMain } from '@passerelle/kafka-runtime';
 import { composer } from './service';
 
-runMain(composer);
+runMain('composer', () => composer);

@@ -1,4 +1,4 @@
 import { runMain } from '@passerelle/kafka-runtime';
 import { retrier } from './service';
 
-runMain(retrier);
+runMain('retrier', () => retrier);

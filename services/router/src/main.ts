@@ -1,4 +1,4 @@
 import { runMain } from '@passerelle/kafka-runtime';
 import { routerFromEnv } from './service';
 
-runMain(routerFromEnv());
+runMain('router', routerFromEnv);

@@ -1,3 +1,4 @@
+import { PasserelleError } from '@passerelle/errors';
 import { INS_OID } from '@passerelle/ins';
 import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
 import { buildSubmissionSetMetadata, buildXdmArchive, xdsHashAndSize, type SubmissionSetInfo, type XdmProducer } from '@passerelle/xdm';
@@ -77,8 +78,9 @@ export interface DmpSubmissionInput {
 export type MessageErrorCode = 'MESSAGE_INVALID_INPUT' | 'MESSAGE_CONFIG_INVALID';
 
 /** A permanent error; its message names the field and the rule, never a value. */
-export class MessageError extends Error {
+export class MessageError extends PasserelleError {
   override readonly name = 'MessageError';
+  readonly errorClass = 'permanent';
   constructor(
     readonly code: MessageErrorCode,
     message: string,

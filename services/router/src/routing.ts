@@ -1,3 +1,4 @@
+import { PasserelleError } from '@passerelle/errors';
 import { parseMatricule } from '@passerelle/ins';
 import type { RoutingFacts } from '@passerelle/schemas';
 import type { Coded, DocumentKind } from '@passerelle/cda';
@@ -74,8 +75,9 @@ export interface RoutingDecision {
   withheld: Withheld[];
 }
 
-export class RoutingError extends Error {
+export class RoutingError extends PasserelleError {
   override readonly name = 'RoutingError';
+  readonly errorClass = 'permanent';
   constructor(
     readonly code: 'ROUTING_UNKNOWN_KIND' | 'ROUTING_CONFIG_INVALID',
     message: string,

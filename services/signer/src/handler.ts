@@ -49,9 +49,6 @@ export function signerHandler(cfg: SignerConfig) {
   };
 }
 
-/** Certificate problems wait (retry tiers, status `parked`); anything wrong with the input itself is permanent. */
-export const isPermanentSignerCode = (code: string): boolean => !code.startsWith('CERT_');
-
 export function signerFailureStatus(cfg: Pick<SignerConfig, 'topics'>) {
   return (f: Failure<ComposedDocument>): OutputRecord[] => {
     const doc = f.record.value;

@@ -1,2 +1,3 @@
 export * from './handler';
 export * from './service';
+export * from './config';

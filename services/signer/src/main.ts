@@ -1,4 +1,4 @@
 import { runMain } from '@passerelle/kafka-runtime';
 import { signerFromEnv } from './service';
 
-runMain(signerFromEnv());
+runMain('signer', signerFromEnv);

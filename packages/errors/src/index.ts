@@ -1,0 +1,3 @@
+export {
+  PasserelleError, PermanentError, TransientError, ConfigError, type ErrorClass, type ErrorOptions,
+} from './errors';
