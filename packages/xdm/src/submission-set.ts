@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
+import { nameBasedOid, SUBMISSION_SET_NAMESPACE } from '@passerelle/identifiers';
 import { XdmError } from './errors';
 import { writeXml, type XmlElement } from './xml-writer';
 import { NS, XDS } from './xds-uuids';
@@ -70,13 +71,10 @@ function requireDtm(value: string, field: string): void {
 
 /**
  * The uniqueId of the signature document, derived from the submission set's so that reprocessing the same
- * signed document yields the same submission: `2.25.<UUID>` with a name-based (SHA-1, version 5) UUID.
+ * signed document yields the same submission: `2.25.<UUIDv5>` in the submission-set namespace.
  */
 export function deriveSignatureUniqueId(submissionSetUniqueId: string): string {
-  const bytes = createHash('sha1').update(`passerelle:dsg-signature:${submissionSetUniqueId}`, 'utf8').digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  return `2.25.${BigInt(`0x${bytes.toString('hex')}`).toString(10)}`;
+  return nameBasedOid(SUBMISSION_SET_NAMESPACE, `dsg-signature:${submissionSetUniqueId}`);
 }
 
 /** SHA-1 (lowercase hex) and byte size of a document as XDS wants them. */

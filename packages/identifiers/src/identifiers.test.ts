@@ -1,0 +1,25 @@
+import { EVENT_NAMESPACE, isOid, nameBasedOid, SUBMISSION_SET_NAMESPACE, uuidToOid } from './index';
+
+describe('derived ids', () => {
+  it('are the ids the hand-written derivations gave before (values fixed on the day they moved here)', () => {
+    // A document id (cda) and a submission set id (signature) computed by the code this package replaced.
+    expect(nameBasedOid(EVENT_NAMESPACE, 'document:3f2c1a9e-0000-4000-8000-000000000001')).toBe('2.25.183777397759018510350882833772205438735');
+    expect(nameBasedOid(SUBMISSION_SET_NAMESPACE, '1.2.250.1.999.1.1.7898.4.101')).toBe('2.25.218169183509049340711295119490572427133');
+  });
+
+  it('follow RFC 9562: version 5 and the RFC variant, and depend on both namespace and name', () => {
+    const hex = BigInt(nameBasedOid(EVENT_NAMESPACE, 'x').slice(5)).toString(16).padStart(32, '0');
+    expect(hex[12]).toBe('5');
+    expect(['8', '9', 'a', 'b']).toContain(hex[16]);
+    expect(nameBasedOid(EVENT_NAMESPACE, 'x')).not.toBe(nameBasedOid(SUBMISSION_SET_NAMESPACE, 'x'));
+    expect(nameBasedOid(EVENT_NAMESPACE, 'x')).not.toBe(nameBasedOid(EVENT_NAMESPACE, 'y'));
+  });
+
+  it('are OIDs that fit an XDS uniqueId', () => {
+    expect(uuidToOid('ffffffff-ffff-ffff-ffff-ffffffffffff')).toBe(`2.25.${(2n ** 128n - 1n).toString()}`);
+    expect(isOid(uuidToOid('ffffffff-ffff-ffff-ffff-ffffffffffff'))).toBe(true);
+    expect(isOid('2.25.01')).toBe(false);
+    expect(isOid('not.an.oid')).toBe(false);
+    expect(isOid(`1.${'2'.repeat(63)}`)).toBe(false);
+  });
+});
