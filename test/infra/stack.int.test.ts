@@ -50,7 +50,7 @@ async function consume(kafka: Kafka, topic: string, count: number): Promise<Each
 
 describe('the test stack', () => {
   const created: string[] = [];
-  afterAll(() => deleteTestTopics(created));
+  afterAll(() => deleteTestTopics(created), 60_000);
 
   if (source === 'local') {
     // Only when the tests run on infra/stack.sh (not on containers or a stack given through the environment).

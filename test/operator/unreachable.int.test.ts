@@ -61,7 +61,7 @@ let deadRegistry: string;
 beforeAll(async () => {
   deadBroker = `127.0.0.1:${await closedPort()}`;
   deadRegistry = `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`;
-});
+}, 30_000);
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 

@@ -60,12 +60,12 @@ beforeAll(async () => {
   } finally {
     await admin.disconnect();
   }
-});
+}, 120_000);
 
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
   await deleteTestTopics(allTopics);
-});
+}, 60_000);
 
 async function endOffsets(): Promise<Record<string, string[]>> {
   const admin = testKafka('publish-cli-admin').admin();

@@ -54,12 +54,12 @@ beforeAll(async () => {
   publisher = createPublisher({
     brokers: stack.brokers, registryUrl: stack.registryUrl, clientId: 'publisher-int-test', topicNames: topics, ...ON_TEST_PLATFORM,
   });
-});
+}, 120_000);
 
 afterAll(async () => {
   await publisher?.close();
   if (topics) await deleteTestTopics(Object.values(topics));
-});
+}, 60_000);
 
 /** Reads the records at the given (topic, partition, offset) places with a fresh consumer group. */
 async function readBack(places: Array<Pick<PublishResult, 'topic' | 'partition' | 'offset'>>, timeoutMs = 20_000): Promise<KafkaMessage[]> {

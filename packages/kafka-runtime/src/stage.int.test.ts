@@ -84,7 +84,7 @@ describe('stage (real broker)', () => {
 
   afterAll(async () => {
     await stage?.stop();
-  });
+  }, 60_000);
 
   it('transforms good records exactly once and dead-letters poison with the reason, byte for byte', async () => {
     const producer = kafka.producer({ idempotent: true });
