@@ -23,7 +23,7 @@ import {
 } from '@passerelle/kafka-runtime';
 import { topicNames, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
-import { LOCAL_BROKERS, withLocalStack } from './local-stack';
+import { LOCAL_BROKERS, START_LOCAL_STACK, withLocalStack } from './local-stack';
 
 const usage = `usage:
   passerelle status <document-id | event-id | a prefix of either, 8 characters or more>
@@ -31,8 +31,6 @@ const usage = `usage:
   passerelle dlq list [--code CODE]
   passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)
 connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, ${LOCAL_BROKERS})`;
-
-const LOCAL_STACK = 'start the local stack with `bash infra/stack.sh up`';
 
 /** A failure the command explains in one line: what failed, where, what to do. */
 class CommandError extends Error {}
@@ -79,7 +77,7 @@ function tcpProblem(address: string, timeoutMs = 3_000): Promise<string | undefi
 async function checkBroker(kafka: Kafka, brokers: string[]): Promise<string[]> {
   const problems = await Promise.all(brokers.map((b) => tcpProblem(b)));
   if (problems.every(Boolean)) {
-    throw new CommandError(`Kafka broker unreachable at ${brokers.join(',')} (${problems[0]}): ${LOCAL_STACK}, or set KAFKA_BROKERS`);
+    throw new CommandError(`Kafka broker unreachable at ${brokers.join(',')} (${problems[0]}): ${START_LOCAL_STACK}, or set KAFKA_BROKERS`);
   }
   const admin = kafka.admin();
   let timer: NodeJS.Timeout | undefined;
@@ -110,7 +108,7 @@ async function checkRegistry(url: string, timeoutMs = 5_000): Promise<void> {
     request.once('error', (err: NodeJS.ErrnoException) => resolve(err.message || (err.code ?? String(err))));
   });
   if (typeof status === 'string') {
-    throw new CommandError(`schema registry unreachable at ${url} (${status}): ${LOCAL_STACK}, or set SCHEMA_REGISTRY_URL`);
+    throw new CommandError(`schema registry unreachable at ${url} (${status}): ${START_LOCAL_STACK}, or set SCHEMA_REGISTRY_URL`);
   }
   if (status !== 200) {
     throw new CommandError(`schema registry at ${url} answered HTTP ${status} to GET /subjects: set SCHEMA_REGISTRY_URL to its Confluent-compatible API (…/apis/ccompat/v7)`);

@@ -21,14 +21,14 @@ import {
   checkEvent, createPublisher, InvalidEventError, PublisherError, topicForEvent, type BatchItem, type Violation,
 } from '@passerelle/publisher';
 
-import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
+import { LOCAL_BROKERS, LOCAL_REGISTRY, START_LOCAL_STACK } from './local-stack';
 
 export { LOCAL_BROKERS, LOCAL_REGISTRY };
 
 /** The rest of the one error line, when the broker or the registry does not answer. */
 const WHAT_TO_DO: Record<string, string> = {
-  BROKER_UNAVAILABLE: '; start the local stack with `bash infra/stack.sh up`, or set KAFKA_BROKERS (--brokers)',
-  REGISTRY_UNAVAILABLE: '; start the local stack with `bash infra/stack.sh up`, or set SCHEMA_REGISTRY_URL (--registry)',
+  BROKER_UNAVAILABLE: `; ${START_LOCAL_STACK}, or set KAFKA_BROKERS (--brokers)`,
+  REGISTRY_UNAVAILABLE: `; ${START_LOCAL_STACK}, or set SCHEMA_REGISTRY_URL (--registry)`,
 };
 
 const USAGE = `usage: npx tsx scripts/publish.ts <event.json>… [--topic [<prefix>]${Object.values(EVENT_TOPICS).join('|')}]

@@ -117,6 +117,8 @@ export function kafkajsLogCreator(logger: Logger, summaryMs = 30_000): logCreato
       last.left += 1;
       return;
     }
+    // Lines carry addresses and error texts: forget the quiet ones now and then, so the map stays small.
+    if (seen.size >= 1_000) for (const [k, v] of seen) if (now - v.at >= summaryMs && v.left === 0) seen.delete(k);
     seen.set(key, { at: now, left: 0 });
     child.warn({ namespace, ...rest, ...(last?.left ? { repeated: last.left } : {}) }, message);
   };
