@@ -7,13 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { buildDocument } from '@passerelle/cda';
 import { checkPatientIdentity } from '@passerelle/ins';
-import type { EventTopic } from '@passerelle/schemas';
-
-const BODY_TOPICS: [string, EventTopic][] = [
-  ['vaccination', 'lgo.vaccination.v1'],
-  ['dispensation', 'lgo.dispensation.v1'],
-  ['review', 'lgo.medication-review.v1'],
-];
+import { FAMILIES, familiesOfEvent } from '@passerelle/schemas';
 
 function fail(message: string): never {
   process.stderr.write(`cda: ${message}\n`);
@@ -42,11 +36,11 @@ async function main(): Promise<void> {
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) fail(`${file} must hold one event object`);
   const record = event as Record<string, unknown>;
-  const matches = BODY_TOPICS.filter(([field]) => record[field] !== undefined && record[field] !== null);
-  if (matches.length !== 1) {
-    fail(`${file}: the event must have exactly one of the fields ${BODY_TOPICS.map(([f]) => f).join(', ')}`);
+  const matches = familiesOfEvent(record).filter((f) => record[f.bodyField] !== null);
+  if (matches.length !== 1 || !matches[0]) {
+    fail(`${file}: the event must have exactly one of the fields ${FAMILIES.map((f) => f.bodyField).join(', ')}`);
   }
-  const topic = (matches[0] as [string, EventTopic])[1];
+  const { family, topic } = matches[0];
   const patient = record.patient as Parameters<typeof checkPatientIdentity>[0] | undefined;
   if (!patient || typeof patient !== 'object') fail(`${file}: the event has no patient`);
   const identity = checkPatientIdentity(patient, { testPlatform: process.env.CDA_PRODUCTION !== '1' });
@@ -54,7 +48,7 @@ async function main(): Promise<void> {
 
   let built;
   try {
-    built = await buildDocument(topic, event);
+    built = await buildDocument(family, event as never, identity.identity);
   } catch (err) {
     fail(`${file}: cannot build the document (is it an event of ${topic}?): ${(err as Error).message}`);
   }

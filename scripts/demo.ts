@@ -22,6 +22,7 @@ import { createTestPki } from '@passerelle/signature';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
+import { isFinal, pipelineCodec } from '@passerelle/pipeline';
 
 const LOCAL_STACK = { KAFKA_BROKERS: LOCAL_BROKERS, SCHEMA_REGISTRY_URL: LOCAL_REGISTRY };
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
 
   step('What a buggy LGO could send behind the publisher’s back (straight to Kafka)');
   const kafka = createKafka({ ...config, clientId: 'passerelle-demo' });
-  const codec = RegistryCodec.connect(config.registryUrl);
+  const codec = pipelineCodec(config.registryUrl);
   const producer = kafka.producer();
   await producer.connect();
   const poisonId = randomUUID();
@@ -160,8 +161,7 @@ async function followStatuses(
   const consumer = kafka.consumer({ groupId: `passerelle-demo-${randomUUID()}`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const final = (s: DocumentStatus) =>
-    s.state === 'routed' || s.state === 'dead-lettered' || (s.state === 'parked' && s.detail === 'identity-not-qualified');
+  const final = (s: DocumentStatus) => isFinal(s.state);
   await consumer.run({
     eachMessage: async ({ message }) => {
       if (!message.value) return;

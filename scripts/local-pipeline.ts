@@ -3,14 +3,14 @@
  * load tool. In production each service runs on its own (`npm start -w @passerelle/<service>`); here they share a
  * process but nothing else: each has its own consumer group, producers and transactions.
  */
-import { composer } from '@passerelle/composer';
+import { composerFromEnv } from '@passerelle/composer';
 import { retrier } from '@passerelle/retrier';
 import { routerFromEnv } from '@passerelle/router';
 import { signerFromEnv } from '@passerelle/signer';
 import { runService, type RunningService, type StageMetrics } from '@passerelle/kafka-runtime';
-import { topicNames, type TopicNames } from '@passerelle/schemas';
 import type { Logger } from 'pino';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
+import { topicNames, type TopicNames } from '@passerelle/pipeline';
 
 export interface LocalPipelineOptions {
   keyStoreDir: string;
@@ -54,7 +54,7 @@ export interface LocalPipeline {
 export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<LocalPipeline> {
   const env = localEnv(opts);
   const prefix = opts.prefix ?? '';
-  const definitions = [composer, signerFromEnv(env), routerFromEnv(env), retrier];
+  const definitions = [composerFromEnv(env), signerFromEnv(env), routerFromEnv(env), retrier];
   const services: RunningService[] = [];
   for (const def of definitions) {
     services.push(await runService(def as never, { env, topicPrefix: prefix, logger: opts.logger, metrics: opts.metrics?.(def.name) }));

@@ -17,13 +17,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { connect } from 'node:net';
-import {
-  consoleLogger, createKafka, listDeadLetters, loadRuntimeConfig, matchStatus, MIN_ID_PREFIX, normaliseId, readStatuses,
-  RegistryCodec, replayDeadLetters,
-} from '@passerelle/kafka-runtime';
-import { topicNames, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
+import { createKafka, loadRuntimeConfig } from '@passerelle/kafka-runtime';
+import { type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import { LOCAL_BROKERS, START_LOCAL_STACK, withLocalStack } from './local-stack';
+import { commandLogger, listDeadLetters, matchStatus, MIN_ID_PREFIX, normaliseId, pipelineCodec, readStatuses, replayDeadLetters, topicNames } from '@passerelle/pipeline';
 
 const usage = `usage:
   passerelle status <document-id | event-id | a prefix of either, 8 characters or more>
@@ -133,10 +131,10 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const config = loadRuntimeConfig('operator', withLocalStack());
-  const kafka = createKafka(config, consoleLogger('passerelle', process.env.LOG_LEVEL ?? 'error'));
+  const kafka = createKafka(config, commandLogger('passerelle', process.env.LOG_LEVEL ?? 'error'));
   const existing = await checkBroker(kafka, config.brokers);
   await checkRegistry(config.registryUrl);
-  const codec = RegistryCodec.connect(config.registryUrl);
+  const codec = pipelineCodec(config.registryUrl);
   const prefix = config.topicPrefix;
   const topics = topicNames(prefix);
   // The services create every topic of a deployment when they start: without this one, nothing has run here.

@@ -1,11 +1,13 @@
 import avro from 'avsc';
-import { EVENT_TOPICS, topicSchemas, type EventTopic } from './topics';
+import type { EventFamily, EventTopic } from './catalogue';
+import { EVENT_TOPICS, topicSchemas } from './topics';
 import type {
   DispensationEvent, DispensationEventInput, MedicationReviewEvent, MedicationReviewEventInput,
   VaccinationEvent, VaccinationEventInput,
 } from './generated/types';
 
 export * from './generated/types';
+export * from './catalogue';
 export * from './topics';
 
 /** The decoded event carried by each LGO topic. */
@@ -19,6 +21,17 @@ export interface EventInputByTopic {
   'lgo.dispensation.v1': DispensationEventInput;
   'lgo.medication-review.v1': MedicationReviewEventInput;
 }
+
+/** The decoded event of each family. */
+export interface EventByFamily {
+  vaccination: VaccinationEvent;
+  dispensation: DispensationEvent;
+  medicationReview: MedicationReviewEvent;
+}
+// Both tables cover every family of the catalogue, and no other (a new family fails here until it has its types).
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const coversFamilies: Exactly<keyof EventByFamily, EventFamily> & Exactly<keyof EventByTopic, EventTopic> = true;
+void coversFamilies;
 
 /** Any LGO event, tagged with the topic it travels on. */
 export type LgoEvent =

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { EVENT_TOPICS, topicSchemas, type EventTopic } from './topics';
+import type { EventTopic } from './catalogue';
+import { EVENT_TOPICS, topicSchemas } from './topics';
 import { registerAvroSchema, registerEventSchemas, SchemaRegistrationError } from './registration';
 
 // Against the real registry found by test/setup/global-setup.ts (SCHEMA_REGISTRY_URL).

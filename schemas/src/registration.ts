@@ -1,5 +1,6 @@
 import { PasserelleError, type ErrorClass } from '@passerelle/errors';
-import { EVENT_TOPICS, subjectOf, topicSchemas, type EventTopic } from './topics';
+import type { EventTopic } from './catalogue';
+import { EVENT_TOPICS, subjectOf, topicSchemas } from './topics';
 
 /**
  * Registration of the LGO event schemas in a Confluent-compatible registry (Apicurio's /apis/ccompat/v7 or

@@ -14,13 +14,14 @@ import { parseArgs } from 'node:util';
 import { composerHandler } from '@passerelle/composer';
 import type { InputRecord, OutputRecord } from '@passerelle/kafka-runtime';
 import { loadMessageSettings, loadRoutingConfig, routerHandler } from '@passerelle/router';
-import { schemaOfTopic, topicNames, type ComposedDocument, type SignedDocument } from '@passerelle/schemas';
+import { schemaOfTopic, type ComposedDocument, type SignedDocument } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { signerHandler } from '@passerelle/signer';
 import avro from 'avsc';
 import { localEnv } from '../local-pipeline';
 import { GeneratedEvents } from '../load/events';
 import { loadPki } from '../load/pki';
+import { topicNames } from '@passerelle/pipeline';
 
 const { values } = parseArgs({ options: {
   events: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, pharmacies: { type: 'string', default: '50' },

@@ -6,12 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  childTraceparent, createKafka, createLogger, dlqTopic, ensurePipelineTopics, H, loadRuntimeConfig, parseTiers, prometheusMetrics, RegistryCodec, retryTopic,
-  stageInputTopics, type RetryTier,
-} from '@passerelle/kafka-runtime';
+import { childTraceparent, createKafka, dlqTopic, H, loadRuntimeConfig, parseTiers, prometheusMetrics, RegistryCodec, retryTopic, type RetryTier } from '@passerelle/kafka-runtime';
 import { eventKey } from '@passerelle/publisher';
-import { topicNames, type DocumentStatus, type LgoEvent, type TopicNames } from '@passerelle/schemas';
+import { type DocumentStatus, type LgoEvent } from '@passerelle/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline';
@@ -22,8 +19,8 @@ import type { LoadOptions } from './options';
 import { loadPki } from './pki';
 import { describeSource, formatReport, judge, machine, timelineRows, type LoadReport } from './report';
 import { percentiles, Timeline } from './stats';
+import { ensurePipelineTopics, isFinal, pipelineCodec, pipelineLogger, stageInputTopics, type TopicNames, topicNames } from '@passerelle/pipeline';
 
-const FINAL = new Set(['routed', 'dead-lettered', 'parked']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The load tool runs against the local stack unless the environment names another.
 const brokers = (process.env.KAFKA_BROKERS ?? LOCAL_BROKERS).split(',');
@@ -101,9 +98,9 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
   const prefix = o.external ?? `load${randomUUID().slice(0, 8)}.`;
   const topics = topicNames(prefix);
   const logFile = join(tmpdir(), `passerelle-load-${prefix}log`);
-  const logger = createLogger('load', createWriteStream(logFile));
+  const logger = pipelineLogger('load', { destination: createWriteStream(logFile) });
   const kafka: Kafka = createKafka({ brokers, clientId: 'passerelle-load', ssl: false }, logger);
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = pipelineCodec(registryUrl);
   const registry = new Registry();
   let pipeline: LocalPipeline | undefined;
   if (!o.external) {
@@ -172,8 +169,7 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
         } else if (batch.topic === topics.status) {
           if (!m.value) continue;
           const s = await codec.decode<DocumentStatus>(topics.status, m.value);
-          // A document parked for want of a certificate is still going through the retry tiers.
-          if (!FINAL.has(s.state) || (s.state === 'parked' && s.detail?.startsWith('CERT_'))) continue;
+          if (!isFinal(s.state)) continue;
           if (warming.delete(s.eventId)) continue;
           if (!open.delete(s.eventId)) continue;
           lastFinal = now;

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPOSER_VARIABLES, loadComposerConfig } from '@passerelle/composer';
 import { loadRuntimeConfig, RUNTIME_VARIABLES } from '@passerelle/kafka-runtime';
 import { loadMessageSettings, loadRoutingConfig, ROUTER_VARIABLES } from '@passerelle/router';
 import { loadSignerConfig, SIGNER_VARIABLES } from '@passerelle/signer';
 
-const DECLARED: readonly string[] = [...RUNTIME_VARIABLES, ...SIGNER_VARIABLES, ...ROUTER_VARIABLES];
+const DECLARED: readonly string[] = [...RUNTIME_VARIABLES, ...COMPOSER_VARIABLES, ...SIGNER_VARIABLES, ...ROUTER_VARIABLES];
 
 /** `PASSERELLE_ROUTE_<KIND>_DMP` matches `PASSERELLE_ROUTE_DISPENSATION_DMP`. */
 const matches = (declared: string, name: string) =>
@@ -49,6 +50,7 @@ describe('the configuration table of the README', () => {
     };
     const read = [
       ...readBy((e) => loadRuntimeConfig('test', e), env),
+      ...readBy(loadComposerConfig, env),
       ...readBy(loadSignerConfig, env),
       ...readBy(loadRoutingConfig, env),
       ...readBy(loadMessageSettings, env),

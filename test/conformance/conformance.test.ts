@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import { buildDocument } from '@passerelle/cda';
 import { DOCUMENT_KINDS, layersFor, validateCorpus, type DocumentKind, type ValidationReport } from '@passerelle/cisis-validator';
 import { assertPatientIdentity } from '@passerelle/ins';
-import { avroType } from '@passerelle/schemas';
+import { avroType, topicSchemas } from '@passerelle/schemas';
 import { EVENT_SHAPES, generateEvents, type EventShape } from '../generators/events';
 
 jest.setTimeout(20 * 60_000);
@@ -44,8 +44,8 @@ beforeAll(async () => {
     for (const [i, { topic, event }] of events.entries()) {
       // The generator's promises, checked here so that a failure below is the builder's, not the input's.
       expect(avroType(topic).isValid(event)).toBe(true);
-      assertPatientIdentity(event.patient, { testPlatform: false });
-      const built = await buildDocument(topic, event);
+      const identity = assertPatientIdentity(event.patient, { testPlatform: false });
+      const built = await buildDocument(topicSchemas[topic].family, event as never, identity);
       expect(built.kind).toBe(kind);
       const file = join(dir, `${kind}-${String(i).padStart(3, '0')}.xml`);
       writeFileSync(file, built.xml);

@@ -2,7 +2,7 @@
  * Every package's typed errors follow the one contract of @passerelle/errors, and `classify` (the stage's decision
  * between the retry tiers and the dead letters) takes each with the class it declares.
  */
-import { UnknownTopicError } from '@passerelle/cda';
+import { UnknownFamilyError } from '@passerelle/cda';
 import { ValidatorError } from '@passerelle/cisis-validator';
 import { PasserelleError } from '@passerelle/errors';
 import { InsError } from '@passerelle/ins';
@@ -17,7 +17,7 @@ import { XdmError } from '@passerelle/xdm';
 
 const cases: [string, Error, 'permanent' | 'transient', string][] = [
   ['InsError', new InsError('INS_KEY_MISMATCH', 'patient.ins.matricule', 'key must match'), 'permanent', 'INS_KEY_MISMATCH'],
-  ['UnknownTopicError', new UnknownTopicError('lgo.unknown.v1'), 'permanent', 'CDA_UNKNOWN_TOPIC'],
+  ['UnknownFamilyError', new UnknownFamilyError('unknown'), 'permanent', 'CDA_UNKNOWN_FAMILY'],
   ['CertificateError', new CertificateError('CERT_MISSING', '750100208', 'no PKCS#12 file'), 'transient', 'CERT_MISSING'],
   ['CertificateError', new CertificateError('CERT_EXPIRED', '750100208', 'expired'), 'transient', 'CERT_EXPIRED'],
   ['SignatureInputError', new SignatureInputError('DOCUMENT_NOT_XML', 'not XML'), 'permanent', 'DOCUMENT_NOT_XML'],

@@ -21,9 +21,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RegistryCodec } from '@passerelle/kafka-runtime';
 import { DEFAULT_ROUTING, explainRoutes, type RouteFacts } from '@passerelle/router';
-import { topicNames, type LgoEvent } from '@passerelle/schemas';
+import { type LgoEvent } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/signature';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { localEnv } from '../../scripts/local-pipeline';
@@ -33,6 +32,7 @@ import { brokers, encodeEvents, registryUrl, type AnyEvent, type Sent } from '..
 import { account, formatTable, type Expectation, type Route } from './ledger';
 import { committedPlaces, observedTopics, readAll, watch, type Watch } from './observe';
 import { freePort, ServiceProcess, sleep } from './supervisor';
+import { pipelineCodec, topicNames } from '@passerelle/pipeline';
 
 const run = promisify(execFile);
 const REPO = join(__dirname, '..', '..');
@@ -131,7 +131,7 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
   const topics = topicNames(prefix);
   // The test's own clients ride out the broker restart quietly (kafkajs logs every reconnection as an error).
   const kafka = new Kafka({ clientId: 'faults-test', brokers, connectionTimeout: 3_000, retry: { initialRetryTime: 300, retries: 12, maxRetryTime: 5_000 }, logLevel: logLevel.NOTHING });
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = pipelineCodec(registryUrl);
   const work = mkdtempSync(join(tmpdir(), 'passerelle-faults-'));
   const processes: ServiceProcess[] = [];
   let statusWatch: Watch | undefined;

@@ -6,10 +6,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { dlqTopic, H, readHeaders, stageInputTopics, type RegistryCodec } from '@passerelle/kafka-runtime';
-import type { DocumentStatus, MssMessage, TopicNames } from '@passerelle/schemas';
+import { dlqTopic, H, readHeaders, type RegistryCodec } from '@passerelle/kafka-runtime';
+import type { DocumentStatus, MssMessage } from '@passerelle/schemas';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Observation } from './ledger';
+import { stageInputTopics, type TopicNames } from '@passerelle/pipeline';
 
 const run = promisify(execFile);
 
@@ -23,7 +24,7 @@ export async function observationOf(codec: RegistryCodec, t: TopicNames, topic: 
   const headers = readHeaders(message.headers);
   if (topic === t.status) {
     const s = await codec.decode<DocumentStatus>(topic, message.value);
-    const what = s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' ? `status:${s.state}:${s.detail}` : `status:${s.state}`;
+    const what = s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' || s.state === 'waiting-for-certificate' ? `status:${s.state}:${s.detail}` : `status:${s.state}`;
     return { eventId: s.eventId, what };
   }
   const eventId = headers[H.eventId];

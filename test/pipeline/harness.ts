@@ -122,7 +122,6 @@ export async function latestStatuses(codec: RegistryCodec, statusRecords: Collec
   return latest;
 }
 
-export const FINAL_STATES = new Set(['routed', 'parked', 'dead-lettered']);
 
 export function eventIdOf(r: Collected): string | undefined {
   return r.headers[H.eventId];

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, dlqTopic, H, RegistryCodec, replayDeadLetters } from '@passerelle/kafka-runtime';
+import { createKafka, dlqTopic, H } from '@passerelle/kafka-runtime';
 import type { DmpSubmission, DocumentStatus, MssMessage, VaccinationEvent } from '@passerelle/schemas';
 import { createTestPki, verifySubmissionSignature, type TestPki } from '@passerelle/signature';
 import { readXdmArchive } from '@passerelle/xdm';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import {
-  brokers, collector, encodeEvents, FINAL_STATES, latestStatuses, readCommitted, registryUrl, sample, send, waitFor,
+  brokers, collector, encodeEvents, latestStatuses, readCommitted, registryUrl, sample, send, waitFor,
   type AnyEvent, type Collected,
 } from './harness';
+import { isFinal, pipelineCodec, replayDeadLetters } from '@passerelle/pipeline';
 
 // The whole pipeline against the real broker and registry, with its own topic prefix and short retry tiers.
 const PHARMACY = '750100208';
@@ -19,7 +20,7 @@ const NO_CERT_PHARMACY = '130001234';
 describe('pipeline end to end (real broker)', () => {
   const prefix = `e2e${randomUUID().slice(0, 8)}.`;
   const kafka = createKafka({ brokers, clientId: 'e2e', ssl: false });
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = pipelineCodec(registryUrl);
   const work = mkdtempSync(join(tmpdir(), 'passerelle-e2e-'));
   let pki: TestPki;
   let pipeline: LocalPipeline;
@@ -34,7 +35,7 @@ describe('pipeline end to end (real broker)', () => {
     await refresh();
     return ids.every((id) => {
       const s = statuses.get(id);
-      return s !== undefined && FINAL_STATES.has(s.state) && !(s.state === 'parked' && s.detail?.startsWith('CERT_'));
+      return s !== undefined && isFinal(s.state);
     });
   };
   const decodeAll = async <T>(records: Collected[]) => Promise.all(records.map((r) => codec.decode<T>(r.topic, r.value)));
@@ -145,7 +146,7 @@ describe('pipeline end to end (real broker)', () => {
     const noCertStatuses = await Promise.all(
       out.of(t.status).filter((r) => r.headers[H.eventId] === noCert.eventId).map((r) => codec.decode<DocumentStatus>(r.topic, r.value)),
     );
-    expect(noCertStatuses.map((s) => s.state)).toEqual(['composed', 'parked', 'parked', 'dead-lettered']);
+    expect(noCertStatuses.map((s) => s.state)).toEqual(['composed', 'waiting-for-certificate', 'waiting-for-certificate', 'dead-lettered']);
     expect(statuses.get(noCert.eventId)?.history.map((h) => h.state)).toEqual(['composed', 'dead-lettered']);
 
     let dead = await readCommitted(kafka, [dlqTopic(t.vaccination), dlqTopic(t.medicationReview)]);
@@ -167,7 +168,7 @@ describe('pipeline end to end (real broker)', () => {
     const event = sample('vaccination');
     event.pharmacy.finess = NO_CERT_PHARMACY;
     await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
-    await waitFor('the document to be parked for its certificate', async () => (await refresh()).get(event.eventId)?.state === 'parked');
+    await waitFor('the document to wait for its certificate', async () => (await refresh()).get(event.eventId)?.state === 'waiting-for-certificate');
     for (const ext of ['p12', 'pass']) copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
     await waitFor('the document to be routed', () => finalFor([event.eventId]), 90_000);
     expect(statuses.get(event.eventId)).toMatchObject({ state: 'routed' });

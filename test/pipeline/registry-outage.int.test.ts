@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, dlqTopic, H, RegistryCodec, replayDeadLetters } from '@passerelle/kafka-runtime';
+import { createKafka, dlqTopic, H, RegistryCodec } from '@passerelle/kafka-runtime';
 import { schemaOfTopic, subjectOf, type DocumentStatus, type VaccinationEvent } from '@passerelle/schemas';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { createTestPki } from '@passerelle/signature';
 import { eventKey } from '@passerelle/publisher';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import { brokers, collector, encodeEvents, latestStatuses, readCommitted, registryUrl, sample, send, waitFor } from './harness';
+import { pipelineCodec, replayDeadLetters } from '@passerelle/pipeline';
 
 /**
  * The registry unavailable for a while: the pipeline reaches the real registry through a TCP relay that the test
@@ -62,7 +63,7 @@ function wire(id: number, body: Buffer): Buffer {
 describe('registry unavailable for a while (real broker and registry, through a relay)', () => {
   const prefix = `reg${randomUUID().slice(0, 8)}.`;
   const kafka = createKafka({ brokers, clientId: 'outage-test', ssl: false });
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = pipelineCodec(registryUrl);
   const target = new URL(registryUrl);
   const relay = new Relay({ host: target.hostname, port: Number(target.port) });
   const work = mkdtempSync(join(tmpdir(), 'passerelle-outage-'));

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka, createLogger, H, prometheusMetrics, RegistryCodec } from '@passerelle/kafka-runtime';
+import { createKafka, H, prometheusMetrics } from '@passerelle/kafka-runtime';
 import type { Patient } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/signature';
 import { Registry } from 'prom-client';
@@ -17,8 +17,9 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipe
 import { insKey } from '../generators/events';
 import { readToEnd } from '../support/read-to-end';
 import {
-  brokers, collector, encodeEvents, FINAL_STATES, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent,
+  brokers, collector, encodeEvents, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent,
 } from '../pipeline/harness';
+import { isFinal, pipelineCodec, pipelineLogger } from '@passerelle/pipeline';
 
 const PHARMACY = '750100208';
 const NO_CERT_PHARMACY = '130001234';
@@ -101,7 +102,7 @@ const leaks = (text: string): string[] => {
 describe('no personal data in logs, metric labels, Kafka keys or headers (real broker)', () => {
   const prefix = `priv${randomUUID().slice(0, 8)}.`;
   const kafka = createKafka({ brokers, clientId: 'privacy-test', ssl: false });
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = pipelineCodec(registryUrl);
   const work = mkdtempSync(join(tmpdir(), 'passerelle-privacy-'));
   const logLines: string[] = [];
   const registry = new Registry();
@@ -111,7 +112,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
   beforeAll(async () => {
     const pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false });
     // Every service logs through the project's logger (its redaction included), at debug level, into memory.
-    const logger = createLogger('pipeline', { write: (line: string) => void logLines.push(line) });
+    const logger = pipelineLogger('pipeline', { destination: { write: (line: string) => void logLines.push(line) } });
     logger.level = 'debug';
     pipeline = await startLocalPipeline({
       keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,2s', logger,
@@ -137,7 +138,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       const statuses = await latestStatuses(codec, out.of(t.status));
       return ids.every((id) => {
         const s = statuses.get(id);
-        return s !== undefined && FINAL_STATES.has(s.state) && !(s.state === 'parked' && s.detail?.startsWith('CERT_'));
+        return s !== undefined && isFinal(s.state);
       });
     }, 120_000);
     const statuses = await latestStatuses(codec, out.of(t.status));

@@ -1,32 +1,34 @@
-import type { DispensationEvent, EventTopic, MedicationReviewEvent, VaccinationEvent } from '@passerelle/schemas';
+import type { QualifiedIdentity } from '@passerelle/ins';
+import type { EventByFamily, EventFamily } from '@passerelle/schemas';
+import { PasserelleError } from '@passerelle/errors';
 import { buildVaccinationNote } from './vaccination-note';
 import { buildDispensation } from './dispensation';
 import { buildMedicationReview } from './medication-review';
 import type { BuiltDocument } from './built-document';
-import { PasserelleError } from '@passerelle/errors';
 
-/** A topic this package cannot build a document for. */
-export class UnknownTopicError extends PasserelleError {
-  readonly code = 'CDA_UNKNOWN_TOPIC';
+/** A family this package has no builder for. */
+export class UnknownFamilyError extends PasserelleError {
+  readonly code = 'CDA_UNKNOWN_FAMILY';
   readonly errorClass = 'permanent';
-  constructor(readonly topic: string) {
-    super(`CDA_UNKNOWN_TOPIC: no document type for topic ${topic}`);
+  constructor(readonly family: string) {
+    super(`CDA_UNKNOWN_FAMILY: no document builder for the event family ${family}`);
   }
 }
 
+/** The builder of each event family of the catalogue (the compiler asks for one when a family is added). */
+const BUILDERS: { [F in EventFamily]: (event: EventByFamily[F], identity: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument> } = {
+  vaccination: buildVaccinationNote,
+  dispensation: buildDispensation,
+  medicationReview: buildMedicationReview,
+};
+
 /**
- * Builds the document an LGO event becomes, with its XDS metadata. The patient identity must have been checked
- * (and found qualified) with @passerelle/ins first. Same event → byte-identical document.
+ * Builds the document an LGO event of `family` becomes, with its XDS metadata, for the patient's qualified identity
+ * (what `checkPatientIdentity` of @passerelle/ins returned for the event's patient: nothing else has the type).
+ * Same event → byte-identical document.
  */
-export async function buildDocument(topic: EventTopic | string, event: unknown): Promise<BuiltDocument> {
-  switch (topic) {
-    case 'lgo.vaccination.v1':
-      return buildVaccinationNote(event as VaccinationEvent);
-    case 'lgo.dispensation.v1':
-      return buildDispensation(event as DispensationEvent);
-    case 'lgo.medication-review.v1':
-      return buildMedicationReview(event as MedicationReviewEvent);
-    default:
-      throw new UnknownTopicError(topic);
-  }
+export async function buildDocument<F extends EventFamily>(family: F, event: EventByFamily[F], identity: QualifiedIdentity): Promise<BuiltDocument> {
+  const build = (BUILDERS as Record<string, ((e: unknown, i: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument>) | undefined>)[family];
+  if (!build) throw new UnknownFamilyError(family);
+  return build(event, identity);
 }

@@ -1,3 +1,4 @@
+import type { QualifiedIdentity } from '@passerelle/ins';
 import type { DispensationEvent, DispensationLine } from '@passerelle/schemas';
 import { csValue, el, serialize, textEl, type XmlElement } from './xml-tree';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
@@ -155,7 +156,7 @@ function narrative(event: DispensationEvent, day: string): XmlElement {
 }
 
 /** Builds a Dispensation médicamenteuse (eDISP-MED 2024.01, IHE PHARM DIS) and its XDS metadata. */
-export function buildDispensation(event: DispensationEvent): BuiltDocument {
+export function buildDispensation(event: DispensationEvent, identity: QualifiedIdentity): BuiltDocument {
   const type = DOCUMENT_TYPES.dispensation;
   const day = hl7Date(event.dispensation.dispensedAt) ?? hl7Timestamp(event.occurredAt).slice(0, 8);
   const section = el('section', { classCode: 'DOCSECT', moodCode: 'EVN' },
@@ -173,9 +174,9 @@ export function buildDispensation(event: DispensationEvent): BuiltDocument {
   const children = [
     // The prescriber stays in the narrative only: the CI-SIS participant template requires the prescriber's
     // profession code, which the event does not carry (physician, dentist, midwife…).
-    ...header(event, { type, serviceTime: day, birthTime: hl7Date(event.patient.birthDate) }),
+    ...header(event, { type, serviceTime: day, identity }),
     body,
   ];
   const xml = serialize(clinicalDocument(children));
-  return { kind: type.kind, xml, metadata: xdsMetadata(event, type, xml, day) };
+  return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, type, xml, day) };
 }

@@ -1,17 +1,22 @@
-import type { Address, Pharmacist, Pharmacy, Patient, VaccinationEvent } from '@passerelle/schemas';
+import { NATIONAL_ID_OID, organisationId, professionalId } from '@passerelle/identifiers';
+import type { QualifiedIdentity } from '@passerelle/ins';
+import type { Address, Pharmacist, Pharmacy, VaccinationEvent } from '@passerelle/schemas';
 import { el, textEl, type XmlElement } from './xml-tree';
-import { hl7Timestamp } from './hl7-time';
+import { hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid, documentIdFor, setIdFor } from './document-id';
 import type { DocumentType } from './document-types';
 
-/** The fields every LGO event shares, which the header is made of. */
+/**
+ * The fields every LGO event shares that the header is made of. Not the patient: a document's patient is the qualified
+ * identity `@passerelle/ins` returned, never the event's fields as they came.
+ */
 export type CommonEvent = Pick<
-  VaccinationEvent, 'eventId' | 'occurredAt' | 'correction' | 'pharmacy' | 'author' | 'patient' | 'recipients' | 'confidentiality'
+  VaccinationEvent, 'eventId' | 'occurredAt' | 'correction' | 'pharmacy' | 'author' | 'recipients' | 'confidentiality'
 >;
 
 export const OID = {
-  RPPS: '1.2.250.1.71.4.2.1',
-  STRUCTURE: '1.2.250.1.71.4.2.2',
+  RPPS: NATIONAL_ID_OID.PERSON,
+  STRUCTURE: NATIONAL_ID_OID.ORGANISATION,
   PROFESSION: '1.2.250.1.213.1.1.4.5',
   FACILITY_TYPE: '1.2.250.1.71.4.2.4',
   PRACTICE_SETTING: '1.2.250.1.213.1.1.4.9',
@@ -30,9 +35,9 @@ const GENDER: Record<string, { code: string; displayName: string }> = {
 export const CONFIDENTIALITY: Record<string, string> = { N: 'Normal', R: 'Restreint', V: 'Très restreint' };
 
 /** Professional identifier: "8" + RPPS (REFERENCE §3). */
-export const rppsId = (rpps: string): string => `8${rpps}`;
+export const rppsId = professionalId;
 /** Organisation identifier: "1" + FINESS. */
-export const finessId = (finess: string): string => `1${finess}`;
+export const finessId = organisationId;
 
 export function professionCode(author: Pharmacist): { code: string; displayName: string; codeSystem: string } {
   return author.role === 'TITULAIRE'
@@ -103,10 +108,12 @@ export function assignedEntity(event: CommonEvent): XmlElement {
 }
 
 /**
- * The patient: INS as id, birth name and given names with the BR qualifier, used names with CL, sex, birth date,
- * INSEE birth place (REFERENCE §4).
+ * The patient, from the qualified identity: INS as id, birth name and given names with the BR qualifier, used names
+ * with CL, sex, birth date, INSEE birth place (REFERENCE §4).
  */
-export function recordTarget(patient: Patient, birthTime: string | null): XmlElement {
+export function recordTarget(identity: QualifiedIdentity): XmlElement {
+  const patient = identity.traits;
+  const birthTime = hl7Date(patient.birthDate);
   const used = [
     patient.usedFamilyName?.trim() && textEl('family', patient.usedFamilyName, { qualifier: 'CL' }),
     patient.usedGivenName?.trim() && textEl('given', patient.usedGivenName, { qualifier: 'CL' }),
@@ -114,7 +121,7 @@ export function recordTarget(patient: Patient, birthTime: string | null): XmlEle
   const gender = GENDER[patient.sex] ?? { code: 'UN', displayName: 'Inconnu' };
   return el('recordTarget', {},
     el('patientRole', {},
-      el('id', { root: patient.ins.oid, extension: patient.ins.matricule }),
+      el('id', { root: identity.oid, extension: identity.matricule }),
       el('patient', { classCode: 'PSN' },
         el('name', {},
           textEl('family', patient.birthFamilyName, { qualifier: 'BR' }),
@@ -136,8 +143,8 @@ export interface HeaderParts {
   serviceTime: string;
   /** Header elements that sit between legalAuthenticator and documentationOf (participant, inFulfillmentOf) */
   participants?: XmlElement[];
-  /** The birth date as YYYYMMDD, or null when the event's value is not a date */
-  birthTime: string | null;
+  /** The patient, as `@passerelle/ins` checked it */
+  identity: QualifiedIdentity;
 }
 
 /** The version facts of a document, from the event's correction (or version 1). */
@@ -172,7 +179,7 @@ export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
     el('languageCode', { code: 'fr-FR' }),
     el('setId', { root: v.setId }),
     el('versionNumber', { value: v.version }),
-    recordTarget(event.patient, parts.birthTime),
+    recordTarget(parts.identity),
     el('author', {}, el('time', { value: time }), assignedAuthor(event)),
     el('custodian', {},
       el('assignedCustodian', {},

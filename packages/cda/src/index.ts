@@ -1,6 +1,6 @@
 export * from './xds-metadata';
 export type { BuiltDocument } from './built-document';
-export { buildDocument, UnknownTopicError } from './build-document';
+export { buildDocument, UnknownFamilyError } from './build-document';
 export { buildVaccinationNote } from './vaccination-note';
 export { buildDispensation } from './dispensation';
 export { buildMedicationReview } from './medication-review';

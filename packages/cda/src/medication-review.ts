@@ -1,3 +1,4 @@
+import type { QualifiedIdentity } from '@passerelle/ins';
 import type { MedicationReviewEvent } from '@passerelle/schemas';
 import { el, serialize, textEl } from './xml-tree';
 import { hl7Date, hl7Timestamp } from './hl7-time';
@@ -11,7 +12,7 @@ import type { BuiltDocument } from './built-document';
  * Builds a Bilan médicamenteux (56445-0, bilan partagé de médication) or a CR d'entretien pharmaceutique (78601-2):
  * level-1 CDA, CI-SIS header and a `nonXMLBody` holding the PDF rendering. Asynchronous because pdf-lib is.
  */
-export async function buildMedicationReview(event: MedicationReviewEvent): Promise<BuiltDocument> {
+export async function buildMedicationReview(event: MedicationReviewEvent, identity: QualifiedIdentity): Promise<BuiltDocument> {
   const type = DOCUMENT_TYPES[event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? 'pharmaceutical-interview' : 'medication-review'];
   const day = hl7Date(event.review.performedAt) ?? hl7Timestamp(event.occurredAt).slice(0, 8);
   const pdf = await renderReviewPdf(event, versioning(event).version);
@@ -22,8 +23,8 @@ export async function buildMedicationReview(event: MedicationReviewEvent): Promi
   );
   const docType = { ...type, title: reviewTitle(event) };
   const xml = serialize(clinicalDocument([
-    ...header(event, { type: docType, serviceTime: day, birthTime: hl7Date(event.patient.birthDate) }),
+    ...header(event, { type: docType, serviceTime: day, identity }),
     body,
   ]));
-  return { kind: type.kind, xml, metadata: xdsMetadata(event, docType, xml, day) };
+  return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, docType, xml, day) };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Coded, XdsDocumentMetadata } from './xds-metadata';
+import type { QualifiedIdentity } from '@passerelle/ins';
 import type { DocumentType } from './document-types';
 import { AMBULATORY, CONFIDENTIALITY, OID, PHARMACY_FACILITY, finessId, professionCode, rppsId, versioning, type CommonEvent } from './header';
 import { xdsTimestamp } from './hl7-time';
@@ -18,7 +19,9 @@ const dateOrTime = (hl7: string): string => hl7.replace(/[+-]\d{4}$/, '');
  * The XDS metadata of a document (REFERENCE §5), from the same event data as its CDA header, plus the hash and
  * size of the exact bytes.
  */
-export function xdsMetadata(event: CommonEvent, type: DocumentType, xml: string, serviceTime: string): XdsDocumentMetadata {
+export function xdsMetadata(
+  event: CommonEvent, identity: QualifiedIdentity, type: DocumentType, xml: string, serviceTime: string,
+): XdsDocumentMetadata {
   const bytes = Buffer.from(xml, 'utf8');
   const v = versioning(event);
   const c = event.confidentiality;
@@ -37,7 +40,7 @@ export function xdsMetadata(event: CommonEvent, type: DocumentType, xml: string,
       displayName: 'Non visible par les représentants légaux du patient',
     });
   }
-  const p = event.patient;
+  const p = identity.traits;
   const a = event.author;
   const profession = professionCode(a);
   const authorPerson = `${rppsId(a.rpps)}^${v2(a.familyName)}^${v2(a.givenName)}^^^^^^&${OID.RPPS}&ISO^D^^^IDNPS`;
@@ -59,9 +62,9 @@ export function xdsMetadata(event: CommonEvent, type: DocumentType, xml: string,
     eventCodes: [],
     languageCode: 'fr-FR',
     mimeType: 'text/xml',
-    patientId: `${p.ins.matricule}^^^&${p.ins.oid}&ISO^NH`,
+    patientId: `${identity.matricule}^^^&${identity.oid}&ISO^NH`,
     sourcePatientInfo: [
-      `PID-3|${p.ins.matricule}^^^&${p.ins.oid}&ISO^NH`,
+      `PID-3|${identity.matricule}^^^&${identity.oid}&ISO^NH`,
       `PID-5|${v2(p.birthFamilyName)}^${v2(p.firstGivenName)}^${v2(p.birthGivenNames)}^^^^L`,
       `PID-7|${/^\d{8}$/.test(birth) ? birth : ''}`,
       `PID-8|${sex}`,

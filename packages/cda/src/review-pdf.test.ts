@@ -1,6 +1,6 @@
 import { StandardFonts, PDFDocument } from 'pdf-lib';
 import { renderReviewPdf, winAnsiText } from './review-pdf';
-import { interviewEvent, medicationReviewEvent } from './test-events';
+import { interviewEvent, medicationReviewEvent } from '../../../test/support/sample-events';
 
 describe('winAnsiText', () => {
   it('keeps French text and replaces what WinAnsi cannot encode', async () => {

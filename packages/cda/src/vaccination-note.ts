@@ -1,3 +1,4 @@
+import type { QualifiedIdentity } from '@passerelle/ins';
 import type { VaccinationEvent } from '@passerelle/schemas';
 import { csValue, el, serialize, textEl, type XmlElement } from './xml-tree';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
@@ -44,7 +45,7 @@ const SITES: Record<string, { code: string; displayName: string }> = {
 const ROUTE_LABELS: Record<string, string> = { NASINHL: 'Voie nasale', NASAL: 'Voie nasale', TRNSDERM: 'Voie transdermique' };
 
 /** Builds a Note de vaccination (VAC-NOTE 2023.01) and its XDS metadata. */
-export function buildVaccinationNote(event: VaccinationEvent): BuiltDocument {
+export function buildVaccinationNote(event: VaccinationEvent, identity: QualifiedIdentity): BuiltDocument {
   const type = DOCUMENT_TYPES['vaccination-note'];
   const v = event.vaccination;
   // The administration date is required at day precision by the VAC-NOTE rules; if the LGO sent an unusable
@@ -152,7 +153,6 @@ export function buildVaccinationNote(event: VaccinationEvent): BuiltDocument {
     ),
   );
 
-  const birthTime = hl7Date(event.patient.birthDate);
-  const xml = serialize(clinicalDocument([...header(event, { type, serviceTime: day, birthTime }), body]));
-  return { kind: type.kind, xml, metadata: xdsMetadata(event, type, xml, day) };
+  const xml = serialize(clinicalDocument([...header(event, { type, serviceTime: day, identity }), body]));
+  return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, type, xml, day) };
 }

@@ -1,4 +1,6 @@
-import { EVENT_NAMESPACE, isOid, nameBasedOid, SUBMISSION_SET_NAMESPACE, uuidToOid } from './index';
+import {
+  EVENT_NAMESPACE, finessOfOrganisationId, isFiness, isOid, isRpps, nameBasedOid, organisationId, professionalId, SUBMISSION_SET_NAMESPACE, uuidToOid,
+} from './index';
 
 describe('derived ids', () => {
   it('are the ids the hand-written derivations gave before (values fixed on the day they moved here)', () => {
@@ -21,5 +23,25 @@ describe('derived ids', () => {
     expect(isOid('2.25.01')).toBe(false);
     expect(isOid('not.an.oid')).toBe(false);
     expect(isOid(`1.${'2'.repeat(63)}`)).toBe(false);
+  });
+});
+
+describe('national health ids', () => {
+  it('FINESS: 9 characters, department first (2A/2B in Corsica)', () => {
+    for (const ok of ['750000001', '2A0000015', '2B1234567']) expect(isFiness(ok)).toBe(true);
+    for (const bad of ['75000000', '7500000011', '2C0000015', 'A50000001', '75000000X']) expect(isFiness(bad)).toBe(false);
+  });
+
+  it('RPPS: 11 digits', () => {
+    expect(isRpps('10001234567')).toBe(true);
+    for (const bad of ['1000123456', '100012345678', '1000123456A']) expect(isRpps(bad)).toBe(false);
+  });
+
+  it('organisation and professional ids, and the FINESS read back from one', () => {
+    expect(organisationId('2A0000015')).toBe('12A0000015');
+    expect(professionalId('10001234567')).toBe('810001234567');
+    expect(finessOfOrganisationId('12A0000015')).toBe('2A0000015');
+    expect(finessOfOrganisationId(professionalId('10001234567'))).toBeUndefined();
+    expect(finessOfOrganisationId('1750000001X')).toBeUndefined();
   });
 });

@@ -25,3 +25,4 @@ export function nameBasedOid(namespace: string, name: string): string {
 export function isOid(value: string): boolean {
   return value.length <= 64 && /^[0-2](?:\.(?:0|[1-9]\d*))+$/.test(value);
 }
+export * from './health-ids';

@@ -12,6 +12,9 @@ export interface PatientIdentity {
   sex: string;
   birthPlace: string;
   identityStatus: string;
+  /** Used names (nom et prénom utilisés), when they differ from the birth ones */
+  usedFamilyName?: string | null;
+  usedGivenName?: string | null;
 }
 
 export interface IdentityCheckOptions {
@@ -19,16 +22,39 @@ export interface IdentityCheckOptions {
   testPlatform: boolean;
 }
 
-/** A checked, qualified identity. */
-export interface CheckedIdentity {
-  kind: InsKind;
-  platform: InsPlatform;
-  matricule: string;
-  oid: string;
-  parsed: ParsedMatricule;
+/** The traits a document carries for its patient, as they were checked. */
+export interface IdentityTraits {
+  birthFamilyName: string;
+  birthGivenNames: string;
+  firstGivenName: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  sex: 'F' | 'M' | 'U';
+  /** INSEE code of the birth place */
+  birthPlace: string;
+  usedFamilyName: string | null;
+  usedGivenName: string | null;
 }
 
-export type IdentityCheck = { ok: true; identity: CheckedIdentity } | { ok: false; error: InsError };
+declare const qualified: unique symbol;
+
+/**
+ * A qualified identity, checked against the INS rules: the only patient a document may be built for. Only this
+ * package makes one (the brand cannot be written elsewhere without a cast), so a builder that takes it cannot be
+ * given an unchecked patient.
+ */
+export interface CheckedIdentity {
+  readonly kind: InsKind;
+  readonly platform: InsPlatform;
+  readonly matricule: string;
+  readonly oid: string;
+  readonly parsed: ParsedMatricule;
+  readonly traits: Readonly<IdentityTraits>;
+  readonly [qualified]: true;
+}
+export type QualifiedIdentity = CheckedIdentity;
+
+export type IdentityCheck = { ok: true; identity: QualifiedIdentity } | { ok: false; error: InsError };
 
 export const IDENTITY_STATUSES = ['PROVISOIRE', 'RECUPEREE', 'VALIDEE', 'QUALIFIEE'] as const;
 
@@ -126,7 +152,12 @@ function check(patient: PatientIdentity, options: IdentityCheckOptions): Checked
   if (patient.identityStatus !== 'QUALIFIEE') {
     throw new InsError('IDENTITY_NOT_QUALIFIED', 'patient.identityStatus', 'only a qualified identity may appear in a document');
   }
-  return { ...authority, matricule: patient.ins.matricule, oid: patient.ins.oid, parsed };
+  const traits: IdentityTraits = {
+    birthFamilyName: patient.birthFamilyName, birthGivenNames: givenNames, firstGivenName: first,
+    birthDate: patient.birthDate, sex: sex as IdentityTraits['sex'], birthPlace,
+    usedFamilyName: patient.usedFamilyName ?? null, usedGivenName: patient.usedGivenName ?? null,
+  };
+  return Object.freeze({ ...authority, matricule: patient.ins.matricule, oid: patient.ins.oid, parsed, traits: Object.freeze(traits) }) as QualifiedIdentity;
 }
 
 /**

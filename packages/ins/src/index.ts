@@ -3,5 +3,5 @@ export { parseMatricule, controlKey, type ParsedMatricule } from './matricule';
 export { INS_OID, insAuthority, type InsAuthority, type InsKind, type InsPlatform } from './oid';
 export {
   checkPatientIdentity, assertPatientIdentity, IDENTITY_STATUSES,
-  type PatientIdentity, type IdentityCheckOptions, type CheckedIdentity, type IdentityCheck,
+  type PatientIdentity, type IdentityCheckOptions, type CheckedIdentity, type QualifiedIdentity, type IdentityTraits, type IdentityCheck,
 } from './identity';

@@ -1,5 +1,4 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { schemaOfTopic, subjectOf } from '@passerelle/schemas';
 import avro from 'avsc';
 import { PermanentError, TransientError } from './errors';
 
@@ -10,23 +9,32 @@ import { PermanentError, TransientError } from './errors';
  * reader (so an old record gets the defaults of fields added since) through a resolver cached per writer id: the
  * library would re-parse the reader schema for every message.
  */
+/** The Avro schema of a topic's values (undefined: the topic has none). The runtime knows no topic: the caller tells. */
+export type SchemaOf = (topic: string) => object | undefined;
+
+/** The registry subject of a topic's values (Confluent's TopicNameStrategy). */
+export const subjectOf = (topic: string): string => `${topic}-value`;
+
 export class RegistryCodec {
   private readonly ids = new Map<string, Promise<number>>();
   private readonly readers = new Map<string, avro.Type>();
   private readonly resolvers = new Map<string, { reader: avro.Type; resolver: avro.Resolver | null }>();
   private readonly writers = new Map<number, avro.Type>();
 
-  constructor(readonly registry: SchemaRegistry) {}
+  constructor(
+    readonly registry: SchemaRegistry,
+    private readonly schemaOf: SchemaOf,
+  ) {}
 
-  static connect(url: string): RegistryCodec {
-    return new RegistryCodec(new SchemaRegistry({ host: url, clientId: 'passerelle', retry: { retries: 2 } }));
+  static connect(url: string, schemaOf: SchemaOf): RegistryCodec {
+    return new RegistryCodec(new SchemaRegistry({ host: url, clientId: 'passerelle', retry: { retries: 2 } }), schemaOf);
   }
 
   private reader(topic: string): avro.Type {
     let t = this.readers.get(topic);
     if (!t) {
-      const schema = schemaOfTopic(topic);
-      if (!schema) throw new PermanentError('NO_SCHEMA', `topic ${topic} has no Avro schema in schemas/avro`);
+      const schema = this.schemaOf(topic);
+      if (!schema) throw new PermanentError('NO_SCHEMA', `topic ${topic} has no Avro schema`);
       t = avro.Type.forSchema(schema as avro.Schema);
       this.readers.set(topic, t);
     }
@@ -37,8 +45,8 @@ export class RegistryCodec {
   schemaId(topic: string): Promise<number> {
     let id = this.ids.get(topic);
     if (!id) {
-      const schema = schemaOfTopic(topic);
-      if (!schema) throw new PermanentError('NO_SCHEMA', `topic ${topic} has no Avro schema in schemas/avro`);
+      const schema = this.schemaOf(topic);
+      if (!schema) throw new PermanentError('NO_SCHEMA', `topic ${topic} has no Avro schema`);
       id = this.registry
         .register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: subjectOf(topic) })
         .then((r) => r.id)

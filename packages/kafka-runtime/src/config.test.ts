@@ -80,7 +80,6 @@ describe('loadRuntimeConfig', () => {
       ssl: false,
       sasl: undefined,
       tiers: DEFAULT_TIERS,
-      testPlatform: false,
       metricsPort: 0,
       metricsHost: '127.0.0.1',
       topicPrefix: '',
@@ -88,12 +87,12 @@ describe('loadRuntimeConfig', () => {
     });
     const full = loadRuntimeConfig('router', {
       ...base, KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'router', KAFKA_SASL_PASSWORD: 's3cret',
-      PASSERELLE_RETRY_TIERS: '2s,5s', PASSERELLE_TEST_PLATFORM: 'true', PASSERELLE_METRICS_PORT: '9464',
+      PASSERELLE_RETRY_TIERS: '2s,5s', PASSERELLE_METRICS_PORT: '9464',
       PASSERELLE_METRICS_HOST: '0.0.0.0', PASSERELLE_TOPIC_PREFIX: 'tenant-a.', LOG_LEVEL: 'warn',
     });
     expect(full).toMatchObject({
       ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'router', password: 's3cret' },
-      tiers: [{ name: '2s', delayMs: 2_000 }, { name: '5s', delayMs: 5_000 }], testPlatform: true, metricsPort: 9464,
+      tiers: [{ name: '2s', delayMs: 2_000 }, { name: '5s', delayMs: 5_000 }], metricsPort: 9464,
       metricsHost: '0.0.0.0', topicPrefix: 'tenant-a.', logLevel: 'warn',
     });
   });
@@ -111,7 +110,6 @@ describe('loadRuntimeConfig', () => {
     [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM'],
     [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/nonexistent/pw' }, 'KAFKA_SASL_PASSWORD_FILE must name a readable file'],
     [{ PASSERELLE_RETRY_TIERS: '5s,1 minute' }, 'PASSERELLE_RETRY_TIERS must be durations like 5s,1m,10m,1h (units ms, s, m, h)'],
-    [{ PASSERELLE_TEST_PLATFORM: 'TRUE' }, 'PASSERELLE_TEST_PLATFORM must be one of true, false (default false)'],
     [{ PASSERELLE_METRICS_PORT: '70000' }, 'PASSERELLE_METRICS_PORT must be a port number 0-65535 (default 0)'],
     [{ PASSERELLE_TOPIC_PREFIX: 'a/b' }, 'PASSERELLE_TOPIC_PREFIX must hold only letters, digits, ".", "_" and "-"'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (default info)'],

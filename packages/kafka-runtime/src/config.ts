@@ -16,8 +16,6 @@ export interface RuntimeConfig {
   ssl: boolean;
   sasl?: SASLOptions;
   tiers: RetryTier[];
-  /** The deployment is a test platform: test and demo INS OIDs are accepted */
-  testPlatform: boolean;
   metricsPort: number;
   /** The address /metrics, /livez and /readyz listen on */
   metricsHost: string;
@@ -29,7 +27,7 @@ export interface RuntimeConfig {
 /** The variables {@link loadRuntimeConfig} reads (the README's configuration table lists them; a test checks it). */
 export const RUNTIME_VARIABLES = [
   'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_PASSWORD_FILE', 'PASSERELLE_TOPIC_PREFIX', 'PASSERELLE_RETRY_TIERS', 'PASSERELLE_TEST_PLATFORM',
+  'KAFKA_SASL_PASSWORD_FILE', 'PASSERELLE_TOPIC_PREFIX', 'PASSERELLE_RETRY_TIERS',
   'PASSERELLE_METRICS_PORT', 'PASSERELLE_METRICS_HOST', 'LOG_LEVEL',
 ] as const;
 
@@ -69,7 +67,6 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
     ssl: readFlag(env, 'KAFKA_SSL'),
     sasl,
     tiers: readParsed(env, 'PASSERELLE_RETRY_TIERS', 'must be durations like 5s,1m,10m,1h (units ms, s, m, h)', parseTiers, DEFAULT_TIERS),
-    testPlatform: readFlag(env, 'PASSERELLE_TEST_PLATFORM'),
     metricsPort: readPort(env, 'PASSERELLE_METRICS_PORT', 0),
     metricsHost: readOptional(env, 'PASSERELLE_METRICS_HOST') ?? '127.0.0.1',
     topicPrefix,

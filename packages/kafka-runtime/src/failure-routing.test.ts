@@ -13,7 +13,7 @@ const value = Buffer.from([0, 0, 0, 0, 7, 1, 2, 3]);
 
 function failed(over: Partial<FailedRecord> = {}): FailedRecord {
   return {
-    topic: 'documents.composed',
+    topic: 'invoices',
     partition: 3,
     offset: '42',
     key,
@@ -29,10 +29,10 @@ function failed(over: Partial<FailedRecord> = {}): FailedRecord {
 describe('routeFailure', () => {
   it('a first transient failure goes to the first tier, attempt 1, due after its delay, with every header', () => {
     const route = routeFailure(failed());
-    expect(route).toMatchObject({ destination: 'documents.composed.retry.5s', deadLettered: false, attempt: 1, dueAt: now + 5_000 });
+    expect(route).toMatchObject({ destination: 'invoices.retry.5s', deadLettered: false, attempt: 1, dueAt: now + 5_000 });
     expect(route.error).toEqual({ code: 'REGISTRY_UNAVAILABLE', errorClass: 'transient', message: 'schema registry unavailable' });
     expect(route.record).toEqual({
-      topic: 'documents.composed.retry.5s',
+      topic: 'invoices.retry.5s',
       key,
       value,
       headers: {
@@ -44,7 +44,7 @@ describe('routeFailure', () => {
         'error-code': 'REGISTRY_UNAVAILABLE',
         'error-class': 'transient',
         'error-message': 'schema registry unavailable',
-        'origin-topic': 'documents.composed',
+        'origin-topic': 'invoices',
         'origin-partition': '3',
         'origin-offset': '42',
         'due-at': String(now + 5_000),
@@ -61,7 +61,7 @@ describe('routeFailure', () => {
     const first = routeFailure(failed());
     const later = now + 6_000;
     const second = routeFailure(failed({ headers: first.record.headers, now: later }));
-    expect(second).toMatchObject({ destination: 'documents.composed.retry.1m', attempt: 2, dueAt: later + 60_000 });
+    expect(second).toMatchObject({ destination: 'invoices.retry.1m', attempt: 2, dueAt: later + 60_000 });
     expect(second.record.headers).toMatchObject({
       attempt: '2', 'first-failure-at': String(now), 'last-failure-at': String(later), 'due-at': String(later + 60_000),
     });
@@ -70,21 +70,21 @@ describe('routeFailure', () => {
   it('past the last tier the record is dead-lettered, without due-at', () => {
     const headers = { [H.attempt]: '3', [H.firstFailureAt]: String(now - 700_000), [H.dueAt]: String(now - 1) };
     const route = routeFailure(failed({ headers }));
-    expect(route).toMatchObject({ destination: 'documents.composed.dlq', deadLettered: true, attempt: 4, dueAt: undefined });
-    expect(route.record.topic).toBe('documents.composed.dlq');
+    expect(route).toMatchObject({ destination: 'invoices.dlq', deadLettered: true, attempt: 4, dueAt: undefined });
+    expect(route.record.topic).toBe('invoices.dlq');
     expect(route.record.headers).not.toHaveProperty('due-at');
     expect(route.record.headers['first-failure-at']).toBe(String(now - 700_000));
   });
 
   it('a permanent error is dead-lettered at once', () => {
     const route = routeFailure(failed({ error: new PermanentError('NOT_AVRO', 'value is not in the Confluent Avro wire format') }));
-    expect(route).toMatchObject({ destination: 'documents.composed.dlq', deadLettered: true, attempt: 1, dueAt: undefined });
+    expect(route).toMatchObject({ destination: 'invoices.dlq', deadLettered: true, attempt: 1, dueAt: undefined });
     expect(route.record.headers).toMatchObject({ 'error-code': 'NOT_AVRO', 'error-class': 'permanent', attempt: '1' });
     expect(route.record.headers).not.toHaveProperty('due-at');
   });
 
   it('with no tiers a transient error is dead-lettered at once', () => {
-    expect(routeFailure(failed({ tiers: [] }))).toMatchObject({ destination: 'documents.composed.dlq', deadLettered: true });
+    expect(routeFailure(failed({ tiers: [] }))).toMatchObject({ destination: 'invoices.dlq', deadLettered: true });
   });
 
   it('a Node system error thrown by a handler (a real ENOENT) goes through the retry tiers', () => {
@@ -95,10 +95,10 @@ describe('routeFailure', () => {
       thrown = err;
     }
     const route = routeFailure(failed({ error: thrown }));
-    expect(route).toMatchObject({ destination: 'documents.composed.retry.5s', deadLettered: false, attempt: 1 });
+    expect(route).toMatchObject({ destination: 'invoices.retry.5s', deadLettered: false, attempt: 1 });
     expect(route.record.headers).toMatchObject({ 'error-code': 'UNEXPECTED', 'error-class': 'transient', 'error-message': 'unexpected Error (ENOENT)' });
     const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-    expect(routeFailure(failed({ error: eacces })).destination).toBe('documents.composed.retry.5s');
+    expect(routeFailure(failed({ error: eacces })).destination).toBe('invoices.retry.5s');
   });
 
   it('the error message is cut to 500 characters', () => {
@@ -107,10 +107,10 @@ describe('routeFailure', () => {
   });
 
   it('the origin headers name where the record was read; a tombstone is kept as an empty value', () => {
-    const route = routeFailure(failed({ topic: 'lgo.vaccination.v1', partition: 0, offset: '9007199254740993', value: null, key: null }));
-    expect(route.record).toMatchObject({ topic: 'lgo.vaccination.v1.retry.5s', key: null, value: Buffer.alloc(0) });
+    const route = routeFailure(failed({ topic: 'orders.v1', partition: 0, offset: '9007199254740993', value: null, key: null }));
+    expect(route.record).toMatchObject({ topic: 'orders.v1.retry.5s', key: null, value: Buffer.alloc(0) });
     expect(route.record.headers).toMatchObject({
-      'origin-topic': 'lgo.vaccination.v1', 'origin-partition': '0', 'origin-offset': '9007199254740993',
+      'origin-topic': 'orders.v1', 'origin-partition': '0', 'origin-offset': '9007199254740993',
     });
   });
 

@@ -8,8 +8,6 @@ export * from './metrics';
 export * from './prometheus';
 export * from './stage';
 export * from './topics';
-export * from './status';
 export * from './service';
 export * from './settings';
-export * from './dead-letters';
 export * from './read-topic';

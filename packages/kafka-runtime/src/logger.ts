@@ -1,30 +1,40 @@
 import pino, { type Logger } from 'pino';
 
 /**
- * JSON logs. Passerelle logs ids, topics, offsets and error codes, never personal data; the redaction below is
- * the second line of defence should a value slip into a log call.
+ * JSON logs. Passerelle logs ids, topics, offsets and error codes, never personal data. Redaction is the second line
+ * of defence should a value slip into a log call: a record's `value` and `body` are always redacted, and the caller
+ * names its own domain's fields (the pipeline passes the catalogue's personal-data fields).
  */
-export const REDACTED_KEYS = [
-  'ins', 'matricule', 'patient', 'birthFamilyName', 'birthGivenNames', 'firstGivenName', 'birthDate', 'birthPlace',
-  'usedFamilyName', 'usedGivenName', 'familyName', 'givenName', 'documentXml', 'signatureXml', 'value', 'body',
-];
+export const ALWAYS_REDACTED = ['value', 'body'];
 
-const redact = { paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' };
+function redaction(keys: readonly string[] = []) {
+  const all = [...new Set([...ALWAYS_REDACTED, ...keys])];
+  return { paths: [...all, ...all.map((k) => `*.${k}`)], censor: '[redacted]' };
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** A service's JSON logger, at `level` (a service's is its configuration's `LOG_LEVEL`; default info). */
-export function createLogger(service: string, destination?: pino.DestinationStream, level: LogLevel = 'info'): Logger {
+export interface LoggerOptions {
+  /** Where the JSON lines go (default: stdout) */
+  destination?: pino.DestinationStream;
+  /** Default info (a service's is its configuration's `LOG_LEVEL`) */
+  level?: LogLevel;
+  /** Field names never written, wherever they appear (besides {@link ALWAYS_REDACTED}) */
+  redact?: readonly string[];
+}
+
+/** A service's JSON logger. */
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
   return pino(
     {
       name: service,
-      level,
+      level: options.level ?? 'info',
       base: { service },
-      redact,
+      redact: redaction(options.redact),
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    options.destination,
   );
 }
 
@@ -51,6 +61,7 @@ export function formatLogLine(json: string): string {
  * The logger of commands (demo, operator commands, tests' own clients): the same pino logger and redaction, at warn
  * and above by default (`LOG_LEVEL` overrides), written to stderr as one readable line per entry, never raw JSON.
  */
-export function consoleLogger(name: string, level = process.env.LOG_LEVEL ?? 'warn'): Logger {
-  return pino({ name, level, redact, base: undefined, timestamp: false }, { write: (line: string) => void process.stderr.write(formatLogLine(line)) });
+export function consoleLogger(name: string, options: { level?: string; redact?: readonly string[] } = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? 'warn';
+  return pino({ name, level, redact: redaction(options.redact), base: undefined, timestamp: false }, { write: (line: string) => void process.stderr.write(formatLogLine(line)) });
 }

@@ -47,16 +47,18 @@ describe('a service exposes /metrics, /readyz and /livez (real broker)', () => {
   let startedAt: number;
   let readyAfterMs: number;
 
-  // Copies each raw record to documents.composed; "poison" is a permanent error, "flaky" a transient one.
+  // Copies each raw record from `in` to `out`; "poison" is a permanent error, "flaky" a transient one.
   const echo: ServiceDefinition<Buffer> = {
     name: 'echo',
     raw: true,
-    inputTopics: ({ topics }) => [topics.vaccination],
-    handler: ({ topics }) => (record) => {
+    schemaOf: () => undefined,
+    inputTopics: ({ config }) => [`${config.topicPrefix}in`],
+    topics: ({ config }) => ['in', 'in.retry.1m', 'in.dlq', 'out'].map((t) => ({ topic: `${config.topicPrefix}${t}`, partitions: 2 })),
+    handler: ({ config }) => (record) => {
       const text = record.value.toString();
       if (text === 'poison') throw new PermanentError('TEST_POISON', 'the test says so');
       if (text === 'flaky') throw new TransientError('TEST_FLAKY', 'the test says so');
-      return [{ topic: topics.composed, key: record.key, value: record.value, headers: record.headers }];
+      return [{ topic: `${config.topicPrefix}out`, key: record.key, value: record.value, headers: record.headers }];
     },
   };
 
@@ -88,7 +90,7 @@ describe('a service exposes /metrics, /readyz and /livez (real broker)', () => {
   });
 
   it('counts records by topic and outcome, failures by code, and reports lag per partition', async () => {
-    const input = `${prefix}lgo.vaccination.v1`;
+    const input = `${prefix}in`;
     const producer = kafka.producer();
     await producer.connect();
     const values = ['a', 'b', 'poison', 'c', 'flaky'];
@@ -103,13 +105,13 @@ describe('a service exposes /metrics, /readyz and /livez (real broker)', () => {
       const ok = sample(body, `passerelle_records_consumed_total{service="echo",topic="${input}",outcome="ok"}`);
       const failed = sample(body, `passerelle_records_consumed_total{service="echo",topic="${input}",outcome="failed"}`);
       // Consumed counts as records are handled; produced once their transaction has committed.
-      const produced = sample(body, `passerelle_records_produced_total{service="echo",topic="${prefix}documents.composed",outcome="ok"}`);
+      const produced = sample(body, `passerelle_records_produced_total{service="echo",topic="${prefix}out",outcome="ok"}`);
       const dead = sample(body, `passerelle_records_produced_total{service="echo",topic="${input}.dlq",outcome="dead-letter"}`);
       return ok === 3 && failed === 2 && produced === 3 && dead === 1 ? body : undefined;
     });
     expect(sample(text, `passerelle_failures_total{service="echo",topic="${input}",code="TEST_POISON",outcome="dead-letter"}`)).toBe(1);
     expect(sample(text, `passerelle_failures_total{service="echo",topic="${input}",code="TEST_FLAKY",outcome="retry"}`)).toBe(1);
-    expect(sample(text, `passerelle_records_produced_total{service="echo",topic="${prefix}documents.composed",outcome="ok"}`)).toBe(3);
+    expect(sample(text, `passerelle_records_produced_total{service="echo",topic="${prefix}out",outcome="ok"}`)).toBe(3);
     expect(sample(text, `passerelle_records_produced_total{service="echo",topic="${input}.dlq",outcome="dead-letter"}`)).toBe(1);
     expect(sample(text, `passerelle_records_produced_total{service="echo",topic="${input}.retry.1m",outcome="retry"}`)).toBe(1);
     expect(sample(text, `passerelle_batch_duration_seconds_count{service="echo",topic="${input}"}`)).toBeGreaterThan(0);

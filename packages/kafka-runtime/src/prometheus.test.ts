@@ -10,27 +10,27 @@ async function values(registry: Registry, name: string) {
 describe('prometheusMetrics', () => {
   it('counts consumed, produced (outcome from the topic) and failures by code, labelled with the service', async () => {
     const m = prometheusMetrics('composer', { defaultMetrics: false });
-    m.consumed('lgo.vaccination.v1', 'ok');
-    m.consumed('lgo.vaccination.v1', 'ok');
-    m.consumed('lgo.vaccination.v1', 'failed');
+    m.consumed('orders.v1', 'ok');
+    m.consumed('orders.v1', 'ok');
+    m.consumed('orders.v1', 'failed');
     m.produced('documents.composed', 3);
-    m.produced('lgo.vaccination.v1.retry.5s', 1);
-    m.produced('lgo.vaccination.v1.dlq', 2);
-    m.failed('lgo.vaccination.v1', 'INS_KEY_MISMATCH', 'dead-letter');
-    m.failed('lgo.vaccination.v1', 'REGISTRY_UNAVAILABLE', 'retry');
+    m.produced('orders.v1.retry.5s', 1);
+    m.produced('orders.v1.dlq', 2);
+    m.failed('orders.v1', 'INS_KEY_MISMATCH', 'dead-letter');
+    m.failed('orders.v1', 'REGISTRY_UNAVAILABLE', 'retry');
 
     expect(await values(m.registry, 'passerelle_records_consumed_total')).toEqual(expect.arrayContaining([
-      { value: 2, labels: { service: 'composer', topic: 'lgo.vaccination.v1', outcome: 'ok' } },
-      { value: 1, labels: { service: 'composer', topic: 'lgo.vaccination.v1', outcome: 'failed' } },
+      { value: 2, labels: { service: 'composer', topic: 'orders.v1', outcome: 'ok' } },
+      { value: 1, labels: { service: 'composer', topic: 'orders.v1', outcome: 'failed' } },
     ]));
     expect(await values(m.registry, 'passerelle_records_produced_total')).toEqual([
       { value: 3, labels: { service: 'composer', topic: 'documents.composed', outcome: 'ok' } },
-      { value: 1, labels: { service: 'composer', topic: 'lgo.vaccination.v1.retry.5s', outcome: 'retry' } },
-      { value: 2, labels: { service: 'composer', topic: 'lgo.vaccination.v1.dlq', outcome: 'dead-letter' } },
+      { value: 1, labels: { service: 'composer', topic: 'orders.v1.retry.5s', outcome: 'retry' } },
+      { value: 2, labels: { service: 'composer', topic: 'orders.v1.dlq', outcome: 'dead-letter' } },
     ]);
     const text = await m.text();
-    expect(text).toContain('passerelle_failures_total{service="composer",topic="lgo.vaccination.v1",code="INS_KEY_MISMATCH",outcome="dead-letter"} 1');
-    expect(text).toContain('passerelle_failures_total{service="composer",topic="lgo.vaccination.v1",code="REGISTRY_UNAVAILABLE",outcome="retry"} 1');
+    expect(text).toContain('passerelle_failures_total{service="composer",topic="orders.v1",code="INS_KEY_MISMATCH",outcome="dead-letter"} 1');
+    expect(text).toContain('passerelle_failures_total{service="composer",topic="orders.v1",code="REGISTRY_UNAVAILABLE",outcome="retry"} 1');
   });
 
   it('observes batch time and end-to-end latency from the event time, never negative', async () => {
@@ -66,7 +66,7 @@ describe('prometheusMetrics', () => {
     const registry = new Registry();
     const composer = prometheusMetrics('composer', { registry });
     const signer = prometheusMetrics('signer', { registry });
-    composer.consumed('lgo.vaccination.v1', 'ok');
+    composer.consumed('orders.v1', 'ok');
     signer.consumed('documents.composed', 'ok');
     const consumed = await values(registry, 'passerelle_records_consumed_total');
     expect(consumed.map((v) => v.labels.service)).toEqual(['composer', 'signer']);

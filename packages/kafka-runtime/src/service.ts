@@ -1,27 +1,36 @@
 import { createServer, type Server } from 'node:http';
-import { topicNames, type TopicNames } from '@passerelle/schemas';
 import type { Logger } from 'pino';
-import { RegistryCodec } from './codec';
+import { RegistryCodec, type SchemaOf } from './codec';
 import { createKafka, loadRuntimeConfig, type RuntimeConfig } from './config';
 import { createLogger } from './logger';
 import type { StageMetrics } from './metrics';
 import { prometheusMetrics } from './prometheus';
 import { createStage, type Failure, type HandlerResult, type InputRecord, type OutputRecord, type Stage } from './stage';
-import { ensureTopics, failureTopics } from './topics';
+import { ensureTopics, type TopicSpec } from './topics';
 
 export interface ServiceContext {
+  /** The configuration, its `topicPrefix` the one the service runs with */
   config: RuntimeConfig;
-  topics: TopicNames;
   logger: Logger;
 }
 
-/** What a service is: its topics and its pure handler. `main.ts` only calls `runMain(name, definition)`. */
+/**
+ * What a service is, as the runtime sees it: the topics it reads and creates, the schemas of their values, the fields
+ * it must never log, and its pure handler. The runtime knows no topic, no stage and no domain field of its own.
+ */
 export interface ServiceDefinition<T> {
   name: string;
+  /** The topics the stage consumes (prefixed with `ctx.config.topicPrefix`) */
   inputTopics(ctx: ServiceContext): string[];
+  /** The topics to create, if missing, before the stage starts */
+  topics?(ctx: ServiceContext): TopicSpec[];
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
   raw?: boolean;
+  /** The Avro schema of each topic's values (the codec registers and reads with it) */
+  schemaOf: SchemaOf;
+  /** Field names its logs never show (besides a record's value and body) */
+  redact?: readonly string[];
 }
 
 export interface RunningService {
@@ -56,37 +65,26 @@ export interface RunOptions {
   metricsText?: () => Promise<string>;
 }
 
-/** The topics the stages read, each with its retry tiers and dead letters. */
-export const stageInputTopics = (topics: TopicNames): string[] =>
-  [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed];
-
-/** Every topic of a deployment, created if missing (status and replay log compacted). */
-export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, logger?: Logger, partitions = 6): Promise<void> {
-  const kafka = createKafka(config, logger);
-  const admin = kafka.admin();
+/** Creates the topics that do not exist yet (see {@link ensureTopics}), with a client of its own. */
+export async function createTopics(config: RuntimeConfig, topics: TopicSpec[], logger?: Logger): Promise<void> {
+  const admin = createKafka(config, logger).admin();
   await admin.connect();
   try {
-    const inputs = stageInputTopics(topics);
-    await ensureTopics(admin, [
-      ...[...inputs, topics.dmp, topics.mss].map((topic) => ({ topic, partitions })),
-      { topic: topics.status, partitions, compacted: true },
-      { topic: topics.replayed, partitions: 1, compacted: true },
-      ...failureTopics(inputs, config.tiers).map((topic) => ({ topic, partitions, retentionMs: 30 * 24 * 3_600_000 })),
-    ]);
+    await ensureTopics(admin, topics);
   } finally {
     await admin.disconnect();
   }
 }
 
 export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions = {}): Promise<RunningService> {
-  const config = { ...(opts.runtimeConfig ?? loadRuntimeConfig(def.name, opts.env)), ...opts.config };
-  const prefix = opts.topicPrefix ?? config.topicPrefix;
-  const topics = topicNames(prefix);
-  const logger = opts.logger ?? createLogger(def.name, undefined, config.logLevel);
-  const ctx: ServiceContext = { config, topics, logger };
+  const loaded = { ...(opts.runtimeConfig ?? loadRuntimeConfig(def.name, opts.env)), ...opts.config };
+  const prefix = opts.topicPrefix ?? loaded.topicPrefix;
+  const config: RuntimeConfig = { ...loaded, topicPrefix: prefix };
+  const logger = opts.logger ?? createLogger(def.name, { level: config.logLevel, redact: def.redact });
+  const ctx: ServiceContext = { config, logger };
   const kafka = createKafka(config, logger);
-  const codec = RegistryCodec.connect(config.registryUrl);
-  await ensurePipelineTopics(config, topics, logger);
+  const codec = RegistryCodec.connect(config.registryUrl, def.schemaOf);
+  if (def.topics) await createTopics(config, def.topics(ctx), logger);
   const prometheus = opts.metrics ? undefined : prometheusMetrics(def.name);
   const stage = createStage<T>({
     name: def.name,
@@ -173,7 +171,7 @@ export function runMain<T>(name: string, define: (env: NodeJS.ProcessEnv) => Ser
     createLogger(name).fatal(`${name} not started: ${message}`);
     process.exit(2);
   }
-  const logger = createLogger(name, undefined, config.logLevel);
+  const logger = createLogger(name, { level: config.logLevel, redact: def.redact });
   runService(def, { logger, runtimeConfig: config }).then(
     (service) => {
       stopOnSignals([service], logger);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
+import { itemSchema } from './test-schema';
 import { RegistryCodec } from './codec';
 import { createKafka } from './config';
 import { createStage } from './stage';
@@ -13,7 +14,7 @@ const tiers: RetryTier[] = [{ name: '1s', delayMs: 1_000 }];
 
 async function startIdleStage(stopTimeoutMs?: number) {
   const p = `t${randomUUID().slice(0, 8)}.`;
-  const input = `${p}in.documents.status`;
+  const input = `${p}in`;
   const kafka = createKafka({ brokers, clientId: 'stage-stop-test', ssl: false });
   const admin = kafka.admin();
   await admin.connect();
@@ -22,7 +23,7 @@ async function startIdleStage(stopTimeoutMs?: number) {
   const lines: { msg: string; ended?: boolean; closedConnections?: number }[] = [];
   const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
   const stage = createStage({
-    name: 'stage-stop-test', groupId: `${p}stage-stop-test`, kafka, codec: RegistryCodec.connect(registryUrl),
+    name: 'stage-stop-test', groupId: `${p}stage-stop-test`, kafka, codec: RegistryCodec.connect(registryUrl, itemSchema),
     inputTopics: [input], tiers, logger, stopTimeoutMs, handle: () => [],
   });
   await stage.start();

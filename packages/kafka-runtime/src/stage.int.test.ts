@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DocumentStatus } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { groupAtEnd, readToEnd } from '../../../test/support/read-to-end';
@@ -10,18 +9,16 @@ import { RegistryCodec } from './codec';
 import { createKafka } from './config';
 import { H } from './headers';
 import { createStage, type Stage } from './stage';
+import { itemSchema, type Item } from './test-schema';
 import { TransientError } from './errors';
 import { dlqTopic, ensureTopics, retryTopic, type RetryTier } from './topics';
 
-// Real broker and registry (found by test/setup/global-setup.ts). Input and output topics end with
-// `documents.status` so that the codec gives them that schema.
+// Real broker and registry (found by test/setup/global-setup.ts). Every topic carries the tests' own Item record.
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
 const tiers: RetryTier[] = [{ name: '1s', delayMs: 1_000 }];
 
-const status = (documentId: string, state = 'composed'): DocumentStatus => ({
-  documentId, eventId: `e-${documentId}`, state, stage: 'test', at: 1_700_000_000_000, detail: null, history: [],
-});
+const status = (documentId: string, state = 'composed'): Item => ({ documentId, eventId: `e-${documentId}`, state });
 
 /**
  * Everything committed to `topic` once the stage has handled every record of its input: waits (bounded) until the
@@ -51,10 +48,10 @@ async function readAll(kafka: Kafka, topic: string, expected: number, handledBy:
 
 describe('stage (real broker)', () => {
   const p = `t${randomUUID().slice(0, 8)}.`;
-  const input = `${p}in.documents.status`;
-  const output = `${p}out.documents.status`;
+  const input = `${p}in`;
+  const output = `${p}out`;
   const kafka = createKafka({ brokers, clientId: 'stage-test', ssl: false });
-  const codec = RegistryCodec.connect(registryUrl);
+  const codec = RegistryCodec.connect(registryUrl, itemSchema);
   // The group the stage below consumes `input` with, for readAll to know when it has handled everything.
   const handledBy = { groupId: `${p}stage-test`, input };
   let stage: Stage;
@@ -64,7 +61,7 @@ describe('stage (real broker)', () => {
     await admin.connect();
     await ensureTopics(admin, [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })));
     await admin.disconnect();
-    stage = createStage<DocumentStatus>({
+    stage = createStage<Item>({
       name: 'stage-test',
       groupId: `${p}stage-test`,
       kafka,
@@ -105,7 +102,7 @@ describe('stage (real broker)', () => {
 
     const out = await readAll(kafka, output, 50, handledBy);
     expect(out).toHaveLength(50);
-    const decoded = await Promise.all(out.map((m) => codec.decode<DocumentStatus>(output, m.value)));
+    const decoded = await Promise.all(out.map((m) => codec.decode<Item>(output, m.value)));
     expect(new Set(decoded.map((d) => d.documentId)).size).toBe(50);
     expect(decoded.every((d) => d.state === 'routed')).toBe(true);
 

@@ -36,7 +36,7 @@ export interface Defer {
 export type HandlerResult = OutputRecord[] | Defer;
 
 export interface StageOptions<T> {
-  /** composer, signer, router, retrier: names the consumer group and transactional ids */
+  /** The service's name: names the consumer group and transactional ids */
   name: string;
   kafka: Kafka;
   codec: RegistryCodec;

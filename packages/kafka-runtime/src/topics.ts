@@ -26,14 +26,18 @@ export function parseTiers(spec: string): RetryTier[] {
 export const retryTopic = (topic: string, tier: RetryTier): string => `${topic}.retry.${tier.name}`;
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 
-/**
- * Creates the topics that do not exist yet. Compacted ones (status, replay log) get cleanup.policy=compact;
- * dead letters are kept long (30 days): better to alert on disk than to drop silently.
- */
-export async function ensureTopics(
-  admin: Admin,
-  topics: { topic: string; partitions?: number; compacted?: boolean; retentionMs?: number }[],
-): Promise<void> {
+/** A topic to create: its name and settings (partitions default to 6). */
+export interface TopicSpec {
+  topic: string;
+  partitions?: number;
+  /** cleanup.policy=compact */
+  compacted?: boolean;
+  /** retention.ms (default: the broker's) */
+  retentionMs?: number;
+}
+
+/** Creates the topics that do not exist yet (records up to 10 MiB). */
+export async function ensureTopics(admin: Admin, topics: TopicSpec[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing: ITopicConfig[] = topics
     .filter((t) => !existing.has(t.topic))

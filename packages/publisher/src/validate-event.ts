@@ -1,4 +1,6 @@
-import { avroType, isEventTopic, type EventByTopic, type EventTopic, EVENT_TOPICS } from '@passerelle/schemas';
+import {
+  avroType, familiesOfEvent, FAMILIES, isEventTopic, topicSchemas, type EventByTopic, type EventTopic, EVENT_TOPICS,
+} from '@passerelle/schemas';
 import { InvalidEventError, type Violation } from './errors';
 import { ruleViolations } from './event-rules';
 import { schemaViolations } from './schema-check';
@@ -8,29 +10,20 @@ export interface ValidateOptions {
   testPlatform?: boolean;
 }
 
-/** The body field that tells an event's family, and the topic it goes to. */
-const BODY_TOPICS: ReadonlyArray<[field: string, topic: EventTopic]> = [
-  ['vaccination', EVENT_TOPICS.vaccination],
-  ['dispensation', EVENT_TOPICS.dispensation],
-  ['review', EVENT_TOPICS.medicationReview],
-];
-
 /**
- * The topic of an event, told by its body field: `vaccination`, `dispensation` or `review` (medication reviews and
- * pharmaceutical interviews share `lgo.medication-review.v1`). Throws {@link InvalidEventError} when the body holds
- * none or several of them.
+ * The topic of an event, told by its body field (the catalogue's `bodyField`: `vaccination`, `dispensation` or
+ * `review`; medication reviews and pharmaceutical interviews share one topic). Throws {@link InvalidEventError} when
+ * the body holds none or several of them.
  */
 export function topicForEvent(json: unknown): EventTopic {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidEventError([{ path: '', rule: 'must be a JSON object' }]);
   }
-  const found = BODY_TOPICS.filter(([field]) => field in json);
+  const found = familiesOfEvent(json);
   if (found.length !== 1 || !found[0]) {
-    throw new InvalidEventError([
-      { path: '', rule: `must hold exactly one body field of ${BODY_TOPICS.map(([f]) => f).join(', ')}` },
-    ]);
+    throw new InvalidEventError([{ path: '', rule: `must hold exactly one body field of ${FAMILIES.map((f) => f.bodyField).join(', ')}` }]);
   }
-  return found[0][1];
+  return found[0].topic;
 }
 
 /**
@@ -44,7 +37,7 @@ export function checkEvent(topic: string, json: unknown, options: ValidateOption
   }
   const fromSchema = schemaViolations(avroType(topic), json);
   if (typeof json !== 'object' || json === null) return fromSchema;
-  const fromRules = ruleViolations(topic, json as Record<string, unknown>, { testPlatform: options.testPlatform ?? false });
+  const fromRules = ruleViolations(topicSchemas[topic].family, json as Record<string, unknown>, { testPlatform: options.testPlatform ?? false });
   // One rule per field: a field of the wrong type is not checked again by the rules.
   const reported = new Set(fromSchema.map((v) => v.path));
   return [...fromSchema, ...fromRules.filter((v) => !reported.has(v.path))];

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { CertificateError } from './errors';
+import { finessOfOrganisationId } from '@passerelle/identifiers';
 
 /**
  * Where the FINESS sits in an organisation certificate. The ANS IGC-Santé puts the structure's national
@@ -13,16 +14,13 @@ import { CertificateError } from './errors';
 export function finessFromSubject(attributes: ReadonlyArray<{ shortName?: string; value?: unknown }>): string | undefined {
   for (const attribute of attributes) {
     if (attribute.shortName !== 'OU' || typeof attribute.value !== 'string') continue;
-    const match = /^1((?:\d{2}|2A|2B)\d{7})$/.exec(attribute.value);
-    if (match?.[1]) return match[1];
+    const finess = finessOfOrganisationId(attribute.value);
+    if (finess) return finess;
   }
   return undefined;
 }
 
-/** A FINESS: 9 characters, the first two the department (2A/2B for Corsica). */
-export function isFiness(value: string): boolean {
-  return /^(?:\d{2}|2A|2B)\d{7}$/.test(value);
-}
+export { isFiness } from '@passerelle/identifiers';
 
 /** One certificate, in the three shapes the package needs. */
 export interface CertificateInfo {

@@ -14,6 +14,7 @@
  * assignedAuthor/representedOrganization/id, root 1.2.250.1.71.4.2.2, extension `1` + FINESS), so that the
  * signer needs no second pass.
  */
+import { finessOfOrganisationId, NATIONAL_ID_OID } from '@passerelle/identifiers';
 
 export interface InclusiveC14nResult {
   canonical: string;
@@ -21,7 +22,6 @@ export interface InclusiveC14nResult {
 }
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-const ORGANISATION_ID_ROOT = '1.2.250.1.71.4.2.2';
 const AUTHOR_ID_PATH = ['ClinicalDocument', 'author', 'assignedAuthor', 'representedOrganization', 'id'];
 
 // The next piece of markup: end tag, start tag (attribute values may hold '>'), comment, PI, CDATA, or other `<!`.
@@ -260,7 +260,8 @@ function scan(input: string, withComments: boolean): InclusiveC14nResult {
     if (local === 'id' && openLocals.length === AUTHOR_ID_PATH.length - 1 && openLocals.every((name, i) => name === AUTHOR_ID_PATH[i])) {
       const root = attributes.find((a) => a.qname === 'root')?.value;
       const extension = attributes.find((a) => a.qname === 'extension')?.value ?? '';
-      if (root === ORGANISATION_ID_ROOT && /^1[0-9AB]{9}$/.test(extension)) authorFiness.push(extension.slice(1));
+      const finess = root === NATIONAL_ID_OID.ORGANISATION ? finessOfOrganisationId(extension) : undefined;
+      if (finess) authorFiness.push(finess);
     }
     if (selfClosing) {
       out.push(`</${qname}>`);

@@ -17,6 +17,7 @@ import { SignatureInputError } from './errors';
 import { canonicalizeInclusive } from './inclusive-c14n';
 import type { KeyStore } from './key-store';
 import { isOid, submissionSetIdFor } from './submission-set-id';
+import { finessOfOrganisationId, NATIONAL_ID_OID } from '@passerelle/identifiers';
 
 /** IHE DSG conventions (ITI TF-3 §5.5) as the DMP sample applies them (REFERENCE §5). */
 export const MANIFEST_ID = 'IHEManifest';
@@ -28,7 +29,6 @@ export const PURPOSE_SOURCE = '1.2.840.10065.1.12.1.14';
 /** The placeholder digest of the submission-set reference: nothing is digested for a submission set. */
 export const PLACEHOLDER_DIGEST = 'AA==';
 /** OID root of organisation ids in CDA (REFERENCE §3); the extension is `1` + FINESS. */
-const ORGANISATION_ID_ROOT = '1.2.250.1.71.4.2.2';
 
 export interface SignSubmissionInput {
   /** The CDA document, as the bytes or text that travel in the submission. */
@@ -90,9 +90,8 @@ export function authorFinessOf(doc: Document): string[] {
       for (const organisation of childElements(assigned, 'representedOrganization')) {
         for (const id of childElements(organisation, 'id')) {
           const extension = id.getAttribute('extension') ?? '';
-          if (id.getAttribute('root') === ORGANISATION_ID_ROOT && /^1[0-9AB]{9}$/.test(extension)) {
-            finess.push(extension.slice(1));
-          }
+          const own = id.getAttribute('root') === NATIONAL_ID_OID.ORGANISATION ? finessOfOrganisationId(extension) : undefined;
+          if (own) finess.push(own);
         }
       }
     }

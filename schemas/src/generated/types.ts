@@ -392,7 +392,7 @@ export type Audience = 'patient' | 'professionals';
 export interface DocumentStatus {
   documentId: string;
   eventId: string;
-  /** composed, signed, routed, parked, retrying, dead-lettered, delivered */
+  /** One of the STATES of schemas/src/catalogue.ts (composed, signed, routed, delivered, retrying, waiting-for-certificate, parked, dead-lettered, replayed) */
   state: string;
   stage: string;
   at: number;
@@ -781,7 +781,7 @@ export interface MssMessageInput {
 export interface DocumentStatusInput {
   documentId: string;
   eventId: string;
-  /** composed, signed, routed, parked, retrying, dead-lettered, delivered */
+  /** One of the STATES of schemas/src/catalogue.ts (composed, signed, routed, delivered, retrying, waiting-for-certificate, parked, dead-lettered, replayed) */
   state: string;
   stage: string;
   at: number;

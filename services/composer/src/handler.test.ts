@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentIdFor } from '@passerelle/cda';
 import { H, PermanentError, type InputRecord } from '@passerelle/kafka-runtime';
-import { topicNames, type ComposedDocument, type DocumentStatus, type VaccinationEvent } from '@passerelle/schemas';
+import { topicNames } from '@passerelle/pipeline';
+import type { ComposedDocument, DocumentStatus, VaccinationEvent } from '@passerelle/schemas';
 import { composerHandler, type LgoEventValue } from './handler';
 
 const topics = topicNames('');

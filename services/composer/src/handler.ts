@@ -1,12 +1,13 @@
 import { buildDocument, documentIdFor } from '@passerelle/cda';
 import { checkPatientIdentity } from '@passerelle/ins';
 import {
-  childTraceparent, failureStatus, H, PermanentError, statusRecord,
+  childTraceparent, H, PermanentError,
   type Failure, type InputRecord, type OutputRecord,
 } from '@passerelle/kafka-runtime';
-import { eventTopicOf, type ComposedDocument, type EventByTopic, type TopicNames } from '@passerelle/schemas';
+import { failureStatus, familyOfTopic, statusRecord, type TopicNames } from '@passerelle/pipeline';
+import type { ComposedDocument, EventByFamily } from '@passerelle/schemas';
 
-export type LgoEventValue = EventByTopic[keyof EventByTopic];
+export type LgoEventValue = EventByFamily[keyof EventByFamily];
 
 export interface ComposerConfig {
   topics: TopicNames;
@@ -24,8 +25,8 @@ export interface ComposerConfig {
 export function composerHandler(cfg: ComposerConfig) {
   const now = cfg.now ?? Date.now;
   return async (record: InputRecord<LgoEventValue>): Promise<OutputRecord[]> => {
-    const topic = eventTopicOf(record.topic);
-    if (!topic) throw new PermanentError('UNKNOWN_TOPIC', `no document type for topic ${record.topic}`);
+    const source = familyOfTopic(record.topic);
+    if (!source) throw new PermanentError('UNKNOWN_TOPIC', `no event family for topic ${record.topic}`);
     const event = record.value;
     const documentId = documentIdFor(event.eventId);
     const ids = { [H.eventId]: event.eventId, [H.documentId]: documentId };
@@ -39,13 +40,13 @@ export function composerHandler(cfg: ComposerConfig) {
       }
       throw new PermanentError(check.error.code, check.error.message, { cause: check.error });
     }
-    const { xml, metadata } = await buildDocument(topic, event);
+    const { xml, metadata } = await buildDocument(source.family, event as never, check.identity);
     const composed = statusRecord(cfg.topics.status, { documentId, eventId: event.eventId, state: 'composed', stage: 'composer', at: now() });
     const prescriber = 'dispensation' in event ? event.dispensation.prescription?.prescriber.mssanteAddress ?? null : null;
     const value: ComposedDocument = {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
-      sourceTopic: topic,
+      sourceTopic: source.topic,
       documentXml: xml,
       metadata,
       routing: {

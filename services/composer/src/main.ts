@@ -1,4 +1,4 @@
 import { runMain } from '@passerelle/kafka-runtime';
-import { composer } from './service';
+import { composerFromEnv } from './service';
 
-runMain('composer', () => composer);
+runMain('composer', composerFromEnv);

@@ -1,13 +1,6 @@
-import { retryTopic, type ServiceDefinition } from '@passerelle/kafka-runtime';
+import type { ServiceDefinition } from '@passerelle/kafka-runtime';
+import { pipelineService } from '@passerelle/pipeline';
 import { retrierHandler } from './handler';
 
-/** Reads every retry tier of every stage's input topics. */
-export const retrier: ServiceDefinition<Buffer> = {
-  name: 'retrier',
-  raw: true,
-  inputTopics: ({ topics, config }) =>
-    [topics.vaccination, topics.dispensation, topics.medicationReview, topics.composed, topics.signed].flatMap((t) =>
-      config.tiers.map((tier) => retryTopic(t, tier)),
-    ),
-  handler: () => retrierHandler(),
-};
+/** Reads every retry tier of every stage's input topics (the catalogue's `retries`) and sends each record back when due. */
+export const retrier: ServiceDefinition<Buffer> = pipelineService<Buffer>('retrier', () => ({ handler: retrierHandler() }), { raw: true });

@@ -1,5 +1,6 @@
-import { failureStatus, H, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
-import type { DmpSubmission, MssMessage, SignedDocument, TopicNames } from '@passerelle/schemas';
+import { failureStatus, statusRecord, type TopicNames } from '@passerelle/pipeline';
+import { H, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import type { DmpSubmission, MssMessage, SignedDocument } from '@passerelle/schemas';
 import { buildDmpSubmission, buildMssMessage, xdsTime, type MessageSettings } from './messages';
 import { explainRoutes, routeFactsOf, type RoutingConfig } from './routing';
 

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@passerelle/kafka-runtime';
+import { pipelineService } from '@passerelle/pipeline';
 import type { SignedDocument } from '@passerelle/schemas';
 import { routerFailureStatus, routerHandler } from './handler';
 import { loadMessageSettings } from './messages';
@@ -15,10 +16,8 @@ export const ROUTER_VARIABLES = [
 export function routerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<SignedDocument> {
   const routing = loadRoutingConfig(env);
   const settings = loadMessageSettings(env);
-  return {
-    name: 'router',
-    inputTopics: ({ topics }) => [topics.signed],
-    handler: ({ topics }) => routerHandler({ topics, routing, settings }),
-    onFailure: ({ topics }) => routerFailureStatus({ topics }),
-  };
+  return pipelineService<SignedDocument>('router', ({ topics }) => ({
+    handler: routerHandler({ topics, routing, settings }),
+    onFailure: routerFailureStatus({ topics }),
+  }));
 }

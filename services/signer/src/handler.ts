@@ -1,5 +1,6 @@
-import { failureStatus, PermanentError, statusRecord, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
-import type { ComposedDocument, SignedDocument, TopicNames } from '@passerelle/schemas';
+import { failureStatus, statusRecord, type TopicNames } from '@passerelle/pipeline';
+import { PermanentError, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import type { ComposedDocument, SignedDocument } from '@passerelle/schemas';
 import { signSubmission, type KeyStore, type SignatureOptions } from '@passerelle/signature';
 
 export interface SignerConfig {
@@ -17,7 +18,7 @@ export interface SignerConfig {
  *
  * A certificate problem (missing, expired, not yet valid, wrong usage, untrusted, another pharmacy's) is not the
  * document's fault: the signature package throws a CertificateError, the runtime sends the record through the retry
- * tiers with the status `parked` and the code, and it goes through once the key store is fixed (or is dead-lettered
+ * tiers with the status `waiting-for-certificate` and the code, and it goes through once the key store is fixed (or is dead-lettered
  * after the last tier, to be replayed).
  */
 export function signerHandler(cfg: SignerConfig) {
@@ -52,7 +53,7 @@ export function signerHandler(cfg: SignerConfig) {
 export function signerFailureStatus(cfg: Pick<SignerConfig, 'topics'>) {
   return (f: Failure<ComposedDocument>): OutputRecord[] => {
     const doc = f.record.value;
-    const waiting = f.error.code.startsWith('CERT_') ? 'parked' : 'retrying';
+    const waiting = f.error.code.startsWith('CERT_') ? 'waiting-for-certificate' : 'retrying';
     return failureStatus(cfg.topics.status, 'signer', f, { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history }, waiting);
   };
 }

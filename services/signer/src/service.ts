@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@passerelle/kafka-runtime';
+import { pipelineService } from '@passerelle/pipeline';
 import type { ComposedDocument } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { loadSignerConfig } from './config';
@@ -8,10 +9,8 @@ import { signerFailureStatus, signerHandler } from './handler';
 export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<ComposedDocument> {
   const { keyStoreDir, trustDir, hash } = loadSignerConfig(env);
   const keyStore = new KeyStore({ dir: keyStoreDir, trustAnchors: trustDir, env });
-  return {
-    name: 'signer',
-    inputTopics: ({ topics }) => [topics.composed],
-    handler: ({ topics }) => signerHandler({ topics, keyStore, signature: { hash } }),
-    onFailure: ({ topics }) => signerFailureStatus({ topics }),
-  };
+  return pipelineService<ComposedDocument>('signer', ({ topics }) => ({
+    handler: signerHandler({ topics, keyStore, signature: { hash } }),
+    onFailure: signerFailureStatus({ topics }),
+  }));
 }

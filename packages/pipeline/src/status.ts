@@ -1,12 +1,13 @@
-import type { DocumentStatus, StatusEntry } from '@passerelle/schemas';
+import { H, readTopicToEnd, type Failure, type OutputRecord, type RegistryCodec } from '@passerelle/kafka-runtime';
+import { STATES, type DocumentState, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
-import type { RegistryCodec } from './codec';
-import { readTopicToEnd } from './read-topic';
-import { H } from './headers';
-import type { Failure, OutputRecord } from './stage';
 
-export type DocumentState =
-  | 'composed' | 'signed' | 'routed' | 'parked' | 'retrying' | 'dead-lettered' | 'delivered' | 'replayed';
+export type { DocumentState };
+
+/** Whether a state ends a document's journey (the catalogue says which; an unknown state is not final). */
+export function isFinal(state: string): boolean {
+  return (STATES as Record<string, { final: boolean } | undefined>)[state]?.final ?? false;
+}
 
 /**
  * A record for `documents.status` (compacted, keyed by document id): the document's new state and its whole history,
@@ -104,7 +105,7 @@ export function matchStatus(statuses: Map<string, DocumentStatus>, query: string
 
 /**
  * The status of a record that failed in `stage`: dead-lettered, or waiting in the retry tiers (`retrying`, or
- * `parked` when the stage says the cause is outside the pipeline, e.g. a certificate), with the error code and the
+ * `waiting-for-certificate` when the stage says the pharmacy's certificate is the cause), with the error code and the
  * attempt (the stage's count of this record's failures, 1 for the first). The ids
  * come from the decoded record when there is one, else from its headers; without ids there is no status to write.
  */
@@ -113,7 +114,7 @@ export function failureStatus(
   stage: string,
   f: Failure<unknown>,
   known: { documentId?: string; eventId?: string; history?: StatusEntry[] } = {},
-  waitingState: 'retrying' | 'parked' = 'retrying',
+  waitingState: 'retrying' | 'waiting-for-certificate' = 'retrying',
 ): OutputRecord[] {
   const documentId = known.documentId ?? f.record.headers[H.documentId];
   const eventId = known.eventId ?? f.record.headers[H.eventId];

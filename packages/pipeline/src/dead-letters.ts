@@ -1,10 +1,7 @@
-import type { DeadLetterReplay, TopicNames } from '@passerelle/schemas';
+import { H, readHeaders, readTopicToEnd, type Headers, type RegistryCodec } from '@passerelle/kafka-runtime';
+import type { DeadLetterReplay } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
-import type { RegistryCodec } from './codec';
-import { H, readHeaders, type Headers } from './headers';
-import { readTopicToEnd } from './read-topic';
-import { stageInputTopics } from './service';
-import { dlqTopic } from './topics';
+import { deadLetterTopics, type TopicNames } from './topology';
 
 export interface DeadLetter {
   /** `<dead-letter topic>:<partition>:<offset>`, the id an operator replays one by */
@@ -32,7 +29,7 @@ export async function listDeadLetters(kafka: Kafka, codec: RegistryCodec, topics
     if (r.message.value) replayed.add((await codec.decode<DeadLetterReplay>(topics.replayed, r.message.value)).deadLetter);
   }
   const out: DeadLetter[] = [];
-  for (const topic of stageInputTopics(topics).map(dlqTopic)) {
+  for (const topic of deadLetterTopics(topics)) {
     for (const r of await readTopicToEnd(kafka, topic)) {
       const headers = readHeaders(r.message.headers);
       const id = `${topic}:${r.partition}:${r.message.offset}`;

@@ -1,7 +1,6 @@
 import { schemaOfTopic, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
+import { H, type Failure } from '@passerelle/kafka-runtime';
 import avro from 'avsc';
-import { H } from './headers';
-import type { Failure } from './stage';
 import { failureStatus, matchStatus, mergeStatus, normaliseId, statusRecord } from './status';
 
 const DOC_A = '2.25.263458712949358120637741259046133717581';
@@ -69,8 +68,8 @@ describe('status history', () => {
   });
 
   it('a failure status records the attempt with the error code', () => {
-    const [record] = failureStatus('documents.status', 'signer', failure(2), {}, 'parked');
-    expect(record?.value).toMatchObject({ state: 'parked', detail: 'CERT_MISSING', history: [{ state: 'parked', detail: 'CERT_MISSING', attempt: 2 }] });
+    const [record] = failureStatus('documents.status', 'signer', failure(2), {}, 'waiting-for-certificate');
+    expect(record?.value).toMatchObject({ state: 'waiting-for-certificate', detail: 'CERT_MISSING', history: [{ state: 'waiting-for-certificate', detail: 'CERT_MISSING', attempt: 2 }] });
     const composed = statusRecord('documents.status', { documentId: DOC_A, eventId: EVENT_A, state: 'composed', stage: 'composer' });
     expect(composed.entry.attempt).toBeNull();
   });
@@ -79,14 +78,14 @@ describe('status history', () => {
     const composed = entry('composed', 'composer', 100);
     const records = [
       status(DOC_A, EVENT_A, [composed]),
-      status(DOC_A, EVENT_A, [composed, entry('parked', 'signer', 200, 'CERT_MISSING', 1)]),
-      status(DOC_A, EVENT_A, [composed, entry('parked', 'signer', 300, 'CERT_MISSING', 2)]),
+      status(DOC_A, EVENT_A, [composed, entry('waiting-for-certificate', 'signer', 200, 'CERT_MISSING', 1)]),
+      status(DOC_A, EVENT_A, [composed, entry('waiting-for-certificate', 'signer', 300, 'CERT_MISSING', 2)]),
       status(DOC_A, EVENT_A, [composed, entry('signed', 'signer', 400)]),
     ];
     const merged = records.reduce<DocumentStatus | undefined>((earlier, later) => mergeStatus(earlier, later), undefined);
     expect(merged?.state).toBe('signed');
     expect(merged?.history.map((h) => [h.state, h.detail, h.attempt])).toEqual([
-      ['composed', null, null], ['parked', 'CERT_MISSING', 1], ['parked', 'CERT_MISSING', 2], ['signed', null, null],
+      ['composed', null, null], ['waiting-for-certificate', 'CERT_MISSING', 1], ['waiting-for-certificate', 'CERT_MISSING', 2], ['signed', null, null],
     ]);
   });
 

@@ -1,0 +1,4 @@
+export * from './topology';
+export * from './status';
+export * from './dead-letters';
+export * from './service';
