@@ -118,15 +118,43 @@ export class RegistryCodec {
   }
 }
 
-/** Network failures, which the registry client (mappersmith) reports as a "status 400" carrying the socket error. */
-const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
+/**
+ * What went wrong with a request of the registry client (@kafkajs/confluent-schema-registry over mappersmith), the one
+ * place its errors are read: a connection that failed (refused, reset, timed out) comes as a "status 400" whose body
+ * is the socket error's text (`<client> - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081`), so no answer
+ * at all is told from a real 400 by that text; an answer carries its HTTP status; an incompatible schema is the
+ * library's own error.
+ */
+export type RegistryFailure =
+  | { kind: 'no-answer'; reason: string }
+  | { kind: 'status'; status: number }
+  | { kind: 'incompatible' }
+  | { kind: 'unknown' };
+
+// A Node socket error code (ECONNREFUSED, ETIMEDOUT…: upper case) or the texts of a dropped or timed-out request.
+const SOCKET_ERROR = /\bE[A-Z]{4,}\b|socket hang up|[Tt]imeout/;
+
+export function registryFailureOf(err: unknown): RegistryFailure {
+  if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') return { kind: 'incompatible' };
+  const status = (err as { status?: unknown } | null)?.status;
+  const text = err instanceof Error ? err.message : String(err);
+  const body = /Error, status \d{3}: (.*)$/s.exec(text)?.[1];
+  if (typeof status !== 'number' || status === 400) {
+    const reason = body ?? text;
+    if (SOCKET_ERROR.test(reason)) return { kind: 'no-answer', reason };
+  }
+  return typeof status === 'number' ? { kind: 'status', status } : { kind: 'unknown' };
+}
 
 /** A 4xx from the registry is about the record (permanent); anything else means the registry is unavailable. */
 export function registryError(err: unknown, id?: number): Error {
-  const text = err instanceof Error ? err.message : String(err);
-  if (NETWORK.test(text)) return new TransientError('REGISTRY_UNAVAILABLE', 'schema registry unavailable', { cause: err });
-  const status = (err as { status?: number }).status ?? Number(/status (\d{3})/.exec(text)?.[1] ?? NaN);
-  if (status === 404) return new PermanentError('UNKNOWN_SCHEMA', `schema id ${id ?? '?'} is not in the registry`, { cause: err });
-  if (status >= 400 && status < 500) return new PermanentError('REGISTRY_REJECTED', `registry refused the request (status ${status})`, { cause: err });
+  const failure = registryFailureOf(err);
+  if (failure.kind === 'status' && failure.status === 404) {
+    return new PermanentError('UNKNOWN_SCHEMA', `schema id ${id ?? '?'} is not in the registry`, { cause: err });
+  }
+  if (failure.kind === 'incompatible' || (failure.kind === 'status' && failure.status >= 400 && failure.status < 500)) {
+    const status = failure.kind === 'status' ? ` (status ${failure.status})` : ' (incompatible schema)';
+    return new PermanentError('REGISTRY_REJECTED', `registry refused the request${status}`, { cause: err });
+  }
   return new TransientError('REGISTRY_UNAVAILABLE', 'schema registry unavailable', { cause: err });
 }

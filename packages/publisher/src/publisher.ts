@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { consoleLogger, kafkajsLogCreator } from '@passerelle/kafka-runtime';
+import { consoleLogger, kafkajsLogCreator, registryFailureOf } from '@passerelle/kafka-runtime';
 import { subjectOf, topicSchemas, type EventTopic } from '@passerelle/schemas';
 import {
   Kafka, KafkaJSError, KafkaJSProtocolError, logLevel as KafkaLogLevel, Partitioners,
@@ -146,35 +146,24 @@ const causeText = (err: unknown): string => {
 };
 
 /**
- * The socket error of a registry request that got no answer. The registry library (mappersmith) reports a connection
- * that failed (refused, reset, timed out) as a "status 400" whose body is the socket error's text
- * (`<client> - Error, status 400: connect ECONNREFUSED 127.0.0.1:8081`): there was no HTTP status at all.
- */
-const registryConnectionFailure = (err: unknown): string | undefined => {
-  if ((err as { status?: unknown })?.status !== 400 || !(err instanceof Error)) return undefined;
-  const text = /Error, status 400: (.*)$/s.exec(err.message)?.[1];
-  return text && /E[A-Z]{4,}|socket hang up|timeout/i.test(text) ? text : undefined;
-};
-
-/**
  * The publisher's error for a failed schema lookup or registration of `topic` under `subject`: unreachable (no answer,
  * or a server error) is transient; a 4xx or an incompatible schema is permanent.
  */
 export function registryFailure(err: unknown, registryUrl: string, topic: string, subject: string): Error {
   if (err instanceof RegistryUnavailableError || err instanceof SchemaRejectedError) return err;
-  const connection = registryConnectionFailure(err);
-  if (connection) return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${connection}`, { cause: err });
-  const status = (err as { status?: unknown })?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${status}): ${causeText(err)}`, { cause: err });
+  const failure = registryFailureOf(err);
+  switch (failure.kind) {
+    case 'no-answer':
+      return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${failure.reason}`, { cause: err });
+    case 'incompatible':
+      return new SchemaRejectedError(`Schema registry subject ${subject}: ${(err as Error).message}`, { cause: err });
+    case 'status':
+      return failure.status >= 400 && failure.status < 500
+        ? new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${failure.status}): ${causeText(err)}`, { cause: err })
+        : new RegistryUnavailableError(`Schema registry at ${registryUrl} failed (HTTP ${failure.status}): ${causeText(err)}`, { cause: err });
+    default:
+      return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${causeText(err)}`, { cause: err });
   }
-  if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-    return new SchemaRejectedError(`Schema registry subject ${subject}: ${err.message}`, { cause: err });
-  }
-  if (typeof status === 'number') {
-    return new RegistryUnavailableError(`Schema registry at ${registryUrl} failed (HTTP ${status}): ${causeText(err)}`, { cause: err });
-  }
-  return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${causeText(err)}`, { cause: err });
 }
 
 /**
