@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { composerHandler } from '@passerelle/composer';
 import type { InputRecord, OutputRecord } from '@passerelle/kafka-runtime';
 import { loadMessageSettings, loadRoutingConfig, routerHandler } from '@passerelle/router';
-import { schemaOfTopic, type ComposedDocument, type SignedDocument } from '@passerelle/schemas';
+import { type ComposedDocument, type EventTopic, schemaOfTopic, type SignedDocument, topicSchemas } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { signerHandler } from '@passerelle/signer';
 import avro from 'avsc';
@@ -73,9 +73,9 @@ async function main(): Promise<void> {
     const pki = await loadPki(join(work, 'pki'), Number(values.pharmacies), 5);
     const env = localEnv({ keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir });
     const gen = new GeneratedEvents(7, pki.finess, Number(values.events));
-    const topicOf = { 'lgo.vaccination.v1': topics.vaccination, 'lgo.dispensation.v1': topics.dispensation, 'lgo.medication-review.v1': topics.medicationReview };
+    const topicOf = (topic: EventTopic) => topics[topicSchemas[topic].family];
     const events: { topic: string; bytes: Buffer }[] = [];
-    for (let e = gen.next(); e; e = gen.next()) events.push({ topic: topicOf[e.topic], bytes: typeOf(topicOf[e.topic]).toBuffer(e.event) });
+    for (let e = gen.next(); e; e = gen.next()) events.push({ topic: topicOf(e.topic), bytes: typeOf(topicOf(e.topic)).toBuffer(e.event) });
 
     const composer = composerHandler({ topics, testPlatform: true }) as Handler<unknown>;
     const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env });

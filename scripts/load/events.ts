@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { EventTopic, LgoEvent } from '@passerelle/schemas';
 import { EVENT_SHAPES, generateEvent, Rng, type EventShape } from '../../test/generators/events';
+import { familiesOfEvent } from '@passerelle/schemas';
 
 /**
  * A realistic mix at the counter: dispensations are most events; vaccinations come in campaigns; medication reviews
@@ -43,9 +44,8 @@ export class GeneratedEvents {
 
 /** The topic of an event in the schema's JSON shape (without its `{topic, event}` envelope). */
 export function topicOfEvent(event: Record<string, unknown>): EventTopic {
-  if ('vaccination' in event) return 'lgo.vaccination.v1';
-  if ('dispensation' in event) return 'lgo.dispensation.v1';
-  if ('review' in event || 'medicationReview' in event || 'kind' in event) return 'lgo.medication-review.v1';
+  const [family, ...more] = familiesOfEvent(event);
+  if (family && more.length === 0) return family.topic;
   throw new Error('an NDJSON line is neither a {topic, event} envelope nor a vaccination, dispensation or medication review');
 }
 

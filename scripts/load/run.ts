@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childTraceparent, createKafka, dlqTopic, H, loadRuntimeConfig, parseTiers, prometheusMetrics, RegistryCodec, retryTopic, type RetryTier } from '@passerelle/kafka-runtime';
 import { eventKey } from '@passerelle/publisher';
-import { type DocumentStatus, type LgoEvent } from '@passerelle/schemas';
+import { type DocumentStatus, type LgoEvent, type StageName, STAGES, topicSchemas } from '@passerelle/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline';
@@ -19,7 +19,7 @@ import type { LoadOptions } from './options';
 import { loadPki } from './pki';
 import { describeSource, formatReport, judge, machine, timelineRows, type LoadReport } from './report';
 import { percentiles, Timeline } from './stats';
-import { ensurePipelineTopics, isFinal, pipelineCodec, pipelineLogger, stageInputTopics, type TopicNames, topicNames } from '@passerelle/pipeline';
+import { ensurePipelineTopics, isFinal, pipelineCodec, pipelineLogger, stageInputs, stageInputTopics, topicNames, type TopicNames } from '@passerelle/pipeline';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The load tool runs against the local stack unless the environment names another.
@@ -51,12 +51,7 @@ async function eventSource(o: LoadOptions, finess: readonly string[]): Promise<{
 
 /** Consumer-group lag (records not yet consumed, summed over partitions) of every stage, the largest one. */
 async function largestLag(admin: Admin, prefix: string, topics: TopicNames, tiers: RetryTier[]): Promise<number> {
-  const groups: [string, string[]][] = [
-    ['composer', [topics.vaccination, topics.dispensation, topics.medicationReview]],
-    ['signer', [topics.composed]],
-    ['router', [topics.signed]],
-    ['retrier', stageInputTopics(topics).flatMap((t) => tiers.map((tier) => retryTopic(t, tier)))],
-  ];
+  const groups = (Object.keys(STAGES) as StageName[]).map((name) => [name, stageInputs(name, topics, tiers)] as const);
   let largest = 0;
   for (const [name, groupTopics] of groups) {
     const committed = await admin.fetchOffsets({ groupId: `${prefix}passerelle-${name}`, topics: groupTopics });
@@ -76,9 +71,8 @@ async function largestLag(admin: Admin, prefix: string, topics: TopicNames, tier
 
 async function encodeAll(codec: RegistryCodec, topics: TopicNames, events: LgoEvent[]): Promise<Map<string, Message[]>> {
   const byTopic = new Map<string, Message[]>();
-  const topicOf = { 'lgo.vaccination.v1': topics.vaccination, 'lgo.dispensation.v1': topics.dispensation, 'lgo.medication-review.v1': topics.medicationReview };
   for (const { topic, event } of events) {
-    const t = topicOf[topic];
+    const t = topics[topicSchemas[topic].family];
     const list = byTopic.get(t) ?? [];
     list.push({ key: eventKey(event), value: await codec.encode(t, event), headers: { [H.eventId]: event.eventId, [H.traceparent]: childTraceparent() } });
     byTopic.set(t, list);
