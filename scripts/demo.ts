@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { childTraceparent, createKafka, createLogger, H, loadRuntimeConfig, RegistryCodec } from '@passerelle/kafka-runtime';
 import { createPublisher, eventKey, InvalidEventError } from '@passerelle/publisher';
 import type { DocumentStatus, EventTopic, VaccinationEvent } from '@passerelle/schemas';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 
 const { values } = parseArgs({
   options: {

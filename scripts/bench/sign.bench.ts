@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KeyStore, createTestPki, signSubmission } from '@passerelle/signature';
+import { KeyStore, signSubmission } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, document: { type: 'string' } },

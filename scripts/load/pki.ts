@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 
 export interface LoadPki {
   keyStoreDir: string;

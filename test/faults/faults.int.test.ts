@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_ROUTING, explainRoutes, type RouteFacts } from '@passerelle/router';
 import { type LgoEvent } from '@passerelle/schemas';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { localEnv } from '../../scripts/local-pipeline';
 import { generateEvents, Rng } from '../generators/events';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, dlqTopic, H } from '@passerelle/kafka-runtime';
 import type { DmpSubmission, DocumentStatus, MssMessage, VaccinationEvent } from '@passerelle/schemas';
-import { createTestPki, verifySubmissionSignature, type TestPki } from '@passerelle/signature';
+import { verifySubmissionSignature } from '@passerelle/signature';
+import { createTestPki, type TestPki } from '@passerelle/testing';
 import { readXdmArchive } from '@passerelle/xdm';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import {

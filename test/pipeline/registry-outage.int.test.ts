@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createKafka, dlqTopic, H, RegistryCodec } from '@passerelle/kafka-runtime';
 import { schemaOfTopic, subjectOf, type DocumentStatus, type VaccinationEvent } from '@passerelle/schemas';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 import { eventKey } from '@passerelle/publisher';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import { brokers, collector, encodeEvents, latestStatuses, readCommitted, registryUrl, sample, send, waitFor } from './harness';

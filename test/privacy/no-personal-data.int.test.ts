@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, H, prometheusMetrics } from '@passerelle/kafka-runtime';
 import type { Patient } from '@passerelle/schemas';
-import { createTestPki } from '@passerelle/signature';
+import { createTestPki } from '@passerelle/testing';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import { insKey } from '../generators/events';

@@ -10,7 +10,6 @@ export {
 export * from './errors';
 export { KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
-export { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki, type TestPkiOptions } from './test-pki';
 export {
   MANIFEST_ID,
   PLACEHOLDER_DIGEST,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { xmlsecVerify } from '../test/xmlsec1';
 import { CertificateError } from './errors';
 import { KeyStore } from './key-store';
-import { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki } from './test-pki';
+import { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki } from '@passerelle/testing';
 import { signSubmission } from './xades';
 
 // A pass-through spy on node:crypto's sign, to prove that a refused certificate signs nothing.

@@ -7,7 +7,7 @@ import type { Canonicalization, HashName } from './algorithms';
 import { SignatureInputError } from './errors';
 import { KeyStore } from './key-store';
 import { submissionSetIdFor } from './submission-set-id';
-import { createTestPki, type TestPki } from './test-pki';
+import { createTestPki, type TestPki } from '@passerelle/testing';
 import { verifySubmissionSignature } from './verify';
 import { signSubmission, type SignedSubmission } from './xades';
 

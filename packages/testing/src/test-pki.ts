@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { isFiness } from './certificate';
-import { SignatureInputError } from './errors';
+import { PermanentError } from '@passerelle/errors';
+import { isFiness } from '@passerelle/identifiers';
 
 /**
  * A test PKI shaped like the ANS IGC-Santé for organisations ("personne morale"): a root CA, an intermediate CA,
@@ -210,9 +210,9 @@ function otherFiness(finess: string): string {
  * (SIGN) for every FINESS, `auth/<FINESS>.p12` (AUTH_CLI), and `broken/<variant>/<FINESS>.p12` and `renewed/<FINESS>.p12` for the first FINESS.
  */
 export async function createTestPki(dir: string, finessList: readonly string[], options: TestPkiOptions = {}): Promise<TestPki> {
-  if (finessList.length === 0) throw new SignatureInputError('INVALID_FINESS', 'at least one FINESS is needed');
+  if (finessList.length === 0) throw new PermanentError('INVALID_FINESS', 'at least one FINESS is needed');
   for (const finess of finessList) {
-    if (!isFiness(finess)) throw new SignatureInputError('INVALID_FINESS', 'finess must be 9 characters (department + 7 digits)');
+    if (!isFiness(finess)) throw new PermanentError('INVALID_FINESS', 'finess must be 9 characters (department + 7 digits)');
   }
   const modulusLength = options.modulusLength ?? 2048;
   const now = options.now ?? new Date();
