@@ -1,9 +1,12 @@
 export * from './algorithms';
 export {
   certificatesFromPem,
+  chainError,
+  checkCredentialDates,
   finessFromSubject,
   isFiness,
   loadTrustAnchors,
+  readPkcs12,
   type CertificateInfo,
   type SigningCredential,
 } from './certificate';
@@ -11,6 +14,7 @@ export * from './errors';
 export { KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
 export { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki, type TestPkiOptions } from './test-pki';
+export { AUTH_BROKEN_VARIANTS, type AuthBrokenVariant } from './test-pki-auth';
 export {
   MANIFEST_ID,
   PLACEHOLDER_DIGEST,
