@@ -37,6 +37,15 @@ function envelope(action: string, to: string, vihfXml: string, body: string): st
   );
 }
 
+type Tree = { [key: string]: Tree } & { toString(): string };
+/** A path into what fast-xml-parser returns; a missing step gives undefined. */
+function at(tree: unknown, ...path: (string | number)[]): Tree | undefined {
+  let node = tree as Tree | undefined;
+  for (const step of path) node = node === undefined || node === null ? undefined : (node as unknown as Record<string | number, Tree>)[step];
+  return node ?? undefined;
+}
+const list = (node: Tree | undefined): Tree[] => (node === undefined ? [] : Array.isArray(node) ? (node as Tree[]) : [node]);
+
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, isArray: (n) => ['ExtrinsicObject', 'ExternalIdentifier', 'DocumentResponse', 'RegistryError'].includes(n) });
 
 async function call(ctx: ReadBackContext, url: string, action: string, body: string) {
@@ -44,7 +53,7 @@ async function call(ctx: ReadBackContext, url: string, action: string, body: str
   const message = buildMtomMessage(envelope(action, url, vihf.xml, body), [], action);
   const answer = await ctx.transport.post(url, ctx.auth, message.contentType, message.body);
   const parts = parseMultipart(String(answer.headers['content-type']), answer.body);
-  return { status: answer.status, parts, xml: parser.parse(parts.root.bytes.toString('utf8')) as Record<string, any> };
+  return { status: answer.status, parts, xml: parser.parse(parts.root.bytes.toString('utf8')) as Tree };
 }
 
 /** ITI-18 FindDocuments (approved entries of the patient): their uniqueIds and repository ids. */
@@ -57,16 +66,14 @@ export async function findDocuments(ctx: ReadBackContext, registryUrl: string, p
     "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>" +
     '</rim:AdhocQuery></query:AdhocQueryRequest>';
   const { xml } = await call(ctx, registryUrl, ACTIONS.iti18, body);
-  const response = xml.Envelope.Body.AdhocQueryResponse;
-  if (!String(response['@_status']).endsWith('Success')) throw new Error(`FindDocuments failed: ${JSON.stringify(response.RegistryErrorList ?? {})}`);
-  const entries = (response.RegistryObjectList?.ExtrinsicObject ?? []) as Record<string, any>[];
-  const slot = (e: Record<string, any>, name: string): string => {
-    const slots = ([] as Record<string, any>[]).concat(e.Slot ?? []);
-    const value = slots.find((s) => s['@_name'] === name)?.ValueList?.Value;
-    return String(Array.isArray(value) ? value[0] : value ?? '');
+  const response = at(xml, 'Envelope', 'Body', 'AdhocQueryResponse');
+  if (!String(at(response, '@_status') ?? '').endsWith('Success')) throw new Error('FindDocuments failed');
+  const slot = (e: Tree, name: string): string => {
+    const value = at(list(at(e, 'Slot')).find((s) => String(at(s, '@_name')) === name), 'ValueList', 'Value');
+    return String(list(value)[0] ?? '');
   };
-  return entries.map((e) => ({
-    uniqueId: String((e.ExternalIdentifier as Record<string, any>[]).find((x) => x['@_identificationScheme'] === 'urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab')?.['@_value']),
+  return list(at(response, 'RegistryObjectList', 'ExtrinsicObject')).map((e) => ({
+    uniqueId: String(at(list(at(e, 'ExternalIdentifier')).find((x) => String(at(x, '@_identificationScheme')) === 'urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab'), '@_value') ?? ''),
     repositoryUniqueId: slot(e, 'repositoryUniqueId'),
     hash: slot(e, 'hash'),
   }));
@@ -79,10 +86,9 @@ export async function retrieveDocument(ctx: ReadBackContext, repositoryUrl: stri
     `<xdsb:RepositoryUniqueId>${repositoryUniqueId}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>${uniqueId}</xdsb:DocumentUniqueId>` +
     '</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>';
   const { xml, parts } = await call(ctx, repositoryUrl, ACTIONS.iti43, body);
-  const response = xml.Envelope.Body.RetrieveDocumentSetResponse;
-  const document = response?.DocumentResponse?.[0];
-  if (!document) throw new Error(`Retrieve failed: ${JSON.stringify(response?.RegistryResponse ?? xml.Envelope.Body)}`);
-  const href = String(document.Document.Include['@_href']);
+  const document = at(xml, 'Envelope', 'Body', 'RetrieveDocumentSetResponse', 'DocumentResponse', 0);
+  if (!document) throw new Error('Retrieve failed: no DocumentResponse');
+  const href = String(at(document, 'Document', 'Include', '@_href') ?? '');
   const part = parts.byContentId.get(href.replace(/^cid:/, ''));
   if (!part) throw new Error('Retrieve answer names a part it does not carry');
   return part.bytes;

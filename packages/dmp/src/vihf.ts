@@ -73,10 +73,6 @@ export interface VihfSigningKey {
   certificate: X509Certificate;
 }
 
-function cxId(value: string): string {
-  return value.split('^')[0] ?? '';
-}
-
 /**
  * The subject of an INDIRECTE assertion from a submission's metadata: the document's author is the professional
  * responsible (`authorPerson`: `<id>^<family>^<given>^…`), their specialty `G15_<profession>/<section>` gives the two
