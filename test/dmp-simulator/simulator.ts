@@ -40,6 +40,8 @@ export interface DmpSimulatorOptions {
   pkiDir: string;
   /** INS matricules the registry knows (a DMP exists for them) */
   patients?: Iterable<string>;
+  /** Every patient has a DMP (demo): only `switches.unknown` are unknown */
+  anyPatient?: boolean;
   port?: number;
   host?: string;
   /** Where to write each ITI-41 request's body for the external validator (one file per request) */
@@ -47,6 +49,8 @@ export interface DmpSimulatorOptions {
 }
 
 export interface Switches {
+  /** INS matricules unknown even when `anyPatient` is set */
+  unknown: Set<string>;
   /** INS matricules whose DMP is closed */
   closed: Set<string>;
   /** INS matricules whose patient opposed feeding by this structure */
@@ -165,12 +169,13 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
   const trustDir = join(options.pkiDir, 'trust');
   if (options.recordDir) mkdirSync(options.recordDir, { recursive: true });
 
-  const switches: Switches = { closed: new Set(), opposed: new Set(), soapFaults: 0, latencyMs: 0, outage: false };
+  const switches: Switches = { unknown: new Set(), closed: new Set(), opposed: new Set(), soapFaults: 0, latencyMs: 0, outage: false };
   const patients = new Set(options.patients ?? []);
   const submissionSets = new Map<string, SubmittedSet>();
   const documents = new Map<string, StoredDocument>();
   const received: ReceivedRequest[] = [];
   let baseUrl = '';
+  const known = (matricule: string) => !switches.unknown.has(matricule) && (options.anyPatient === true || patients.has(matricule));
 
   const send = async (res: ServerResponse, status: number, envelope: string, attachments: { id: string; type: string; bytes: Buffer }[] = [], action: string) => {
     if (switches.latencyMs > 0) await sleep(switches.latencyMs);
@@ -185,7 +190,7 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
     const vihf = checkVihf(header, { anchors, tlsFingerprint, now: new Date() });
     const submission = checkSubmission(body, { vihfPatientId: vihf.patientId, parts, trustDir });
     const matricule = matriculeOf(submission.patientId);
-    if (!patients.has(matricule)) throw registryError('XDSUnknownPatientId', 'patient inconnu du DMP', submission.uniqueId);
+    if (!known(matricule)) throw registryError('XDSUnknownPatientId', 'patient inconnu du DMP', submission.uniqueId);
     if (switches.closed.has(matricule)) throw registryError(DMP_CODES.closed, 'le DMP est fermé', submission.uniqueId);
     if (switches.opposed.has(matricule)) throw registryError(DMP_CODES.opposition, 'le patient s’est opposé à l’alimentation par cette structure', submission.uniqueId);
     if (submissionSets.has(submission.uniqueId)) throw registryError('XDSDuplicateUniqueIdInRegistry', 'lot de soumission déjà enregistré', submission.uniqueId);
@@ -225,7 +230,7 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
     const patientId = slot('$XDSDocumentEntryPatientId')[0] ?? '';
     if (!patientId) throw registryError('XDSStoredQueryParamNumber', '$XDSDocumentEntryPatientId is required');
     if (patientId !== vihf.patientId) throw registryError('XDSPatientIdDoesNotMatch', 'the query is about another patient than the VIHF');
-    if (!patients.has(matriculeOf(patientId))) throw registryError('XDSUnknownPatientId', 'patient inconnu du DMP');
+    if (!known(matriculeOf(patientId))) throw registryError('XDSUnknownPatientId', 'patient inconnu du DMP');
     const statuses = slot('$XDSDocumentEntryStatus').join(',');
     const approvedOnly = statuses.includes('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved');
     const found = [...documents.values()].filter((d) => d.patientId === patientId && approvedOnly);
