@@ -58,11 +58,17 @@ afterAll(async () => {
 const fresh = (kind: FixtureKind = 'vaccination', matricule?: string) =>
   makeSubmission(kind, keyStore, { eventId: randomUUID(), ...(matricule ? { matricule } : {}) });
 
+/** Every error and answer the gateway produced, for the privacy check at the end. */
+const outputs: string[] = [];
+
 async function refusal(promise: Promise<unknown>): Promise<DmpDeliveryError | ClientCertificateError> {
   try {
-    await promise;
+    outputs.push(JSON.stringify(await promise));
   } catch (error) {
-    if (error instanceof DmpDeliveryError || error instanceof ClientCertificateError) return error;
+    if (error instanceof DmpDeliveryError || error instanceof ClientCertificateError) {
+      outputs.push(`${error.code} ${error.message} ${'dmpCode' in error ? String(error.dmpCode) : ''}`);
+      return error;
+    }
     throw error;
   }
   throw new Error('expected a refusal, the delivery succeeded');
@@ -84,6 +90,7 @@ describe('accepted submissions', () => {
     async (kind) => {
       const submission = await fresh(kind);
       const result = await deliver(submission, deps);
+      outputs.push(JSON.stringify(result));
       expect(result).toMatchObject({ outcome: 'delivered', answer: 'RegistryResponse Success', submissionSetUniqueId: submission.submissionSetUniqueId });
       expect(sim.received.at(-1)).toMatchObject({ action: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b', outcome: 'Success' });
 
@@ -237,6 +244,19 @@ describe('the AUTH_CLI certificate', () => {
       own.close();
     }
     expect(sim.received.length).toBe(requests);
+  });
+});
+
+describe('privacy', () => {
+  it('no INS, name or birth date in any error, answer summary or HTTP header of the deliveries above', () => {
+    const personal = ['279035121518989', '2790351215189', 'PAT-TROIS', 'DOMINIQUE', '1979-03-15', '19790315'];
+    const headers = sim.received.map((r) => JSON.stringify(r.headers));
+    expect(outputs.length).toBeGreaterThan(10);
+    expect(headers.length).toBeGreaterThan(10);
+    for (const text of [...outputs, ...headers]) for (const value of personal) expect(text).not.toContain(value);
+    // The search would find them: they are in what the DMP received, where they belong.
+    const body = readFileSync(sim.received.find((r) => r.recordedAs)?.recordedAs ?? '', 'utf8');
+    expect(personal.filter((value) => body.includes(value))).toEqual(expect.arrayContaining(['279035121518989']));
   });
 });
 

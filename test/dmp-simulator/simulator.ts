@@ -82,6 +82,8 @@ export interface ReceivedRequest {
   outcome: string;
   /** File of the request body given to the external validator (ITI-41 only) */
   recordedAs?: string;
+  /** The HTTP headers as received (a privacy test reads them) */
+  headers: Record<string, string>;
 }
 
 export interface DmpSimulator {
@@ -290,7 +292,8 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
       res.end('<html><body>Service indisponible</body></html>');
       return;
     }
-    const record: ReceivedRequest = { action: 'unknown', outcome: 'unread' };
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, String(value)]));
+    const record: ReceivedRequest = { action: 'unknown', outcome: 'unread', headers };
     received.push(record);
     const tls = req.socket as TLSSocket;
     const peer = tls.getPeerCertificate();
