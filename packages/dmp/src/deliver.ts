@@ -74,7 +74,8 @@ export async function deliver(submission: DmpSubmission, deps: DeliverDeps): Pro
   if (parsed.kind !== 'soap-fault' && answer.status >= 500) {
     throw new DmpDeliveryError('DMP_HTTP_5XX', 'transient', `HTTP ${answer.status}: ${parsed.summary}`);
   }
-  const verdict = classifyAnswer(parsed, deps.classification ?? DEFAULT_CLASSIFICATION);
+  const ours = [submission.submissionSetUniqueId, submission.metadata.uniqueId];
+  const verdict = classifyAnswer(parsed, deps.classification ?? DEFAULT_CLASSIFICATION, ours);
   return {
     outcome: verdict.outcome,
     answer: verdict.answer,

@@ -57,6 +57,17 @@ describe('the DMP’s answers', () => {
     expect(thrown(() => classifyAnswer(mixed))).toMatchObject({ code: 'XDSNonIdenticalHash', errorClass: 'permanent' });
   });
 
+  it('a duplicate located on a uniqueId that is not ours is not a delivery', () => {
+    const located = (location: string) =>
+      Buffer.from(
+        `<soap:Envelope xmlns:soap="${SOAP}"><soap:Body><rs:RegistryResponse xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure">` +
+          `<rs:RegistryErrorList><rs:RegistryError errorCode="XDSDuplicateUniqueIdInRegistry" codeContext="x" location="${location}" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse></soap:Body></soap:Envelope>`,
+      );
+    const ours = ['2.25.1234567890123456789', '2.25.99'];
+    expect(classifyAnswer(parseDmpAnswer(undefined, located('2.25.1234567890123456789')), undefined, ours)).toMatchObject({ outcome: 'already-delivered' });
+    expect(thrown(() => classifyAnswer(parseDmpAnswer(undefined, located('2.25.42')), undefined, ours))).toMatchObject({ errorClass: 'permanent' });
+  });
+
   it('warnings alone do not fail a Success; an unknown code is permanent (looked at, not retried blindly)', () => {
     const unknown = parseDmpAnswer(undefined, failure(['DMPQuelqueChose', 'x']));
     expect(thrown(() => classifyAnswer(unknown))).toMatchObject({ code: 'DMPQuelqueChose', errorClass: 'permanent' });

@@ -30,6 +30,7 @@ const parser = new XMLParser({
 });
 
 type Node = Record<string, unknown>;
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const child = (node: unknown, name: string): Node | undefined =>
   node && typeof node === 'object' ? ((node as Node)[name] as Node | undefined) : undefined;
 const textOf = (node: unknown): string => {
@@ -84,7 +85,9 @@ export function parseDmpAnswer(contentType: string | undefined, body: Buffer): D
       errorCode: String(e['@_errorCode'] ?? ''),
       severity: String(e['@_severity'] ?? '').replace(/^.*:/, ''),
       codeContext: scrubDmpText(String(e['@_codeContext'] ?? textOf(e))),
-      location: scrubDmpText(String(e['@_location'] ?? '')),
+      // An OID (the submission set's or a document's uniqueId) is kept: it names no one, and it tells which
+      // object a duplicate is about.
+      location: OID.test(String(e['@_location'] ?? '')) ? String(e['@_location']) : scrubDmpText(String(e['@_location'] ?? '')),
     }),
   );
   const statusName = status.replace(/^.*:/, '');
@@ -139,13 +142,16 @@ export type DeliveryVerdict =
  * The verdict on an answer: delivered, already delivered (the DMP holds this submission set: our earlier attempt
  * went through, e.g. before a timeout), or a thrown DmpDeliveryError with the DMP's code, permanent or transient.
  * A RegistryResponse whose errors are of mixed classes takes the strongest: any permanent error makes it permanent;
- * `XDSDuplicateUniqueIdInRegistry` counts as delivered only when it is the only error. Unknown codes are permanent
+ * `XDSDuplicateUniqueIdInRegistry` counts as delivered only when it is the only error and, when the DMP locates it
+ * on an OID, that OID is one of ours (`ours`: the submission set's and the documents' uniqueIds). Unknown codes are permanent
  * (a refusal we do not understand must be looked at, not retried blindly); a SOAP fault is transient unless its code
  * is in the table.
  */
 export function classifyAnswer(
   answer: DmpAnswer,
   table: Readonly<Record<string, ErrorClass | 'already-delivered'>> = DEFAULT_CLASSIFICATION,
+  /** The uniqueIds this request carried: a duplicate located on another object is not ours, and is permanent */
+  ours?: readonly string[],
 ): DeliveryVerdict {
   if (answer.kind === 'success') return { outcome: 'delivered', answer: answer.summary };
   if (answer.kind === 'soap-fault') {
@@ -158,7 +164,11 @@ export function classifyAnswer(
   if (blocking.length === 0) {
     throw new DmpDeliveryError('DMP_ANSWER_UNREADABLE', 'transient', `${answer.summary} without an error`);
   }
-  const classes = blocking.map((e) => table[e.errorCode] ?? 'permanent');
+  const classes = blocking.map((e) => {
+    const cls = table[e.errorCode] ?? 'permanent';
+    if (cls === 'already-delivered' && ours && OID.test(e.location) && !ours.includes(e.location)) return 'permanent';
+    return cls;
+  });
   if (classes.every((c) => c === 'already-delivered')) return { outcome: 'already-delivered', answer: answer.summary };
   const first = blocking.find((_, i) => classes[i] === 'permanent') ?? blocking.find((_, i) => classes[i] === 'transient') ?? blocking[0];
   const errorClass: ErrorClass = classes.includes('permanent') ? 'permanent' : 'transient';
