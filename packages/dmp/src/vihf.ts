@@ -177,7 +177,7 @@ export function signVihf(input: VihfInput, key: VihfSigningKey, hash: VihfHash =
   const { xml, id } = buildVihfAssertion(input, issuerName(key.certificate));
   const algorithms = SIGNATURE_ALGORITHMS[hash];
   const signed = new SignedXml({
-    privateKey: key.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    privateKey: key.privateKey,
     publicCert: key.certificate.toString(),
     signatureAlgorithm: algorithms.signature,
     canonicalizationAlgorithm: EXC_C14N,
