@@ -2,7 +2,8 @@
  * Test PKI for demos and tests (never production):
  *   npx tsx scripts/pki.ts --out <dir> --finess 750100208 [--finess …] [--no-broken]
  * Writes <dir>/<FINESS>.p12 + <FINESS>.pass (SIGN), <dir>/auth/ (AUTH_CLI), <dir>/trust/root.pem (trust anchor),
- * <dir>/ca/{root,intermediate}.pem and <dir>/broken/<variant>/<FINESS>.p12 for the first FINESS.
+ * <dir>/ca/{root,intermediate}.pem, <dir>/broken/<variant>/<FINESS>.p12 (SIGN) and <dir>/auth-broken/<variant>/<FINESS>.p12
+ * (AUTH_CLI) for the first FINESS.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   console.log(`CA PEM files:  ${pki.rootPem}, ${pki.intermediatePem}`);
   if (pki.renewedDir) console.log(`renewed SIGN:  ${pki.renewedDir} (same FINESS, new key: for rotation)`);
   for (const [variant, dir] of Object.entries(pki.broken)) console.log(`broken ${variant}: ${dir}`);
+  for (const [variant, dir] of Object.entries(pki.authBroken)) console.log(`broken AUTH_CLI ${variant}: ${dir}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,12 @@
 export * from './algorithms';
 export {
   certificatesFromPem,
+  chainError,
+  checkCredentialDates,
   finessFromSubject,
   isFiness,
   loadTrustAnchors,
+  readPkcs12,
   type CertificateInfo,
   type SigningCredential,
 } from './certificate';

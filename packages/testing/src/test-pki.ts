@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { PermanentError } from '@passerelle/errors';
 import { isFiness } from '@passerelle/identifiers';
+import { writeBrokenAuthCli, type AuthBrokenVariant } from './test-pki-auth';
 
 /**
  * A test PKI shaped like the ANS IGC-Santé for organisations ("personne morale"): a root CA, an intermediate CA,
@@ -64,17 +65,19 @@ export interface TestPki {
   renewedDir?: string;
   /** Broken variants for the first FINESS: variant → key-store directory. */
   broken: Partial<Record<BrokenVariant, string>>;
+  /** Broken AUTH_CLI variants for the first FINESS (test-pki-auth.ts): variant → AUTH_CLI directory. */
+  authBroken: Partial<Record<AuthBrokenVariant, string>>;
   /** Passphrase of every PKCS#12 file of this PKI (tests only). */
   passphrase: (finess: string) => string;
 }
 
-interface Issued {
+export interface Issued {
   cert: forge.pki.Certificate;
   key: forge.pki.rsa.PrivateKey;
   keyObject: KeyObject;
 }
 
-interface KeyPair {
+export interface KeyPair {
   privateKey: forge.pki.rsa.PrivateKey;
   publicKey: forge.pki.rsa.PublicKey;
   keyObject: KeyObject;
@@ -83,7 +86,7 @@ interface KeyPair {
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** RSA keys from OpenSSL, generated in parallel on libuv's thread pool, then converted for node-forge. */
-async function newKeys(count: number, modulusLength: number): Promise<KeyPair[]> {
+export async function newKeys(count: number, modulusLength: number): Promise<KeyPair[]> {
   const pairs = await Promise.all(
     Array.from({ length: count }, () =>
       generateKeyPairAsync('rsa', {
@@ -121,7 +124,7 @@ function serial(): string {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-interface CertSpec {
+export interface CertSpec {
   subject: forge.pki.CertificateField[];
   issuer?: Issued;
   notBefore: Date;
@@ -130,7 +133,7 @@ interface CertSpec {
   key: KeyPair;
 }
 
-function issue(spec: CertSpec): Issued {
+export function issue(spec: CertSpec): Issued {
   const { privateKey, publicKey, keyObject } = spec.key;
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
@@ -151,7 +154,7 @@ function issue(spec: CertSpec): Issued {
   return { cert, key: privateKey, keyObject };
 }
 
-function caSubject(cn: string): forge.pki.CertificateField[] {
+export function caSubject(cn: string): forge.pki.CertificateField[] {
   return [
     { shortName: 'C', value: 'FR' },
     { shortName: 'O', value: 'PASSERELLE-TEST' },
@@ -160,7 +163,7 @@ function caSubject(cn: string): forge.pki.CertificateField[] {
   ];
 }
 
-function organisationSubject(finess: string, usage: string): forge.pki.CertificateField[] {
+export function organisationSubject(finess: string, usage: string): forge.pki.CertificateField[] {
   return [
     { shortName: 'C', value: 'FR' },
     { shortName: 'O', value: `PHARMACIE TEST ${finess}` },
@@ -169,16 +172,16 @@ function organisationSubject(finess: string, usage: string): forge.pki.Certifica
   ];
 }
 
-const CA_EXTENSIONS = [
+export const CA_EXTENSIONS = [
   { name: 'basicConstraints', cA: true, critical: true },
   { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
 ];
-const SIGN_EXTENSIONS = [
+export const SIGN_EXTENSIONS = [
   { name: 'basicConstraints', cA: false, critical: true },
   { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
   { name: 'extKeyUsage', emailProtection: true },
 ];
-const AUTH_EXTENSIONS = [
+export const AUTH_EXTENSIONS = [
   { name: 'basicConstraints', cA: false, critical: true },
   { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
   { name: 'extKeyUsage', clientAuth: true },
@@ -188,7 +191,7 @@ function toPem(cert: forge.pki.Certificate): string {
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
-function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string, count?: number): void {
+export function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string, count?: number): void {
   mkdirSync(dir, { recursive: true });
   const asn1 = forge.pkcs12.toPkcs12Asn1(leaf.key, [leaf.cert, ...chain], passphrase, {
     algorithm: 'aes256',
@@ -291,5 +294,6 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
       [rogueIntermediate.cert, rogueRoot.cert],
     );
   }
-  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, passphrase };
+  const authBroken = withBroken && withAuth ? await writeBrokenAuthCli({ dir, finess: first, intermediate, chain, passphrase: passphrase(first), now, modulusLength }) : {};
+  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, authBroken, passphrase };
 }
