@@ -1,9 +1,10 @@
 /**
- * The whole pipeline in one process (composer, signer, router, retrier), for the demo, the end-to-end tests and the
+ * The whole pipeline in one process (composer, signer, router, retrier, and the dmp-gateway when a DMP is given), for the demo, the end-to-end tests and the
  * load tool. In production each service runs on its own (`npm start -w @passerelle/<service>`); here they share a
  * process but nothing else: each has its own consumer group, producers and transactions.
  */
 import { composerFromEnv } from '@passerelle/composer';
+import { dmpGatewayFromEnv } from '@passerelle/dmp-gateway';
 import { retrier } from '@passerelle/retrier';
 import { routerFromEnv } from '@passerelle/router';
 import { signerFromEnv } from '@passerelle/signer';
@@ -22,6 +23,8 @@ export interface LocalPipelineOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   metrics?: (service: string) => StageMetrics | undefined;
+  /** Deliver to a DMP (the simulator): its ITI-41 endpoint, its server CA (PEM file) and the AUTH_CLI directory */
+  dmp?: { endpoint: string; serverCaFile: string; authDir: string };
 }
 
 /**
@@ -40,6 +43,12 @@ export function localEnv(opts: LocalPipelineOptions): NodeJS.ProcessEnv {
     PASSERELLE_XDS_SOURCE_ID: '2.25.329800735698586629295641978511506172918',
     PASSERELLE_MSS_PRODUCT_REFERENCE: 'PASSERELLE-DEMO-0.1',
     PASSERELLE_VENDOR_NAME: 'Passerelle (démonstration)',
+    ...(opts.dmp
+      ? {
+          PASSERELLE_DMP_ENDPOINT: opts.dmp.endpoint, PASSERELLE_DMP_SERVER_CA: opts.dmp.serverCaFile, PASSERELLE_AUTH_DIR: opts.dmp.authDir,
+          PASSERELLE_LPS_ID: 'PASSERELLE-DEMO', PASSERELLE_DMP_TIMEOUT_MS: '10000', PASSERELLE_DMP_BREAKER_OPEN_MS: '2000',
+        }
+      : {}),
     ...process.env,
     ...opts.env,
   };
@@ -54,7 +63,7 @@ export interface LocalPipeline {
 export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<LocalPipeline> {
   const env = localEnv(opts);
   const prefix = opts.prefix ?? '';
-  const definitions = [composerFromEnv(env), signerFromEnv(env), routerFromEnv(env), retrier];
+  const definitions = [composerFromEnv(env), signerFromEnv(env), routerFromEnv(env), retrier, ...(opts.dmp ? [dmpGatewayFromEnv(env)] : [])];
   const services: RunningService[] = [];
   for (const def of definitions) {
     services.push(await runService(def as never, { env, topicPrefix: prefix, logger: opts.logger, metrics: opts.metrics?.(def.name) }));

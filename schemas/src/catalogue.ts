@@ -78,9 +78,29 @@ export const STAGES = {
   signer: { inputs: ['composed'], outputs: ['signed', 'status'] },
   router: { inputs: ['signed'], outputs: ['dmp', 'mss', 'status'] },
   retrier: { inputs: ['retries'], outputs: ['origins'] },
+  'dmp-gateway': { inputs: ['dmp'], outputs: ['status'] },
 } as const satisfies Record<string, StageEntry>;
 
 export type StageName = keyof typeof STAGES;
+
+export interface RouteEntry {
+  /** The topic the router writes the route's messages to (by role) */
+  topic: PipelineRole;
+  /** The stage that delivers them, or null while no gateway is built (the route ends on its topic) */
+  gateway: StageName | null;
+}
+
+/**
+ * The destinations a document is routed to. The router names each route it takes in its `routed` status
+ * (`dmp`, `mss:patient`, `mss:professionals`: the part before `:` is the route's kind here).
+ */
+export const ROUTES = {
+  dmp: { topic: 'dmp', gateway: 'dmp-gateway' },
+  // The MSSanté gateway is issue 12: until it is built, an MSSanté route ends on `mss.messages`.
+  mss: { topic: 'mss', gateway: null },
+} as const satisfies Record<string, RouteEntry>;
+
+export type RouteKind = keyof typeof ROUTES;
 
 export interface StateEntry {
   /** Final: nothing more happens to the document unless someone acts (replays it, or the LGO publishes anew) */
@@ -92,8 +112,11 @@ export interface StateEntry {
 export const STATES = {
   composed: { final: false, meaning: 'built from its event, waiting for its signature' },
   signed: { final: false, meaning: 'signed with the pharmacy\'s certificate, waiting for routing' },
-  routed: { final: true, meaning: 'its messages to the DMP and MSSanté are on their topics (or no route applies)' },
-  delivered: { final: true, meaning: 'every route delivered' },
+  routed: {
+    final: true,
+    meaning: 'its messages to the DMP and MSSanté are on their topics (or no route applies); a route with a gateway goes on to delivered',
+  },
+  delivered: { final: true, meaning: 'a gateway delivered its route (the destination\'s answer in detail)' },
   retrying: { final: false, meaning: 'a transient failure: the record waits in a retry tier' },
   'waiting-for-certificate': {
     final: false,

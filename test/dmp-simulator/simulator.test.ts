@@ -25,7 +25,7 @@ import type { DmpSubmission } from '@passerelle/schemas';
 import { KeyStore, readPkcs12, signSubmission } from '@passerelle/signature';
 import type { TestPki } from '@passerelle/testing';
 import { xdsHashAndSize } from '@passerelle/xdm';
-import { runIpfValidator } from './ipf-validator';
+import { isNationalDeviation, NATIONAL_DEVIATIONS, runIpfValidator, withoutNationalTypes } from './ipf-validator';
 import { findDocuments, retrieveDocument, type ReadBackContext } from './read-back';
 import { DMP_CODES, startDmpSimulator, type DmpSimulator } from './simulator';
 import { FINESS, makeSubmission, matriculeWithKey, SOURCE_ID, testPki, type FixtureKind } from './submissions';
@@ -261,27 +261,8 @@ describe('privacy', () => {
   });
 });
 
-/**
- * IPF applies IHE's data-type rules (ITI TF-3 §4.2.3.1.7): an XON carries only XON.1 name, XON.6 assigning authority
- * and XON.10 identifier; a CX (patient ids, and authorSpecialty, which IPF reads as a CX `code^^^&OID&ISO`) only
- * CX.1 and CX.4. The CI-SIS, and the DMP's own TD2.1 sample, write these the national way: `IDNST` in XON.7 of
- * authorInstitution, `NH` (`PI` for a local id) in CX.5, authorSpecialty as `code^displayName^codeSystem`. Those three national
- * deviations are the findings we accept; since IPF stops at a request's first error, each request is also validated
- * with them rewritten the IHE way, and that copy must pass entirely.
- */
-const NATIONAL_DEVIATIONS = ['An organization should not specify data other than its ID and name', 'Only the ID number and the assigning authority can be defined for a CX value'];
 const DMP_SAMPLES = process.env.DMP_SAMPLES_DIR ?? join(__dirname, '../../../shared/spec/dmp');
-
-function withoutNationalTypes(file: string): string {
-  const copy = file.replace(/\.xml$/, '.ihe-only.xml');
-  const xml = readFileSync(file, 'utf8')
-    .replace(/(&amp;1\.2\.250\.1\.71\.4\.2\.2&amp;ISO)\^IDNST\^/g, '$1^^')
-    .replace(/(&amp;[0-9.]+&amp;ISO)\^(NH|PI)(\^\^[0-9]+)?/g, '$1')
-    .replace(/(<Slot name="authorSpecialty">\s*<ValueList>\s*<Value>)([^^<]+)\^[^^<]*\^([0-9.]+)(<\/Value>)/g, '$1$2^^^&amp;$3&amp;ISO$4');
-  writeFileSync(copy, xml);
-  return copy;
-}
-const deviation = (error = '') => NATIONAL_DEVIATIONS.some((d) => error.includes(d));
+const deviation = isNationalDeviation;
 
 describe('an XDS validator no one here wrote', () => {
   it('IPF’s ITI-41 request validation: the DMP’s own TD2.1 sample shows the same national deviations, and one real mistake', () => {

@@ -72,7 +72,7 @@ export async function makeSubmission(kind: FixtureKind, keyStore: KeyStore, opti
       submissionTime: xdsTime(signingTime.getTime()),
     },
   });
-  return { eventId: event.eventId, occurredAt: event.occurredAt, documentId: metadata.uniqueId, ...built };
+  return { eventId: event.eventId, occurredAt: event.occurredAt, documentId: metadata.uniqueId, ...built, history: [] };
 }
 
 /** An INS-NIR test matricule with its key (REFERENCE §4), from 13 digits. */

@@ -13,6 +13,8 @@ export interface StageMetrics {
   emitted?(topic: string, eventTimeMs: number): void;
   /** Records of an input partition not yet consumed, as the consumer saw it after a batch (high watermark − 1 − last offset) */
   lag?(topic: string, partition: number, records: number): void;
+  /** A gateway's breaker for `destination` opened or closed (called once per change, never per record) */
+  breaker?(destination: string, open: boolean): void;
   /** The consumer (re)joined its group: per-partition figures of partitions it no longer owns are stale */
   rebalanced?(): void;
 }

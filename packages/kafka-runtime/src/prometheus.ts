@@ -43,6 +43,8 @@ export interface PrometheusStageMetrics extends StageMetrics {
  * - `passerelle_end_to_end_seconds{topic}`: event time (`occurredAt`) → output committed; on `dmp.submissions` and
  *   `mss.messages` (the router's outputs) this is the end-to-end latency of the pipeline
  * - `passerelle_consumer_lag{topic,partition}`: records not yet consumed, measured by the consumer
+ * - `passerelle_breaker_open{destination}` and `passerelle_breaker_transitions_total{destination,state}`: a gateway's
+ *   breaker, once per state change
  */
 export function prometheusMetrics(service: string, options: PrometheusMetricsOptions = {}): PrometheusStageMetrics {
   const registry = options.registry ?? new Registry();
@@ -79,6 +81,14 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
     name: 'passerelle_consumer_lag', help: 'Records of an input partition not yet consumed (high watermark - 1 - last consumed offset)',
     labelNames: ['service', 'topic', 'partition'], registers,
   }));
+  const breakerOpen = once('passerelle_breaker_open', () => new Gauge({
+    name: 'passerelle_breaker_open', help: 'A destination judged down: 1 while its breaker is open (the partitions wait instead of cycling records through the retry tiers)',
+    labelNames: ['service', 'destination'], registers,
+  }));
+  const breakerChanges = once('passerelle_breaker_transitions_total', () => new Counter({
+    name: 'passerelle_breaker_transitions_total', help: 'Breaker state changes by destination and new state (open, closed)',
+    labelNames: ['service', 'destination', 'state'], registers,
+  }));
   /** Partitions with a lag series, by topic: removed when the group rebalances */
   const lagged = new Map<string, Set<number>>();
 
@@ -105,6 +115,10 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
     lag(topic, partition, records) {
       lagged.set(topic, (lagged.get(topic) ?? new Set()).add(partition));
       lag.set({ service, topic, partition: String(partition) }, Math.max(0, records));
+    },
+    breaker(destination, open) {
+      breakerOpen.set({ service, destination }, open ? 1 : 0);
+      breakerChanges.inc({ service, destination, state: open ? 'open' : 'closed' });
     },
     rebalanced() {
       for (const [topic, partitions] of lagged) {

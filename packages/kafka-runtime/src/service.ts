@@ -12,6 +12,8 @@ export interface ServiceContext {
   /** The configuration, its `topicPrefix` the one the service runs with */
   config: RuntimeConfig;
   logger: Logger;
+  /** Where the stage reports (a handler may report its own events, e.g. a breaker's state) */
+  metrics?: StageMetrics;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface ServiceDefinition<T> {
   schemaOf: SchemaOf;
   /** Field names its logs never show (besides a record's value and body) */
   redact?: readonly string[];
+  /** Releases what the handler holds (connection pools…), once the stage has stopped */
+  close?(): void | Promise<void>;
 }
 
 export interface RunningService {
@@ -81,11 +85,11 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
   const prefix = opts.topicPrefix ?? loaded.topicPrefix;
   const config: RuntimeConfig = { ...loaded, topicPrefix: prefix };
   const logger = opts.logger ?? createLogger(def.name, { level: config.logLevel, redact: def.redact });
-  const ctx: ServiceContext = { config, logger };
+  const prometheus = opts.metrics ? undefined : prometheusMetrics(def.name);
+  const ctx: ServiceContext = { config, logger, metrics: opts.metrics ?? prometheus };
   const kafka = createKafka(config, logger);
   const codec = RegistryCodec.connect(config.registryUrl, def.schemaOf);
   if (def.topics) await createTopics(config, def.topics(ctx), logger);
-  const prometheus = opts.metrics ? undefined : prometheusMetrics(def.name);
   const stage = createStage<T>({
     name: def.name,
     kafka,
@@ -111,6 +115,7 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     port: server ? (server.address() as { port: number }).port : 0,
     async stop() {
       await stage.stop();
+      await def.close?.();
       // close() waits for open connections: a scraper's keep-alive one would hold it forever.
       await new Promise<void>((resolve) => {
         if (!server) return resolve();

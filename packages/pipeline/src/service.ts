@@ -23,7 +23,9 @@ export interface StageParts<T> {
  * every topic of the deployment when missing, encodes with the topics' Avro schemas and never logs the catalogue's
  * personal-data fields. `build` gives the stage's handler (and its failure statuses) for the deployment's topics.
  */
-export function pipelineService<T>(stage: StageName, build: (ctx: StageContext) => StageParts<T>, options: { raw?: boolean } = {}): ServiceDefinition<T> {
+export function pipelineService<T>(
+  stage: StageName, build: (ctx: StageContext) => StageParts<T>, options: { raw?: boolean; close?: () => void | Promise<void> } = {},
+): ServiceDefinition<T> {
   const parts = new WeakMap<ServiceContext, StageParts<T>>();
   const partsOf = (ctx: ServiceContext): StageParts<T> => {
     let p = parts.get(ctx);
@@ -37,6 +39,7 @@ export function pipelineService<T>(stage: StageName, build: (ctx: StageContext) 
   return {
     name: stage,
     raw: options.raw,
+    close: options.close,
     schemaOf: schemaOfTopic,
     redact: PERSONAL_DATA_FIELDS,
     inputTopics: (ctx) => stageInputs(stage, topicNames(ctx.config.topicPrefix), ctx.config.tiers),

@@ -1,7 +1,7 @@
 import { schemaOfTopic, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import { H, type Failure } from '@passerelle/kafka-runtime';
 import avro from 'avsc';
-import { failureStatus, matchStatus, mergeStatus, normaliseId, statusRecord } from './status';
+import { failureStatus, isDone, matchStatus, mergeStatus, normaliseId, routeProgress, statusRecord } from './status';
 
 const DOC_A = '2.25.263458712949358120637741259046133717581';
 const DOC_B = '2.25.263458712949358120637741259046133717999';
@@ -99,5 +99,37 @@ describe('status history', () => {
     const old = { documentId: DOC_A, eventId: EVENT_A, state: 'retrying', stage: 'composer', at: 5, detail: 'X', history: [{ state: 'retrying', stage: 'composer', at: 5, detail: 'X' }] };
     const decoded = reader.fromBuffer(writer.toBuffer(old), reader.createResolver(writer)) as DocumentStatus;
     expect(decoded.history).toEqual([{ state: 'retrying', stage: 'composer', at: 5, detail: 'X', attempt: null }]);
+  });
+});
+
+describe('routes and when a document is done', () => {
+  const routed = (detail: string) => entry('routed', 'router', 300, detail);
+  const doc = (...history: StatusEntry[]) => status(DOC_A, EVENT_A, [entry('composed', 'composer', 100), entry('signed', 'signer', 200), ...history]);
+
+  it('a route with a gateway is sent until its gateway delivers it; one without a gateway ends on its topic', () => {
+    const sent = doc(routed('dmp,mss:patient; withheld mss:professionals:no-recipient'));
+    expect(routeProgress(sent)).toEqual([
+      { route: 'dmp', state: 'sent', detail: null, delivered: true },
+      { route: 'mss:patient', state: 'sent', detail: null, delivered: false },
+    ]);
+    expect(isDone(sent)).toBe(false);
+    const delivered = doc(routed('dmp,mss:patient'), entry('delivered', 'dmp-gateway', 400, 'dmp: RegistryResponse Success'));
+    expect(routeProgress(delivered)[0]).toEqual({ route: 'dmp', state: 'delivered', detail: 'RegistryResponse Success', delivered: true });
+    expect(isDone(delivered)).toBe(true);
+  });
+
+  it('a gateway\'s retries keep the route waiting; its dead letter ends it as failed with the code', () => {
+    const waiting = doc(routed('dmp'), entry('retrying', 'dmp-gateway', 400, 'DMP_TIMEOUT', 1));
+    expect(routeProgress(waiting)[0]).toMatchObject({ state: 'waiting', detail: 'DMP_TIMEOUT' });
+    expect(isDone(waiting)).toBe(false);
+    const failed = doc(routed('dmp'), entry('dead-lettered', 'dmp-gateway', 500, 'XDSUnknownPatientId', 1));
+    expect(routeProgress(failed)[0]).toMatchObject({ state: 'failed', detail: 'XDSUnknownPatientId' });
+    expect(isDone(failed)).toBe(true);
+  });
+
+  it('no route, or only routes without a gateway: done once routed', () => {
+    expect(isDone(doc(routed('no-route; withheld dmp:opposition')))).toBe(true);
+    expect(isDone(doc(routed('mss:professionals')))).toBe(true);
+    expect(isDone(doc())).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { H, readTopicToEnd, type Failure, type OutputRecord, type RegistryCodec } from '@passerelle/kafka-runtime';
-import { STATES, type DocumentState, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
+import { ROUTES, STATES, type DocumentState, type DocumentStatus, type RouteKind, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 
 export type { DocumentState };
@@ -7,6 +7,47 @@ export type { DocumentState };
 /** Whether a state ends a document's journey (the catalogue says which; an unknown state is not final). */
 export function isFinal(state: string): boolean {
   return (STATES as Record<string, { final: boolean } | undefined>)[state]?.final ?? false;
+}
+
+/** Where one route of a document stands. */
+export interface RouteProgress {
+  /** As the router names it: `dmp`, `mss:patient`, `mss:professionals` */
+  route: string;
+  /** sent: on its topic; delivered; failed: dead-lettered by its gateway; waiting: its gateway retries */
+  state: 'sent' | 'delivered' | 'failed' | 'waiting';
+  /** The destination's answer (delivered), or the error code */
+  detail: string | null;
+  /** The route has a gateway: it is done only once delivered (or failed) */
+  delivered: boolean;
+}
+
+const kindOf = (route: string): RouteKind | undefined => {
+  const kind = route.split(':')[0] as string;
+  return kind in ROUTES ? (kind as RouteKind) : undefined;
+};
+
+/** The routes a document took (from its last `routed` entry) and where each stands, from the entries of its gateway. */
+export function routeProgress(status: Pick<DocumentStatus, 'history'>): RouteProgress[] {
+  const routed = [...status.history].reverse().find((h) => h.state === 'routed');
+  if (!routed?.detail) return [];
+  const taken = (routed.detail.split(';')[0] ?? '').split(',').map((r) => r.trim()).filter((r) => r && r !== 'no-route');
+  return taken.map((route) => {
+    const kind = kindOf(route);
+    const gateway: string | null = kind ? ROUTES[kind].gateway : null;
+    const last = gateway ? [...status.history].reverse().find((h) => h.stage === gateway && h.at >= routed.at) : undefined;
+    const state: RouteProgress['state'] = !last ? 'sent' : last.state === 'delivered' ? 'delivered' : last.state === 'dead-lettered' ? 'failed' : 'waiting';
+    const detail = last?.detail?.startsWith(`${route}: `) ? last.detail.slice(route.length + 2) : (last?.detail ?? null);
+    return { route, state, detail, delivered: gateway !== null };
+  });
+}
+
+/**
+ * A document is done when its state is final and every route it took that has a gateway is delivered or failed: a
+ * `routed` document waits for its DMP delivery; a route without a gateway (MSSanté, issue 12) ends on its topic.
+ */
+export function isDone(status: Pick<DocumentStatus, 'state' | 'history'>): boolean {
+  if (!isFinal(status.state)) return false;
+  return routeProgress(status).every((r) => !r.delivered || r.state === 'delivered' || r.state === 'failed');
 }
 
 /**

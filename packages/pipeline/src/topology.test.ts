@@ -16,6 +16,7 @@ describe('the topology derived from the catalogue', () => {
     expect(stageInputs('composer', topics, tiers)).toEqual(FAMILIES.map((f) => `t1.${f.topic}`));
     expect(stageInputs('signer', topics, tiers)).toEqual([topics.composed]);
     expect(stageInputs('router', topics, tiers)).toEqual([topics.signed]);
+    expect(stageInputs('dmp-gateway', topics, tiers)).toEqual([topics.dmp]);
     const retrier = stageInputs('retrier', topics, tiers);
     expect(retrier).toHaveLength(stageInputTopics(topics).length * tiers.length);
     expect(retrier).toContain(`${topics.composed}.retry.1m`);
@@ -25,7 +26,7 @@ describe('the topology derived from the catalogue', () => {
   it('lists the stage inputs once each: they alone have retry tiers and dead letters', () => {
     const inputs = stageInputTopics(topics);
     expect(new Set(inputs).size).toBe(inputs.length);
-    expect(inputs).toEqual([...FAMILIES.map((f) => topics[f.family]), topics.composed, topics.signed]);
+    expect(inputs).toEqual([...FAMILIES.map((f) => topics[f.family]), topics.composed, topics.signed, topics.dmp]);
     expect(deadLetterTopics(topics)).toEqual(inputs.map((t) => `${t}.dlq`));
   });
 

@@ -367,6 +367,8 @@ export interface DmpSubmission {
   /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
   submissionSetXml: string;
   signatureXml: string;
+  /** The document's status history up to its routing, so that a gateway's status record tells the whole story (compaction keeps only the last record of a document) */
+  history: StatusEntry[];
 }
 
 /** mss.messages: a mail for the MSSanté gateway */
@@ -758,6 +760,8 @@ export interface DmpSubmissionInput {
   /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
   submissionSetXml: string;
   signatureXml: string;
+  /** The document's status history up to its routing, so that a gateway's status record tells the whole story (compaction keeps only the last record of a document) */
+  history?: StatusEntryInput[];
 }
 
 /** mss.messages: a mail for the MSSanté gateway */

@@ -27,17 +27,23 @@ export function routerHandler(cfg: RouterConfig) {
     const context = { ...cfg.settings, submissionTime: xdsTime(signedAt) };
     const base = { eventId: doc.eventId, occurredAt: doc.occurredAt, documentId };
     const headers = { ...record.headers, [H.documentId]: documentId, [H.eventId]: doc.eventId };
+    const taken = decision.routes.map((route) => (route.kind === 'dmp' ? 'dmp' : `mss:${route.audience}`));
+    const withheld = decision.withheld.map((w) => `${w.destination}:${w.reason}`);
+    const detail = [taken.length ? taken.join(',') : 'no-route', ...(withheld.length ? [`withheld ${withheld.join(',')}`] : [])].join('; ');
+    const status = statusRecord(cfg.topics.status, {
+      documentId, eventId: doc.eventId, state: 'routed', stage: 'router', detail, history: doc.history, at: now(),
+    });
+    // The gateways write the next statuses: the submission carries the history so far.
+    const history = [...doc.history, status.entry];
     const outputs: OutputRecord[] = [];
-    const taken: string[] = [];
     for (const route of decision.routes) {
       if (route.kind === 'dmp') {
         const submission = buildDmpSubmission({
           metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
           submissionSetUniqueId: doc.submissionSetUniqueId, context,
         });
-        const value: DmpSubmission = { ...base, ...submission };
+        const value: DmpSubmission = { ...base, ...submission, history };
         outputs.push({ topic: cfg.topics.dmp, key: record.key, value, headers });
-        taken.push('dmp');
       } else {
         const message = await buildMssMessage({
           route, metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
@@ -46,14 +52,8 @@ export function routerHandler(cfg: RouterConfig) {
         });
         const value: MssMessage = { ...base, ...message };
         outputs.push({ topic: cfg.topics.mss, key: record.key, value, headers });
-        taken.push(`mss:${route.audience}`);
       }
     }
-    const withheld = decision.withheld.map((w) => `${w.destination}:${w.reason}`);
-    const detail = [taken.length ? taken.join(',') : 'no-route', ...(withheld.length ? [`withheld ${withheld.join(',')}`] : [])].join('; ');
-    const status = statusRecord(cfg.topics.status, {
-      documentId, eventId: doc.eventId, state: 'routed', stage: 'router', detail, history: doc.history, at: now(),
-    });
     return [...outputs, status.record];
   };
 }

@@ -146,6 +146,7 @@ describe('topic shapes', () => {
     const dmp: DmpSubmission = {
       ...ids,
       ...buildDmpSubmission({ metadata: metadata(), documentXml, signatureXml, submissionSetUniqueId: SET_ID, context }),
+      history: [],
     };
     expect(mss.attachmentName).toBe('IHE_XDM.ZIP');
     expect(dmp.submissionSetUniqueId).toBe(SET_ID);

@@ -1,0 +1,4 @@
+export * from './breaker';
+export * from './config';
+export * from './handler';
+export * from './service';
