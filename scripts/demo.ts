@@ -5,24 +5,27 @@
  *
  * 1. brings up the local stack (Kafka KRaft + Apicurio registry, `infra/stack.sh up`);
  * 2. makes a test PKI for the sample pharmacy (never real certificates);
- * 3. runs composer, signer, router and retrier in this process (each with its own group and transactions);
+ * 3. starts the DMP simulator (strict ITI-41 over mutual TLS) and runs composer, signer, router, retrier and the
+ *    dmp-gateway in this process (each with its own group and transactions);
  * 4. publishes the four sample events through the publisher an LGO would use, shows the publisher refusing an
  *    invalid event, then sends what a buggy LGO could send behind the publisher's back;
- * 5. prints, per event, its outcome (routes, parked, dead-lettered and why), then how to look at the topics.
+ * 5. prints, per event, its outcome (delivered to the DMP, routes, parked, dead-lettered and why), then how to look at
+ *    the topics.
  * The stack stays up afterwards for kcat and the operator commands; `bash infra/stack.sh down` stops it.
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childTraceparent, createKafka, createLogger, H, loadRuntimeConfig, RegistryCodec } from '@passerelle/kafka-runtime';
 import { createPublisher, eventKey, InvalidEventError } from '@passerelle/publisher';
-import type { DocumentStatus, EventTopic, VaccinationEvent } from '@passerelle/schemas';
+import { EVENT_TOPICS, type DocumentStatus, type EventTopic, type VaccinationEvent } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/testing';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
-import { isFinal, pipelineCodec } from '@passerelle/pipeline';
+import { isDone, pipelineCodec, routeProgress } from '@passerelle/pipeline';
+import { startDmpSimulator } from '../test/dmp-simulator/simulator';
 
 const LOCAL_STACK = { KAFKA_BROKERS: LOCAL_BROKERS, SCHEMA_REGISTRY_URL: LOCAL_REGISTRY };
 
@@ -32,10 +35,10 @@ const PHARMACY_WITHOUT_CERTIFICATE = '330000001';
 
 type Sample = 'vaccination' | 'dispensation' | 'medication-review' | 'pharmaceutical-interview';
 const TOPIC: Record<Sample, EventTopic> = {
-  vaccination: 'lgo.vaccination.v1',
-  dispensation: 'lgo.dispensation.v1',
-  'medication-review': 'lgo.medication-review.v1',
-  'pharmaceutical-interview': 'lgo.medication-review.v1',
+  vaccination: EVENT_TOPICS.vaccination,
+  dispensation: EVENT_TOPICS.dispensation,
+  'medication-review': EVENT_TOPICS.medicationReview,
+  'pharmaceutical-interview': EVENT_TOPICS.medicationReview,
 };
 
 function sample<T = VaccinationEvent>(name: Sample): T & { eventId: string } {
@@ -60,14 +63,24 @@ async function main(): Promise<void> {
 
   step('Test PKI for the sample pharmacy');
   const pkiDir = join(ROOT, '.cache/demo/pki');
-  const pki = existsSync(join(pkiDir, 'keystore', `${PHARMACY}.p12`))
-    ? { keyStoreDir: join(pkiDir, 'keystore'), trustDir: join(pkiDir, 'trust') }
+  const pki = existsSync(join(pkiDir, `${PHARMACY}.p12`)) && existsSync(join(pkiDir, 'auth', `${PHARMACY}.p12`))
+    ? { keyStoreDir: pkiDir, trustDir: join(pkiDir, 'trust'), authDir: join(pkiDir, 'auth') }
     : await createTestPki(pkiDir, [PHARMACY], { broken: false });
-  console.log(`  SIGN certificate of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`);
+  console.log(`  SIGN and AUTH_CLI certificates of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`);
 
-  step('Services: composer, signer, router, retrier (retry tiers 2s, 5s for the demo)');
+  step('DMP simulator: ITI-41 over mutual TLS, as strict as the DMP (every patient known, for the demo)');
+  const dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
+  const serverCaFile = join(ROOT, '.cache/demo/dmp-server-ca.pem');
+  mkdirSync(join(ROOT, '.cache/demo'), { recursive: true });
+  writeFileSync(serverCaFile, dmp.caPem);
+  console.log(`  ${dmp.repositoryUrl}`);
+
+  step('Services: composer, signer, router, retrier, dmp-gateway (retry tiers 2s, 5s for the demo)');
   const quiet = pino({ level: 'warn' }, pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }));
-  const pipeline = await startLocalPipeline({ ...pki, tiers: '2s,5s', logger: quiet, env: LOCAL_STACK });
+  const pipeline = await startLocalPipeline({
+    keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, tiers: '2s,5s', logger: quiet, env: LOCAL_STACK,
+    dmp: { endpoint: dmp.repositoryUrl, serverCaFile, authDir: pki.authDir },
+  });
   const topics = pipeline.topics;
   console.log(`  running; their JSON logs go to infra/.run/logs/demo-services.log`);
 
@@ -82,22 +95,22 @@ async function main(): Promise<void> {
   }
   const notQualified = sample('vaccination');
   notQualified.patient.identityStatus = 'VALIDEE';
-  await publisher.publish('lgo.vaccination.v1', notQualified);
+  await publisher.publish(EVENT_TOPICS.vaccination, notQualified);
   cases.push({ label: 'identity not qualified', eventId: notQualified.eventId });
   const noCertificate = sample('vaccination');
   noCertificate.pharmacy.finess = PHARMACY_WITHOUT_CERTIFICATE;
-  await publisher.publish('lgo.vaccination.v1', noCertificate);
+  await publisher.publish(EVENT_TOPICS.vaccination, noCertificate);
   cases.push({ label: 'pharmacy without certificate', eventId: noCertificate.eventId });
   const hostile = sample('medication-review');
   hostile.patient.birthFamilyName = `O'BRIEN & FILS </family><x>`;
-  await publisher.publish('lgo.medication-review.v1', hostile);
+  await publisher.publish(EVENT_TOPICS.medicationReview, hostile);
   cases.push({ label: 'name full of XML metacharacters', eventId: hostile.eventId });
 
   const invalid = sample('vaccination');
   invalid.patient.ins.matricule = '279035121518988';
   invalid.patient.birthDate = '1979-02-30';
   try {
-    await publisher.publish('lgo.vaccination.v1', invalid);
+    await publisher.publish(EVENT_TOPICS.vaccination, invalid);
   } catch (err) {
     if (!(err instanceof InvalidEventError)) throw err;
     console.log(`  an invalid event is refused and nothing is published:\n    ${err.violations.map((v) => `${v.path}: ${v.rule}`).join('\n    ')}`);
@@ -127,12 +140,19 @@ async function main(): Promise<void> {
   console.log(`  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`);
   const outcomes = await followStatuses(kafka, codec, topics.status, cases.map((c) => c.eventId), 60_000);
   console.log('');
-  console.log(`  ${'event'.padEnd(36)} ${'id'.padEnd(SHORT_ID)}  ${'outcome'.padEnd(14)} detail`);
+  console.log(`  ${'event'.padEnd(36)} ${'id'.padEnd(SHORT_ID)}  ${'outcome'.padEnd(14)} where it went`);
   for (const c of cases) {
     const s = outcomes.get(c.eventId);
-    console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${s?.detail ?? ''}`);
+    const routes = s ? routeProgress(s) : [];
+    // Delivered routes say so (the DMP's answer); an MSSanté message has no gateway yet: it ends on mss.messages.
+    const where = routes.length
+      ? routes.map((r) => (r.state === 'delivered' ? `${r.route} delivered` : r.delivered ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}` : `${r.route} on ${topics.mss}`)).join(', ')
+      : (s?.detail ?? '');
+    console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${where}`);
   }
+  console.log(`  the DMP simulator stored ${dmp.submissionSets.size} submission sets`);
   await pipeline.stop();
+  await dmp.close();
 
   const retried = cases.find((c) => c.label === 'pharmacy without certificate');
   step('Look at it yourself (the stack is still up)');
@@ -152,7 +172,7 @@ async function main(): Promise<void> {
   for (const [command, what] of commands) console.log(`  ${command.padEnd(width)}  # ${what}`);
 }
 
-/** Reads statuses until each event has a final one (routed, parked for identity, dead-lettered). */
+/** Reads statuses until each event is done (delivered or routed where no gateway delivers, parked, dead-lettered). */
 async function followStatuses(
   kafka: ReturnType<typeof createKafka>, codec: RegistryCodec, topic: string, eventIds: string[], timeoutMs: number,
 ): Promise<Map<string, DocumentStatus>> {
@@ -161,7 +181,7 @@ async function followStatuses(
   const consumer = kafka.consumer({ groupId: `passerelle-demo-${randomUUID()}`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const final = (s: DocumentStatus) => isFinal(s.state);
+  const final = (s: DocumentStatus) => isDone(s);
   await consumer.run({
     eachMessage: async ({ message }) => {
       if (!message.value) return;
@@ -169,7 +189,7 @@ async function followStatuses(
       if (!wanted.has(s.eventId)) return;
       latest.set(s.eventId, s);
       const attempt = s.history.at(-1)?.attempt;
-      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(8)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`);
+      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(11)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`);
     },
   });
   const start = Date.now();

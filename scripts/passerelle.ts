@@ -21,7 +21,7 @@ import { createKafka, loadRuntimeConfig } from '@passerelle/kafka-runtime';
 import { type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import { LOCAL_BROKERS, START_LOCAL_STACK, withLocalStack } from './local-stack';
-import { commandLogger, listDeadLetters, matchStatus, MIN_ID_PREFIX, normaliseId, pipelineCodec, readStatuses, replayDeadLetters, topicNames } from '@passerelle/pipeline';
+import { commandLogger, isDone, listDeadLetters, matchStatus, MIN_ID_PREFIX, normaliseId, pipelineCodec, readStatuses, replayDeadLetters, routeProgress, topicNames } from '@passerelle/pipeline';
 
 const usage = `usage:
   passerelle status <document-id | event-id | a prefix of either, 8 characters or more>
@@ -47,8 +47,12 @@ function printStatus(s: DocumentStatus): void {
   const attempt = current(s)?.attempt;
   const why = [s.detail, attempt ? `attempt ${attempt}` : ''].filter(Boolean).join(', ');
   console.log(`document ${s.documentId}  (event ${s.eventId})`);
-  console.log(`  now: ${s.state}${why ? ` (${why})` : ''} at ${iso(s.at)} by ${s.stage}`);
-  for (const h of s.history) console.log(`  ${iso(h.at)}  ${h.stage.padEnd(9)} ${describe(h)}`);
+  console.log(`  now: ${s.state}${why ? ` (${why})` : ''} at ${iso(s.at)} by ${s.stage}${isDone(s) ? '' : '  (not done yet)'}`);
+  for (const r of routeProgress(s)) {
+    const note = r.delivered ? '' : '  (no gateway yet: ends on its topic)';
+    console.log(`  route ${r.route.padEnd(18)} ${r.state}${r.detail ? `  ${r.detail}` : ''}${note}`);
+  }
+  for (const h of s.history) console.log(`  ${iso(h.at)}  ${h.stage.padEnd(11)} ${describe(h)}`);
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -174,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
       eachMessage: async ({ message }) => {
         if (!message.value) return;
         const s = await codec.decode<DocumentStatus>(topics.status, message.value);
-        console.log(`${iso(s.at)}  ${s.documentId}  ${s.stage.padEnd(9)} ${describe({ ...s, attempt: current(s)?.attempt ?? null })}`);
+        console.log(`${iso(s.at)}  ${s.documentId}  ${s.stage.padEnd(11)} ${describe({ ...s, attempt: current(s)?.attempt ?? null })}`);
       },
     });
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPOSER_VARIABLES, loadComposerConfig } from '@passerelle/composer';
+import { DMP_GATEWAY_VARIABLES, loadDmpGatewayConfig } from '@passerelle/dmp-gateway';
 import { loadRuntimeConfig, RUNTIME_VARIABLES } from '@passerelle/kafka-runtime';
 import { loadMessageSettings, loadRoutingConfig, ROUTER_VARIABLES } from '@passerelle/router';
 import { loadSignerConfig, SIGNER_VARIABLES } from '@passerelle/signer';
 
-const DECLARED: readonly string[] = [...RUNTIME_VARIABLES, ...COMPOSER_VARIABLES, ...SIGNER_VARIABLES, ...ROUTER_VARIABLES];
+const DECLARED: readonly string[] = [...RUNTIME_VARIABLES, ...COMPOSER_VARIABLES, ...SIGNER_VARIABLES, ...ROUTER_VARIABLES, ...DMP_GATEWAY_VARIABLES];
 
 /** `PASSERELLE_ROUTE_<KIND>_DMP` matches `PASSERELLE_ROUTE_DISPENSATION_DMP`. */
 const matches = (declared: string, name: string) =>
@@ -46,7 +47,8 @@ describe('the configuration table of the README', () => {
       KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'https://registry.example', KAFKA_SASL_MECHANISM: 'plain',
       KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', PASSERELLE_KEYSTORE_DIR: dir, PASSERELLE_TRUST_DIR: dir,
       PASSERELLE_ROUTE_DISPENSATION_DMP: 'true', PASSERELLE_XDS_SOURCE_ID: '1.2.3', PASSERELLE_MSS_PRODUCT_REFERENCE: 'P',
-      PASSERELLE_VENDOR_NAME: 'V', PASSERELLE_VENDOR_CONTACT: 'c',
+      PASSERELLE_VENDOR_NAME: 'V', PASSERELLE_VENDOR_CONTACT: 'c', PASSERELLE_DMP_ENDPOINT: 'https://dmp.example/repository',
+      PASSERELLE_AUTH_DIR: dir, PASSERELLE_LPS_ID: 'L',
     };
     const read = [
       ...readBy((e) => loadRuntimeConfig('test', e), env),
@@ -54,6 +56,7 @@ describe('the configuration table of the README', () => {
       ...readBy(loadSignerConfig, env),
       ...readBy(loadRoutingConfig, env),
       ...readBy(loadMessageSettings, env),
+      ...readBy(loadDmpGatewayConfig, env),
     ];
     expect(read.length).toBeGreaterThan(20);
     expect(read.filter((name) => !DECLARED.some((d) => matches(d, name)))).toEqual([]);
