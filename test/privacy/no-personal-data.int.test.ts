@@ -2,11 +2,12 @@
  * DESIGN §9: personal health data never appears in logs, metric labels, Kafka keys or headers. The whole pipeline runs
  * on fixture patients with distinctive names, INS and birth dates, down the good path and every failure path
  * (invalid INS key → dead letter, identity not qualified → parked, missing certificate → retry tiers → dead letter,
- * not Avro → dead letter); then every log line, every metric and every key and header of every topic of the run is
+ * not Avro → dead letter, delivered to the DMP simulator by the dmp-gateway, refused by it as an unknown patient →
+ * dead letter with the DMP's code and its scrubbed text); then every log line, every metric and every key and header of every topic of the run is
  * searched for them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, H, prometheusMetrics } from '@passerelle/kafka-runtime';
@@ -14,12 +15,13 @@ import type { Patient } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/testing';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
+import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
 import { insKey } from '../generators/events';
 import { readToEnd } from '../support/read-to-end';
 import {
   brokers, collector, encodeEvents, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent,
 } from '../pipeline/harness';
-import { isFinal, pipelineCodec, pipelineLogger } from '@passerelle/pipeline';
+import { isDone, pipelineCodec, pipelineLogger } from '@passerelle/pipeline';
 
 const PHARMACY = '750100208';
 const NO_CERT_PHARMACY = '130001234';
@@ -33,7 +35,15 @@ const withKey = (first13: string) => `${first13}${insKey(first13)}`;
 const wrongKey = (first13: string) => `${first13}${String((Number(insKey(first13)) % 97) + 1).padStart(2, '0')}`;
 
 // Consistent traits (sex digit, year and month of birth, birth department) so that only what each case breaks fails.
-const PATIENTS: Record<'routed' | 'noCert' | 'notQualified' | 'badKey', FixturePatient> = {
+const PATIENTS: Record<'routed' | 'noCert' | 'notQualified' | 'badKey' | 'dmpUnknown', FixturePatient> = {
+  dmpUnknown: {
+    matricule: withKey('1720645088034'),
+    traits: {
+      birthFamilyName: 'VANDERBROUCKENHEIM', birthGivenNames: 'ONÉSIPHORE AMBROISE', firstGivenName: 'ONÉSIPHORE',
+      usedFamilyName: 'MALESHERBIENNE', usedGivenName: 'AMBROISINO', birthDate: '1972-06-19', sex: 'M', birthPlace: '45088',
+      identityStatus: 'QUALIFIEE',
+    },
+  },
   routed: {
     matricule: withKey('2790351215189'),
     traits: {
@@ -107,6 +117,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
   const logLines: string[] = [];
   const registry = new Registry();
   let pipeline: LocalPipeline;
+  let dmp: DmpSimulator;
   const events: Record<string, AnyEvent> = {};
 
   beforeAll(async () => {
@@ -114,9 +125,14 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     // Every service logs through the project's logger (its redaction included), at debug level, into memory.
     const logger = pipelineLogger('pipeline', { destination: { write: (line: string) => void logLines.push(line) } });
     logger.level = 'debug';
+    // The DMP simulator knows every patient but one, whose refusal carries the INS in the DMP's own text.
+    dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
+    dmp.switches.unknown.add(PATIENTS.dmpUnknown.matricule);
+    writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
     pipeline = await startLocalPipeline({
       keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,2s', logger,
       metrics: (service) => prometheusMetrics(service, { registry }),
+      dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
     });
     const t = pipeline.topics;
     const out = await collector(kafka, [t.status, t.dmp, t.mss]);
@@ -129,6 +145,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     events.noCert.pharmacy.finess = NO_CERT_PHARMACY;
     events.notQualified = withPatient(sample('vaccination'), PATIENTS.notQualified);
     events.badKey = withPatient(sample('vaccination'), PATIENTS.badKey);
+    events.dmpUnknown = withPatient(sample('vaccination'), PATIENTS.dmpUnknown);
     const encoded = await encodeEvents(codec, t, Object.values(events));
     const notAvro = { topic: t.vaccination, key: 'poison-1', value: Buffer.from('{"not":"avro"}'), headers: { [H.eventId]: randomUUID() } };
     await send(kafka, [...encoded, notAvro]);
@@ -138,13 +155,14 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       const statuses = await latestStatuses(codec, out.of(t.status));
       return ids.every((id) => {
         const s = statuses.get(id);
-        return s !== undefined && isFinal(s.state);
+        return s !== undefined && isDone(s);
       });
     }, 120_000);
     const statuses = await latestStatuses(codec, out.of(t.status));
     await out.stop();
     // The cases did take the paths they are here for.
-    expect(statuses.get(events.vaccination.eventId)?.state).toBe('routed');
+    expect(statuses.get(events.vaccination.eventId)?.state).toBe('delivered');
+    expect(statuses.get(events.dmpUnknown.eventId)).toMatchObject({ state: 'dead-lettered', stage: 'dmp-gateway', detail: 'XDSUnknownPatientId' });
     expect(statuses.get(events.noCert.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'CERT_MISSING' });
     expect(statuses.get(events.notQualified.eventId)).toMatchObject({ state: 'parked', detail: 'identity-not-qualified' });
     expect(statuses.get(events.badKey.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'INS_KEY_MISMATCH' });
@@ -152,6 +170,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
 
   afterAll(async () => {
     await pipeline?.stop();
+    await dmp?.close();
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -168,6 +187,8 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     // The scrape is the real thing: the router's end-to-end latency and the dead letters by code are there.
     expect(text).toMatch(new RegExp(`passerelle_end_to_end_seconds_count\\{service="router",topic="${prefix.replace('.', '\\.')}dmp\\.submissions"\\} [1-9]`));
     expect(text).toContain('code="INS_KEY_MISMATCH"');
+    expect(text).toContain('service="dmp-gateway"');
+    expect(text).toContain('code="XDSUnknownPatientId"');
     expect(text).toContain('code="CERT_MISSING"');
     const labels = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
     expect(labels.length).toBeGreaterThan(50);
@@ -185,7 +206,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     const t = pipeline.topics;
     // Inputs, composed, signed, dmp, mss, status, retry tiers and dead letters all hold records.
     for (const topic of [t.vaccination, t.dispensation, t.medicationReview, t.composed, t.signed, t.dmp, t.mss, t.status,
-      `${t.composed}.retry.1s`, `${t.composed}.retry.2s`, `${t.composed}.dlq`, `${t.vaccination}.dlq`]) {
+      `${t.composed}.retry.1s`, `${t.composed}.retry.2s`, `${t.composed}.dlq`, `${t.vaccination}.dlq`, `${t.dmp}.dlq`]) {
       expect({ topic, partitionsHoldingRecords: holding(topic).length > 0 }).toEqual({ topic, partitionsHoldingRecords: true });
     }
     // Every partition of every topic of the run was read to the end offset it had when the read began.
@@ -212,6 +233,6 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     expect(found).toEqual([]);
     // Every failure path left its error code in headers, and nothing else about the patient.
     const codes = new Set(seen.map((s) => s.message.headers?.[H.errorCode]?.toString()).filter(Boolean));
-    expect([...codes]).toEqual(expect.arrayContaining(['INS_KEY_MISMATCH', 'CERT_MISSING', 'NOT_AVRO']));
+    expect([...codes]).toEqual(expect.arrayContaining(['INS_KEY_MISMATCH', 'CERT_MISSING', 'NOT_AVRO', 'XDSUnknownPatientId']));
   }, 180_000);
 });
