@@ -1,7 +1,10 @@
 export * from './algorithms';
 export {
   certificatesFromPem,
+  chainError,
+  checkCredentialDates,
   finessFromSubject,
+  readPkcs12,
   isFiness,
   loadTrustAnchors,
   type CertificateInfo,
@@ -10,7 +13,14 @@ export {
 export * from './errors';
 export { KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
-export { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki, type TestPkiOptions } from './test-pki';
+export {
+  createTestPki,
+  BROKEN_VARIANTS,
+  type BrokenAuthVariant,
+  type BrokenVariant,
+  type TestPki,
+  type TestPkiOptions,
+} from './test-pki';
 export {
   MANIFEST_ID,
   PLACEHOLDER_DIGEST,

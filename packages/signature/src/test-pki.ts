@@ -48,7 +48,15 @@ export interface TestPkiOptions {
    * signer ~0.1 s of CPU at 2048, once per pharmacy.
    */
   pkcs12Iterations?: number;
+  /**
+   * Also issue a TLS server certificate (extKeyUsage serverAuth) for these DNS names and IP addresses, under the same
+   * intermediate CA: for the local simulators of the DMP and of an MSSanté operator (default none).
+   */
+  serverNames?: readonly string[];
 }
+
+/** Broken AUTH_CLI variants (TLS client certificates) for the first FINESS, each a directory holding `<FINESS>.p12`. */
+export type BrokenAuthVariant = 'expired' | 'not-yet-valid' | 'untrusted-issuer';
 
 export interface TestPki {
   /** Key-store directory: `<FINESS>.p12` (SIGN) and `<FINESS>.pass`. */
@@ -64,6 +72,10 @@ export interface TestPki {
   renewedDir?: string;
   /** Broken variants for the first FINESS: variant → key-store directory. */
   broken: Partial<Record<BrokenVariant, string>>;
+  /** Broken AUTH_CLI variants for the first FINESS (when `auth` and `broken`): variant → directory. */
+  brokenAuth: Partial<Record<BrokenAuthVariant, string>>;
+  /** The TLS server certificate (when `serverNames` is given): PEM files of the key and of the certificate + chain. */
+  server?: { keyPem: string; certPem: string };
   /** Passphrase of every PKCS#12 file of this PKI (tests only). */
   passphrase: (finess: string) => string;
 }
@@ -178,6 +190,11 @@ const SIGN_EXTENSIONS = [
   { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
   { name: 'extKeyUsage', emailProtection: true },
 ];
+const SERVER_EXTENSIONS = [
+  { name: 'basicConstraints', cA: false, critical: true },
+  { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  { name: 'extKeyUsage', serverAuth: true },
+];
 const AUTH_EXTENSIONS = [
   { name: 'basicConstraints', cA: false, critical: true },
   { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -223,7 +240,11 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const withBroken = options.broken ?? true;
   const withAuth = options.auth ?? true;
   const leafKeys = options.keyPool ?? finessList.length;
-  const keys = await newKeys(2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0), modulusLength);
+  const serverNames = options.serverNames ?? [];
+  const keys = await newKeys(
+    2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0) + (withBroken && withAuth ? 2 : 0) + (serverNames.length > 0 ? 1 : 0),
+    modulusLength,
+  );
   const nextKey = (): KeyPair => keys.pop() as KeyPair;
   const pool = Array.from({ length: leafKeys }, nextKey);
 
@@ -258,7 +279,26 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
     }
   });
 
+  let server: TestPki['server'];
+  if (serverNames.length > 0) {
+    const altNames = serverNames.map((name) => (/^[\d.]+$|:/.test(name) ? { type: 7, ip: name } : { type: 2, value: name }));
+    const tls = issue({
+      subject: caSubject(serverNames[0] as string).map((field) => (field.shortName === 'OU' ? { ...field, value: 'SERVEUR TEST' } : field)),
+      issuer: intermediate,
+      notBefore: at(-1),
+      notAfter: at(825),
+      extensions: [...SERVER_EXTENSIONS, { name: 'subjectAltName', altNames }],
+      key: nextKey(),
+    });
+    const tlsDir = join(dir, 'tls');
+    mkdirSync(tlsDir, { recursive: true });
+    server = { keyPem: join(tlsDir, 'server.key'), certPem: join(tlsDir, 'server.pem') };
+    writeFileSync(server.keyPem, tls.keyObject.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(server.certPem, [tls.cert, intermediate.cert].map(toPem).join(''));
+  }
+
   const broken: Partial<Record<BrokenVariant, string>> = {};
+  const brokenAuth: Partial<Record<BrokenAuthVariant, string>> = {};
   const first = finessList[0] as string;
   let renewedDir: string | undefined;
   if (withBroken) {
@@ -290,6 +330,21 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
       signed(organisationSubject(first, 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS, rogueIntermediate),
       [rogueIntermediate.cert, rogueRoot.cert],
     );
+    if (withAuth) {
+      const authVariant = (name: BrokenAuthVariant, leaf: Issued, leafChain = chain) => {
+        const variantDir = join(authDir, 'broken', name);
+        writePkcs12(variantDir, first, leaf, leafChain, passphrase(first));
+        brokenAuth[name] = variantDir;
+      };
+      authVariant('expired', signed(organisationSubject(first, 'AUTH_CLI'), at(-400), at(-1), AUTH_EXTENSIONS));
+      authVariant('not-yet-valid', signed(organisationSubject(first, 'AUTH_CLI'), at(30), at(400), AUTH_EXTENSIONS));
+      // The rogue CA's key is no use here: the certificate only has to chain to a root the verifier does not trust.
+      authVariant(
+        'untrusted-issuer',
+        issue({ subject: organisationSubject(first, 'AUTH_CLI'), issuer: rogueIntermediate, notBefore: at(-1), notAfter: at(400), extensions: AUTH_EXTENSIONS, key: pool[0] as KeyPair }),
+        [rogueIntermediate.cert, rogueRoot.cert],
+      );
+    }
   }
-  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, passphrase };
+  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, brokenAuth, server, passphrase };
 }
