@@ -209,6 +209,22 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
     expect(again.map((o) => [o.recipient, o.outcome])).toEqual([[DOCTORS[1], 'delivered']]);
   });
 
+  it('a reply slower than the socket timeout: transient; the mail the server kept anyway comes again with the same Message-ID', async () => {
+    const late = { ...patient, documentId: '2.25.84220336152358262426106226002040446466' };
+    const messageId = messageIdFor(late.documentId, PATIENT, FROM);
+    sim.latencyMs = 3_000;
+    const [first] = await deliverMessage(late, { ...deps, smtp: { ...deps.smtp, socketTimeoutMs: 1_000 } });
+    expect(failed(first)).toMatchObject({ code: 'MSS_UNAVAILABLE', retryable: true, smtp: { transportCode: 'ETIMEDOUT' } });
+    // The server finishes its slow DATA after the client gave up (bounded wait).
+    for (let i = 0; i < 100 && sim.byMessageId(messageId).length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(sim.byMessageId(messageId)).toHaveLength(1);
+    sim.latencyMs = 0;
+    const [second] = await deliverMessage(late, deps);
+    expect(delivered(second).messageId).toBe(messageId);
+    // SMTP is at-least-once: the receiver sees the same Message-ID twice and can drop the second.
+    expect(sim.byMessageId(messageId)).toHaveLength(2);
+  });
+
   it('a client certificate the server refuses: a clear, transient CERT_REFUSED_BY_SERVER', async () => {
     // The gateway was told to trust another CA (a misconfiguration): its own check passes, the operator refuses.
     const rogue = p12(pki.brokenAuth['untrusted-issuer'] as string);

@@ -25,6 +25,8 @@ export interface MssSimulatorOptions {
   host?: string;
   /** 0 (default): any free port */
   port?: number;
+  /** Called with each mail stored */
+  onReceived?: (mail: ReceivedMail) => void;
 }
 
 export interface ReceivedMail {
@@ -239,7 +241,7 @@ export class MssSimulator {
     }
     const queueId = randomBytes(6).toString('hex').toUpperCase();
     const mailFrom = session.envelope.mailFrom;
-    this.received.push({
+    const mail: ReceivedMail = {
       messageId: parsed.messageId,
       clientFiness: this.sessions.get(session.id) ?? '',
       mailFrom: mailFrom ? mailFrom.address : '',
@@ -249,7 +251,9 @@ export class MssSimulator {
       queueId,
       raw,
       parsed,
-    });
+    };
+    this.received.push(mail);
+    this.options.onReceived?.(mail);
     return queueId;
   }
 }
