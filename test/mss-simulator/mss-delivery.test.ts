@@ -145,6 +145,12 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
       expect(parsed?.text?.trim()).toBe(professionals.text.trim());
       expect(parsed?.to && !Array.isArray(parsed.to) ? parsed.to.value.map((a) => a.address) : undefined).toEqual(DOCTORS);
       expect(parsed?.attachments.map((a) => [a.filename, a.contentType])).toEqual([['IHE_XDM.ZIP', 'application/zip']]);
+      const raw = mail?.raw.toString('latin1') ?? '';
+      expect(raw).toMatch(/^Content-Type: multipart\/mixed; boundary=/m);
+      expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8$/m);
+      expect(raw).toMatch(/^Content-Type: application\/zip; name=IHE_XDM\.ZIP$/m);
+      expect(raw).toMatch(/^Content-Disposition: attachment; filename=IHE_XDM\.ZIP$/m);
+      expect(raw).toMatch(/^Date: /m);
       const archive = await readXdmArchive(parsed?.attachments[0]?.content as Buffer);
       expect(archive.metadataXml).toBe(expectedArchive.metadataXml);
       expect(archive.entries.get('IHE_XDM/SUBSET01/DOC0001.XML')?.toString('utf8')).toBe(documentXml);

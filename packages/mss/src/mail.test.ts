@@ -47,6 +47,12 @@ describe('messageIdFor', () => {
     expect(id).not.toContain(DOCUMENT);
   });
 
+  it('for the patient: derived from the document alone, so that no hash of the INS travels with it', () => {
+    const id = messageIdFor(DOCUMENT, PATIENT, FROM);
+    expect(messageIdFor(DOCUMENT, '253072B07300470@patient.mssante.fr', FROM)).toBe(id);
+    expect(messageIdFor('2.25.1', PATIENT, FROM)).not.toBe(id);
+  });
+
   it('is a fixed vector (checked with Python\'s uuid.uuid5): changing the derivation would break deduplication across versions', () => {
     expect(messageIdFor('d', 'R@x.mssante.fr', 'f@Y.mssante.fr')).toBe('<ffdf7a97-a99f-5098-82ce-6647a5865bc4@y.mssante.fr>');
   });

@@ -20,9 +20,14 @@ export const isPatientMailbox = (address: string): boolean => address.toLowerCas
  * recipient (lower case), at the sender's domain. The same document to the same recipient always gets the same id,
  * so a mail sent again after a crash or a retry is recognisable as the same message (RFC 5322 §3.6.4), by the
  * simulator and by any receiver that deduplicates.
+ *
+ * For the patient's mailbox the name is the document and `patient`, not the address: a document has one patient,
+ * and a hash of an INS (13 digits and a key) could be reversed by trying them all, while the Message-ID may travel
+ * in statuses and logs.
  */
 export function messageIdFor(documentId: string, recipient: string, from: string): string {
-  const uuid = nameBasedUuid(MSS_MESSAGE_NAMESPACE, `${documentId}\n${recipient.toLowerCase()}`);
+  const who = isPatientMailbox(recipient) ? 'patient' : recipient.toLowerCase();
+  const uuid = nameBasedUuid(MSS_MESSAGE_NAMESPACE, `${documentId}\n${who}`);
   const domain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
   return `<${uuid}@${domain}>`;
 }
