@@ -259,6 +259,25 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
     expect(sim.connections).toBe(connections);
   });
 
+  it('the credential from PEM (key, then the chain in any order) works as from the PKCS#12', async () => {
+    const certificates = credential.certChainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+    expect(certificates.length).toBeGreaterThanOrEqual(2);
+    const pem = loadClientCredential({ keyPem: credential.keyPem, certPem: [...certificates].reverse().join('') });
+    expect(pem.finess).toBe(FINESS);
+    expect(pem.chain.map((c) => c.x509.fingerprint256)).toEqual(credential.chain.map((c) => c.x509.fingerprint256));
+    const [outcome] = await deliverMessage(professionals, { ...deps, credential: pem }, { recipients: [DOCTORS[0] as string] });
+    expect(delivered(outcome).recipient).toBe(DOCTORS[0]);
+    // A key that matches no certificate of the PEM.
+    const other = p12(pki.brokenAuth.expired as string);
+    expect(() => loadClientCredential({ keyPem: other.keyPem, certPem: credential.certChainPem })).toThrow(
+      expect.objectContaining({ code: 'CERT_UNREADABLE' }) as Error,
+    );
+    // Only recipients of the record.
+    expect(await refused(deliverMessage(professionals, deps, { recipients: ['dr.autre@medecin.mssante.fr'] }))).toMatchObject({
+      code: 'MSS_INVALID_MESSAGE',
+    });
+  });
+
   it('a patient mailbox for an identity that is not qualified never leaves', async () => {
     const connections = sim.connections;
     const before = sim.received.length;
