@@ -16,6 +16,7 @@ describe('classifySmtpFailure', () => {
     [{ code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID', command: 'CONN' }, 'MSS_TLS_FAILED', true],
     [{ code: 'ESOCKET', originalCode: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', command: 'CONN' }, 'CERT_REFUSED_BY_SERVER', true],
     [{ code: 'ESOCKET', originalCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }, 'CERT_REFUSED_BY_SERVER', true],
+    [{ code: 'ESOCKET', originalCode: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', command: 'CONN' }, 'MSS_TLS_FAILED', true],
     [{ code: 'ECONNECTION', responseCode: 535, response: '535 5.7.8 certificate refused', command: 'EHLO' }, 'CERT_REFUSED_BY_SERVER', true],
     [{ code: 'ECONNECTION', responseCode: 530, response: '530 5.7.0 certificate required', command: 'CONN' }, 'CERT_REFUSED_BY_SERVER', true],
     [{ code: 'EENVELOPE', responseCode: 550, response: '550 5.7.1 sender not allowed', command: 'MAIL FROM' }, 'MSS_SMTP_REJECTED', false],

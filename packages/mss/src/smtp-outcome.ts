@@ -25,9 +25,10 @@ export function queueIdOf(response: string | undefined): string | undefined {
 
 const SESSION_SET_UP = new Set(['CONN', 'EHLO', 'HELO', 'STARTTLS', 'GREETING']);
 
-// TLS alerts a server sends about the client's certificate (OpenSSL error codes as Node names them).
+// TLS alerts a server sends about the client's certificate (OpenSSL error codes as Node names them). Not
+// handshake_failure: a cipher or version mismatch sends it too (that one is MSS_TLS_FAILED).
 const CLIENT_CERT_ALERT =
-  /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|HANDSHAKE_FAILURE)/;
+  /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)/;
 // The client's own judgement of the server's certificate (Node's verify error codes).
 const SERVER_CERT_REFUSED =
   /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REJECTED|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)$/;
