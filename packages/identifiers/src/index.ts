@@ -11,6 +11,17 @@ export const EVENT_NAMESPACE = 'f84b1398-9f2d-4b9c-b517-90e090efa684';
 /** Namespace of the ids derived from a document's uniqueId (its submission set). Fixed forever. */
 export const SUBMISSION_SET_NAMESPACE = 'd926b9b6-57b8-4ff7-966a-29685f5f45e6';
 
+/**
+ * Namespace of the Message-IDs of MSSanté mails, derived from a document's uniqueId and a recipient: a mail sent again
+ * (after a crash, a retry) carries the same Message-ID, so that the receiver can recognise it. Fixed forever.
+ */
+export const MSS_MESSAGE_NAMESPACE = '5b0e7c39-4a8e-4f0f-9d2c-3f6a1e8b7d42';
+
+/** The version-5 UUID of `name` in `namespace` (RFC 9562), lower case. */
+export function nameBasedUuid(namespace: string, name: string): string {
+  return uuidv5(name, namespace);
+}
+
 /** `2.25.<the UUID's 128 bits as a decimal>`: a valid `II/@root` and XDS uniqueId (at most 64 characters). */
 export function uuidToOid(uuid: string): string {
   return `2.25.${BigInt(`0x${uuid.replace(/-/g, '')}`).toString(10)}`;

@@ -49,6 +49,11 @@ export interface TestPkiOptions {
    * signer ~0.1 s of CPU at 2048, once per pharmacy.
    */
   pkcs12Iterations?: number;
+  /**
+   * Also issue a TLS server certificate (extKeyUsage serverAuth) for these DNS names and IP addresses, under the same
+   * intermediate CA: for the local simulators of the DMP and of an MSSanté operator (default none).
+   */
+  serverNames?: readonly string[];
 }
 
 export interface TestPki {
@@ -67,6 +72,8 @@ export interface TestPki {
   broken: Partial<Record<BrokenVariant, string>>;
   /** Broken AUTH_CLI variants for the first FINESS (test-pki-auth.ts): variant → AUTH_CLI directory. */
   authBroken: Partial<Record<AuthBrokenVariant, string>>;
+  /** The TLS server certificate (when `serverNames` is given): PEM files of the key and of the certificate + chain. */
+  server?: { keyPem: string; certPem: string };
   /** Passphrase of every PKCS#12 file of this PKI (tests only). */
   passphrase: (finess: string) => string;
 }
@@ -181,6 +188,11 @@ export const SIGN_EXTENSIONS = [
   { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
   { name: 'extKeyUsage', emailProtection: true },
 ];
+const SERVER_EXTENSIONS = [
+  { name: 'basicConstraints', cA: false, critical: true },
+  { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  { name: 'extKeyUsage', serverAuth: true },
+];
 export const AUTH_EXTENSIONS = [
   { name: 'basicConstraints', cA: false, critical: true },
   { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -226,7 +238,11 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const withBroken = options.broken ?? true;
   const withAuth = options.auth ?? true;
   const leafKeys = options.keyPool ?? finessList.length;
-  const keys = await newKeys(2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0), modulusLength);
+  const serverNames = options.serverNames ?? [];
+  const keys = await newKeys(
+    2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0) + (withBroken && withAuth ? 2 : 0) + (serverNames.length > 0 ? 1 : 0),
+    modulusLength,
+  );
   const nextKey = (): KeyPair => keys.pop() as KeyPair;
   const pool = Array.from({ length: leafKeys }, nextKey);
 
@@ -260,6 +276,24 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
       writePkcs12(authDir, finess, auth, chain, passphrase(finess), options.pkcs12Iterations);
     }
   });
+
+  let server: TestPki['server'];
+  if (serverNames.length > 0) {
+    const altNames = serverNames.map((name) => (/^[\d.]+$|:/.test(name) ? { type: 7, ip: name } : { type: 2, value: name }));
+    const tls = issue({
+      subject: caSubject(serverNames[0] as string).map((field) => (field.shortName === 'OU' ? { ...field, value: 'SERVEUR TEST' } : field)),
+      issuer: intermediate,
+      notBefore: at(-1),
+      notAfter: at(825),
+      extensions: [...SERVER_EXTENSIONS, { name: 'subjectAltName', altNames }],
+      key: nextKey(),
+    });
+    const tlsDir = join(dir, 'tls');
+    mkdirSync(tlsDir, { recursive: true });
+    server = { keyPem: join(tlsDir, 'server.key'), certPem: join(tlsDir, 'server.pem') };
+    writeFileSync(server.keyPem, tls.keyObject.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(server.certPem, [tls.cert, intermediate.cert].map(toPem).join(''));
+  }
 
   const broken: Partial<Record<BrokenVariant, string>> = {};
   const first = finessList[0] as string;
@@ -295,5 +329,5 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
     );
   }
   const authBroken = withBroken && withAuth ? await writeBrokenAuthCli({ dir, finess: first, intermediate, chain, passphrase: passphrase(first), now, modulusLength }) : {};
-  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, authBroken, passphrase };
+  return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, authBroken, server, passphrase };
 }
