@@ -5,10 +5,12 @@ export {
   isFiness,
   loadTrustAnchors,
   type CertificateInfo,
+  type SigningCertificate,
   type SigningCredential,
+  type Validity,
 } from './certificate';
 export * from './errors';
-export { KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
+export { DEFAULT_ROTATION_CHECK_MS, KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
 export { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki, type TestPkiOptions } from './test-pki';
 export {
