@@ -78,6 +78,7 @@ for name in "${services[@]}"; do
 done
 for i in 0 1 2 3; do
   port=$((19301 + i))
-  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^passerelle_records_consumed_total' | sed "s/^/${services[$i]}: /" | head -3
+  # A service that consumed nothing (the retrier, when nothing failed) has no such line: not an error.
+  { curl -s "http://127.0.0.1:$port/metrics" | grep -E '^passerelle_records_consumed_total' | sed "s/^/${services[$i]}: /" | head -3; } || true
 done
 exit $status
