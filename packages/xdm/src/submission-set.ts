@@ -239,13 +239,19 @@ function uriSlotIndex(element: XmlElement): number {
   return (element.children ?? []).filter((child) => child.name === 'Slot').length;
 }
 
+/** An object written in two parts (lines joined), to put slots between them. */
 interface SplitObject {
-  head: string[];
-  tail: string[];
+  head: string;
+  tail: string;
+}
+
+function split(element: XmlElement, at: number): SplitObject {
+  const { head, tail } = writeSplit(element, 2, at);
+  return { head: head.join('\n'), tail: tail.join('\n') };
 }
 
 const slotWriter = new RimWriter(); // slots only: they carry no numbered id
-const uriSlot = (uri: string): string[] => writeLines(slotWriter.slot('URI', [uri]), 3);
+const uriSlot = (uri: string): string => writeLines(slotWriter.slot('URI', [uri]), 3).join('\n');
 
 /**
  * The ebRIM `SubmitObjectsRequest` (XDS.b, lcm/rim 3.0) of one document, checked and written once: the
@@ -265,7 +271,7 @@ export class DocumentSubmissionSet {
   private readonly head: string;
   private readonly registryPackage: SplitObject;
   private readonly entries: SplitObject[];
-  private readonly associations: string[];
+  private readonly associations: string;
 
   constructor(input: DocumentSubmissionSetInput) {
     const { metadata, submissionSet: set, signature } = input;
@@ -336,10 +342,13 @@ export class DocumentSubmissionSet {
     }
     const root: XmlElement = { name: 'lcm:SubmitObjectsRequest', attributes: { 'xmlns:lcm': NS.lcm, xmlns: NS.rim } };
     this.head = [XML_DECLARATION, writeStartTag(root, 0), '  <RegistryObjectList>'].join('\n');
-    this.registryPackage = writeSplit(registry, 2, 1);
-    this.entries = objects.map((object) => writeSplit(object, 2, uriSlotIndex(object)));
-    this.associations = associations.flatMap((association) => writeLines(association, 2));
-    this.associations.push('  </RegistryObjectList>', '</lcm:SubmitObjectsRequest>');
+    this.registryPackage = split(registry, 1);
+    this.entries = objects.map((object) => split(object, uriSlotIndex(object)));
+    this.associations = [
+      ...associations.flatMap((association) => writeLines(association, 2)),
+      '  </RegistryObjectList>',
+      '</lcm:SubmitObjectsRequest>',
+    ].join('\n');
   }
 
   /**
@@ -348,21 +357,21 @@ export class DocumentSubmissionSet {
    * @param options.uris XDM only: file names, relative to METADATA.XML, written in each entry's `URI` slot
    */
   xml(options: { intendedRecipients?: readonly string[]; uris?: { document: string; signature?: string } } = {}): string {
-    const lines = [this.head, ...this.registryPackage.head];
+    const parts = [this.head, this.registryPackage.head];
     const recipients = options.intendedRecipients ?? [];
     if (recipients.length > 0) {
-      lines.push(...writeLines(slotWriter.slot('intendedRecipient', recipients.map((address) => `||^^Internet^${address}`)), 3));
+      parts.push(writeLines(slotWriter.slot('intendedRecipient', recipients.map((address) => `||^^Internet^${address}`)), 3).join('\n'));
     }
-    lines.push(...this.registryPackage.tail);
+    parts.push(this.registryPackage.tail);
     const uris = [options.uris?.document, options.uris?.signature];
     this.entries.forEach((entry, i) => {
-      lines.push(...entry.head);
+      parts.push(entry.head);
       const uri = uris[i];
-      if (uri !== undefined) lines.push(...uriSlot(uri));
-      lines.push(...entry.tail);
+      if (uri !== undefined) parts.push(uriSlot(uri));
+      parts.push(entry.tail);
     });
-    lines.push(...this.associations);
-    return `${lines.join('\n')}\n`;
+    parts.push(this.associations);
+    return `${parts.join('\n')}\n`;
   }
 }
 
