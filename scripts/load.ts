@@ -11,11 +11,26 @@
  */
 import { writeFileSync } from 'node:fs';
 import { GeneratedEvents } from './load/events';
-import { parseLoadArgs, USAGE, type LoadOptions } from './load/options';
+import { parseLoadArgs, USAGE, wantsHelp, type LoadOptions } from './load/options';
 import { pharmacyFiness } from './load/pki';
 import { runLoad } from './load/run';
 
+const HELP = `${USAGE}
+
+Replays recorded events (--file, NDJSON) or generates realistic ones (--generate N), through the whole pipeline against the local stack, at a fixed rate (--rate) or as fast as it sustains
+(--max, at most --window events in flight), for --duration; reports throughput and end-to-end latency.
+  --pharmacies, --keys   pharmacies and distinct RSA keys of the test PKI (made once in --pki-dir)
+  --threshold            a pass/fail rule: p99<1000ms, success>99.9%, throughput>=900/s, drain<30s, lag<5000
+  --report, --chart      write the report as JSON, the latency chart as SVG
+  --external PREFIX      use services already running on this topic prefix (separate processes)
+  --save FILE            write the generated events as NDJSON and stop
+Exits 1 when a --threshold is broken, 2 on a usage error.`;
+
 async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(HELP);
+    return 0;
+  }
   let options: LoadOptions;
   try {
     options = parseLoadArgs(process.argv.slice(2));

@@ -8,11 +8,19 @@ import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { buildDocument } from '@passerelle/cda';
 import { assertPatientIdentity } from '@passerelle/ins';
 import type { EventFamily, Patient } from '@passerelle/schemas';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 3;
+const USAGE = `usage: npx tsx scripts/bench/cda.bench.ts [--seconds 3]
+Documents built per second for each type on one core, and the cost of an XSD validation with xmllint.`;
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } } });
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const seconds = Number(values.seconds) || 3;
 const root = resolve(__dirname, '..', '..');
 const cisis = process.env.CISIS_DIR ?? resolve(root, '..', 'shared', 'spec', 'cisis');
 const xsd = join(cisis, 'infrastructure', 'cda', 'CDA_extended.xsd');

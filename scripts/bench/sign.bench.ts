@@ -17,9 +17,20 @@ import { parseArgs } from 'node:util';
 import { KeyStore, signSubmission } from '@passerelle/signature';
 import { createTestPki } from '@passerelle/testing';
 
+const USAGE = `usage: npx tsx scripts/bench/sign.bench.ts [--seconds 3] [--rounds 3] [--document <cda.xml>]
+Signing throughput on one core (raw RSA-2048 through node:crypto, the whole signSubmission) beside openssl speed rsa2048.`;
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, document: { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    document: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const cisisDir = process.env.CISIS_DIR ?? resolve(__dirname, '../../../shared/spec/cisis');

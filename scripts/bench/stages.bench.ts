@@ -2,7 +2,7 @@
  * Each stage's throughput on one core, without Kafka: the pure handlers the services run, on realistic documents
  * (the load tool's event mix), with the Avro decoding of their input and encoding of their outputs that the runtime
  * does around them.
- *   npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50]
+ *   npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
  * Rates are per second of user+system CPU time of this process (one thread), so that a loaded, shared machine
  * slows the clock, not the figure. The last line is the serial sum: what one core could do for the whole chain,
  * the ceiling of the in-process pipeline before Kafka's own costs (client, transactions, the broker).
@@ -23,9 +23,22 @@ import { GeneratedEvents } from '../load/events';
 import { loadPki } from '../load/pki';
 import { topicNames } from '@passerelle/pipeline';
 
+const USAGE = `usage: npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
+Each stage's documents/s and CPU ms per document on one core, without Kafka (Avro decoding and encoding included).
+--stage measures that stage only (its inputs are still made by the stages before it): e.g. under node --cpu-prof.`;
 const { values } = parseArgs({ options: {
   events: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, pharmacies: { type: 'string', default: '50' },
+  stage: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
 } });
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const STAGES = ['composer', 'signer', 'router'] as const;
+if (values.stage !== undefined && !(STAGES as readonly string[]).includes(values.stage)) {
+  console.error(`--stage must be one of ${STAGES.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
 const seconds = Number(values.seconds);
 const topics = topicNames('');
 const types = new Map<string, avro.Type>();
@@ -91,18 +104,18 @@ async function main(): Promise<void> {
     let messages = 0;
     for (const [i, x] of signed.entries()) messages += (await step(router, x.topic, x.bytes, i)).filter((o) => o.topic === topics.dmp || o.topic === topics.mss).length;
 
-    const results: [string, number][] = [
-      ['composer (decode event, INS checks, CDA build, encode)', await rate(composer, events)],
-      ['signer (decode, XAdES-BES RSA-2048, encode)', await rate(signer, composed)],
-      ['router (decode, rules, DMP submission + MSSanté XDM ZIP, encode)', await rate(router, signed)],
-    ];
+    const wanted = (stage: (typeof STAGES)[number]) => values.stage === undefined || values.stage === stage;
+    const results: [string, number][] = [];
+    if (wanted('composer')) results.push(['composer (decode event, INS checks, CDA build, encode)', await rate(composer, events)]);
+    if (wanted('signer')) results.push(['signer (decode, XAdES-BES RSA-2048, encode)', await rate(signer, composed)]);
+    if (wanted('router')) results.push(['router (decode, rules, DMP submission + MSSanté XDM ZIP, encode)', await rate(router, signed)]);
     const serial = 1 / results.reduce((a, [, r]) => a + 1 / r, 0);
     console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`inputs: ${events.length} events (mix of the load tool), ${composed.length} composed, ${signed.length} signed, ${(messages / signed.length).toFixed(2)} messages per document; ${seconds} s per stage, per CPU second of one thread`);
-    console.log('| stage | documents/s per core |');
-    console.log('|---|---:|');
-    for (const [name, r] of results) console.log(`| ${name} | ${r.toFixed(0)} |`);
-    console.log(`| the three in series on one core (1 / Σ 1/rate) | ${serial.toFixed(0)} |`);
+    console.log('| stage | documents/s per core | CPU ms per document |');
+    console.log('|---|---:|---:|');
+    for (const [name, r] of results) console.log(`| ${name} | ${r.toFixed(0)} | ${(1000 / r).toFixed(3)} |`);
+    if (results.length > 1) console.log(`| the stages in series on one core (1 / Σ 1/rate) | ${serial.toFixed(0)} | ${(1000 / serial).toFixed(3)} |`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

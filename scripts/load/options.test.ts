@@ -1,4 +1,4 @@
-import { holds, parseDuration, parseLoadArgs, parseThreshold } from './options';
+import { holds, parseDuration, parseLoadArgs, parseThreshold, wantsHelp } from './options';
 
 describe('load tool options', () => {
   it('reads thresholds in the report units', () => {
@@ -37,5 +37,13 @@ describe('load tool options', () => {
     expect(() => parseLoadArgs(['--duration', '10s'])).toThrow(/--rate R\/s or --max/);
     expect(() => parseLoadArgs(['--rate', 'fast'])).toThrow(/documents per second/);
     expect(() => parseLoadArgs(['--max', '--bogus'])).toThrow();
+  });
+
+  it('sees --help or -h wherever it sits, and only as an option', () => {
+    expect(wantsHelp(['--help'])).toBe(true);
+    expect(wantsHelp(['--max', '--duration', '10s', '-h'])).toBe(true);
+    expect(wantsHelp(['--bogus', '--help'])).toBe(true);
+    expect(wantsHelp(['--max', '--duration', '10s'])).toBe(false);
+    expect(wantsHelp([])).toBe(false);
   });
 });

@@ -75,6 +75,12 @@ export const USAGE = `usage: npx tsx scripts/load.ts [--file events.ndjson | --g
        [--chart out.svg] [--window 1000] [--no-warmup] [--drain-timeout 120s] [--seed 1] [--pki-dir DIR]
        [--external PREFIX] [--save events.ndjson]`;
 
+/** Whether the command line asks for the usage (`--help` or `-h`, wherever it sits, whatever else it says). */
+export function wantsHelp(argv: string[]): boolean {
+  const { values } = parseArgs({ args: argv, strict: false, options: { help: { type: 'boolean', short: 'h' } } });
+  return values.help === true;
+}
+
 export function parseLoadArgs(argv: string[], cwd = process.cwd()): LoadOptions {
   const { values } = parseArgs({
     args: argv,

@@ -12,13 +12,14 @@ import {
   AuthCliStore,
   buildIti41Request,
   ClientCertificateError,
+  type ClientCredential,
   deliver,
+  type DeliverDeps,
   DmpDeliveryError,
   DmpHttpsTransport,
+  signingX509,
   signVihf,
   vihfSubjectFromMetadata,
-  type ClientCredential,
-  type DeliverDeps,
 } from '@passerelle/dmp';
 import { buildDmpSubmission, DEFAULT_CONTENT_TYPE_CODE, xdsTime } from '@passerelle/router';
 import type { DmpSubmission } from '@passerelle/schemas';
@@ -80,7 +81,7 @@ function readBackContext(submission: DmpSubmission): ReadBackContext {
   return {
     transport,
     auth: authCli.credential(FINESS),
-    signKey: { privateKey: sign.privateKey, certificate: sign.certificate.x509 },
+    signKey: { privateKey: sign.privateKey, certificate: signingX509(sign) },
     vihf: { ...vihfSubjectFromMetadata(submission.metadata), software: SOFTWARE },
   };
 }

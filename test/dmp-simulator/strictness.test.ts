@@ -8,13 +8,14 @@ import {
   AuthCliStore,
   buildIti41Request,
   buildMtomMessage,
+  type DmpAnswer,
   DmpHttpsTransport,
   ITI41_ACTION,
   parseDmpAnswer,
+  signingX509,
   signVihf,
-  vihfSubjectFromMetadata,
-  type DmpAnswer,
   type VihfInput,
+  vihfSubjectFromMetadata,
 } from '@passerelle/dmp';
 import type { DmpSubmission } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
@@ -58,7 +59,7 @@ async function send(alter: Alterations = {}): Promise<DmpAnswer> {
   const sign = keyStore.signingCredential(FINESS);
   let input: VihfInput = { ...vihfSubjectFromMetadata(submission.metadata), software: SOFTWARE };
   input = alter.vihf?.(input) ?? input;
-  let vihfXml = signVihf(input, { privateKey: sign.privateKey, certificate: sign.certificate.x509 }).xml;
+  let vihfXml = signVihf(input, { privateKey: sign.privateKey, certificate: signingX509(sign) }).xml;
   vihfXml = alter.vihfXml?.(vihfXml) ?? vihfXml;
   let request = buildIti41Request({ submission, vihfXml, to: sim.repositoryUrl });
   if (alter.envelope) {

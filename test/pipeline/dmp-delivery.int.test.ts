@@ -10,7 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthCliStore, DmpHttpsTransport, vihfSubjectFromMetadata } from '@passerelle/dmp';
+import {
+  AuthCliStore,
+  DmpHttpsTransport,
+  signingX509,
+  vihfSubjectFromMetadata,
+} from '@passerelle/dmp';
 import { createKafka, dlqTopic, H, prometheusMetrics } from '@passerelle/kafka-runtime';
 import { isDone, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
 import type { DmpSubmission, DocumentStatus } from '@passerelle/schemas';
@@ -103,7 +108,7 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
         const sign = keyStore.signingCredential(PHARMACY);
         const ctx = {
           transport, auth: authCli.credential(PHARMACY),
-          signKey: { privateKey: sign.privateKey, certificate: sign.certificate.x509 },
+          signKey: { privateKey: sign.privateKey, certificate: signingX509(sign) },
           vihf: { ...vihfSubjectFromMetadata(submission.metadata), software: SOFTWARE },
         };
         const entry = (await findDocuments(ctx, sim.registryUrl, submission.metadata.patientId)).find((f) => f.uniqueId === submission.metadata.uniqueId);

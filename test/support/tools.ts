@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
 
 /** The Debian package of each external tool the tests run. */
-const PACKAGES = { xmllint: 'libxml2-utils', xmlsec1: 'xmlsec1' } as const;
+const PACKAGES = { xmllint: 'libxml2-utils', xmlsec1: 'xmlsec1', unzip: 'unzip', qpdf: 'qpdf', pdftotext: 'poppler-utils' } as const;
 
 /**
  * Runs an external tool a test checks its results with, and returns its exit status and output (a non-zero status is

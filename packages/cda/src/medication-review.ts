@@ -10,7 +10,7 @@ import type { BuiltDocument } from './built-document';
 
 /**
  * Builds a Bilan médicamenteux (56445-0, bilan partagé de médication) or a CR d'entretien pharmaceutique (78601-2):
- * level-1 CDA, CI-SIS header and a `nonXMLBody` holding the PDF rendering. Asynchronous because pdf-lib is.
+ * level-1 CDA, CI-SIS header and a `nonXMLBody` holding the PDF rendering. Asynchronous because the PDF renderer is.
  */
 export async function buildMedicationReview(event: MedicationReviewEvent, identity: QualifiedIdentity): Promise<BuiltDocument> {
   const type = DOCUMENT_TYPES[event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? 'pharmaceutical-interview' : 'medication-review'];

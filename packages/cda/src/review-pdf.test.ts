@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StandardFonts, PDFDocument } from 'pdf-lib';
-import { renderReviewPdf, winAnsiText } from './review-pdf';
+import { runTool } from '../../../test/support/tools';
+import { renderReviewPdf, WIN_ANSI_CHARSET, winAnsiText } from './review-pdf';
 import { interviewEvent, medicationReviewEvent } from '../../../test/support/sample-events';
 
 describe('winAnsiText', () => {
@@ -13,6 +17,42 @@ describe('winAnsiText', () => {
     expect(winAnsiText('a\tb\nc\r\nd', charset)).toBe('a b c d');
     // Everything that remains can be drawn.
     expect(() => font.encodeText(winAnsiText('Zoë 漢 Ő \u0001 😀', charset))).not.toThrow();
+    // The renderer's own character set is pdf-lib's for the standard fonts.
+    expect([...WIN_ANSI_CHARSET].sort((x, y) => x - y)).toEqual([...charset].sort((x, y) => x - y));
+  });
+});
+
+describe('renderReviewPdf, read by independent tools', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'review-pdf-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is a well-formed PDF (qpdf --check: structure, cross-references, deflated streams)', async () => {
+    const event = interviewEvent();
+    event.review.findings = Array.from({ length: 80 }, (_, i) => `Constat ${i} : ${'texte '.repeat(20)}`);
+    for (const [name, pdf] of [['review.pdf', await renderReviewPdf(medicationReviewEvent(), 1)], ['long.pdf', await renderReviewPdf(event, 2)]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, pdf);
+      const check = runTool('qpdf', ['--check', path]);
+      expect(check.status).toBe(0);
+      expect(check.stdout).toContain('No syntax or stream encoding errors found');
+    }
+  });
+
+  it('reads back as the text it was written with: identity, pharmacy, review, escaped names, the page footer', async () => {
+    const event = medicationReviewEvent();
+    event.patient.birthFamilyName = '</family> (Œil) \\ Ő';
+    const path = join(dir, 'text.pdf');
+    writeFileSync(path, await renderReviewPdf(event, 1));
+    const text = runTool('pdftotext', ['-enc', 'UTF-8', path, '-']).stdout;
+    expect(text).toContain('Bilan partagé de médication');
+    expect(text).toContain('Nom de naissance : </family> (Œil) \\ O');
+    expect(text).toContain(`INS-NIR de test : ${event.patient.ins.matricule}`);
+    expect(text).toContain(`FINESS : ${event.pharmacy.finess}`);
+    for (const m of event.review.medications) expect(text).toContain(m.label);
+    expect(text).toContain('page 1/1');
   });
 });
 

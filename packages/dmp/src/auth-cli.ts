@@ -8,7 +8,7 @@ import {
   isFiness,
   loadTrustAnchors,
   readPkcs12,
-  type SigningCredential,
+  type Pkcs12Contents,
 } from '@passerelle/signature';
 import { ClientCertificateError, type ClientCertificateErrorCode } from './errors';
 
@@ -26,7 +26,7 @@ export interface ClientCredential {
   /** SHA-256 of the certificate: an agent is rebuilt when it changes (rotation) */
   fingerprint: string;
   /** The dates and chain, for {@link checkClientCredentialDates} at each use */
-  credential: SigningCredential;
+  credential: Pkcs12Contents;
 }
 
 export interface AuthCliStoreOptions {
@@ -115,7 +115,7 @@ export class AuthCliStore {
     return entry;
   }
 
-  private staticError(credential: SigningCredential): ClientCertificateError | undefined {
+  private staticError(credential: Pkcs12Contents): ClientCertificateError | undefined {
     const { finess, certificate } = credential;
     const usages = certificate.x509.keyUsage ?? [];
     if (certificate.x509.ca || !usages.includes(CLIENT_AUTH)) {

@@ -1,6 +1,7 @@
 import type { DmpSubmission } from '@passerelle/schemas';
 import type { ErrorClass } from '@passerelle/errors';
-import type { SigningCredential } from '@passerelle/signature';
+import { X509Certificate } from 'node:crypto';
+import type { SigningCertificate, SigningCredential } from '@passerelle/signature';
 import type { ClientCredential } from './auth-cli';
 import { ClientCertificateError, DmpDeliveryError } from './errors';
 import type { HttpAnswer } from './https-transport';
@@ -34,6 +35,23 @@ export interface DeliveryResult {
   submissionSetUniqueId: string;
 }
 
+const parsed = new WeakMap<SigningCertificate, X509Certificate>();
+
+/**
+ * The SIGN certificate of a key-store credential as an X509Certificate (the VIHF's Issuer and KeyInfo): the key store
+ * keeps only DER, so it is parsed once per certificate and kept as long as the credential is.
+ */
+export function signingX509(credential: SigningCredential): X509Certificate {
+  const leaf = credential.chain[0];
+  if (!leaf) throw new Error('the SIGN credential has no certificate');
+  let x509 = parsed.get(leaf);
+  if (!x509) {
+    x509 = new X509Certificate(leaf.der);
+    parsed.set(leaf, x509);
+  }
+  return x509;
+}
+
 // HTTP statuses that say the request itself is wrong: sending it again cannot help.
 const PERMANENT_HTTP = new Set([400, 404, 405, 411, 413, 414, 415]);
 
@@ -53,12 +71,13 @@ export async function deliver(submission: DmpSubmission, deps: DeliverDeps): Pro
   const finess = submission.metadata.authorFiness;
   const auth = deps.authCli.credential(finess, now);
   const sign = deps.signKeys.signingCredential(finess, now);
-  if (auth.certificate.publicKey.export({ type: 'spki', format: 'der' }).equals(sign.certificate.x509.publicKey.export({ type: 'spki', format: 'der' }))) {
+  const signCertificate = signingX509(sign);
+  if (auth.certificate.publicKey.export({ type: 'spki', format: 'der' }).equals(signCertificate.publicKey.export({ type: 'spki', format: 'der' }))) {
     throw new ClientCertificateError('AUTH_CLI_SAME_KEY_AS_SIGN', finess, 'the AUTH_CLI and SIGN certificates share a key: they must not');
   }
   const vihf = signVihf(
     { ...vihfSubjectFromMetadata(submission.metadata), software: deps.software, issueInstant: now },
-    { privateKey: sign.privateKey, certificate: sign.certificate.x509 },
+    { privateKey: sign.privateKey, certificate: signCertificate },
     deps.vihfHash,
   );
   const request = buildIti41Request({ submission, vihfXml: vihf.xml, to: deps.endpoint });

@@ -1,5 +1,5 @@
 export { AuthCliStore, AUTH_PASSPHRASE_ENV_PREFIX, type AuthCliStoreOptions, type ClientCredential } from './auth-cli';
-export { deliver, type DeliverDeps, type DeliveryResult } from './deliver';
+export { deliver, signingX509, type DeliverDeps, type DeliveryResult } from './deliver';
 export {
   ClientCertificateError,
   DmpDeliveryError,

@@ -8,6 +8,7 @@ import { runTool } from '../../../test/support/tools';
 import { FINESS, makeSubmission, testPki } from '../../../test/dmp-simulator/submissions';
 import { signVihf, vihfSubjectFromMetadata, type VihfInput, type VihfSigningKey } from './vihf';
 import { DmpRequestError } from './errors';
+import { signingX509 } from '@passerelle/dmp';
 
 const DMP_DIR = process.env.DMP_SAMPLES_DIR ?? join(__dirname, '../../../../shared/spec/dmp');
 const SOFTWARE = { id: 'PASSERELLE-TEST', name: 'Passerelle', version: '0.1.0', homologation: 'NumAutorisation' };
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir });
   const submission = await makeSubmission('vaccination', keyStore);
   const sign = keyStore.signingCredential(FINESS);
-  key = { privateKey: sign.privateKey, certificate: sign.certificate.x509 };
+  key = { privateKey: sign.privateKey, certificate: signingX509(sign) };
   input = { ...vihfSubjectFromMetadata(submission.metadata), software: SOFTWARE };
 }, 60_000);
 

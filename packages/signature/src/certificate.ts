@@ -22,16 +22,22 @@ export function finessFromSubject(attributes: ReadonlyArray<{ shortName?: string
 
 export { isFiness } from '@passerelle/identifiers';
 
-/** One certificate, in the three shapes the package needs. */
-export interface CertificateInfo {
+/** A certificate's validity period. */
+export interface Validity {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** One certificate, in the three shapes the package needs to read and check it. */
+export interface CertificateInfo extends Validity {
   /** DER bytes (what KeyInfo carries and SigningCertificate digests). */
   der: Buffer;
   x509: X509Certificate;
   forge: forge.pki.Certificate;
 }
 
-/** A pharmacy's signing material as read from its PKCS#12 file. */
-export interface SigningCredential {
+/** A PKCS#12 file as read, every certificate parsed: what the checks before signing look at. */
+export interface Pkcs12Contents {
   /** FINESS the key store filed this credential under (its file name). */
   finess: string;
   /** FINESS found in the certificate's subject, if any. */
@@ -44,9 +50,50 @@ export interface SigningCredential {
   chain: CertificateInfo[];
 }
 
+/** A certificate reduced to what a signature carries of it: no parsed form is kept. */
+export interface SigningCertificate extends Validity {
+  /** DER bytes, in a buffer of their own (not a slice of a shared pool) */
+  der: Buffer;
+  /** The DER in base64, as KeyInfo carries it */
+  derBase64: string;
+  /** The issuer's name in RFC 4514 form and the serial number in decimal, as XAdES IssuerSerial wants them */
+  issuerName: string;
+  serialNumber: string;
+  /** SHA-256 fingerprint (colon-separated hex, as node:crypto prints it) */
+  sha256: string;
+}
+
+/**
+ * What the key store keeps of a pharmacy once its PKCS#12 file passed the checks: the key, the chain as a signature
+ * carries it, the validity dates. The CA certificates of the chain are shared by every pharmacy they issued.
+ */
+export interface SigningCredential {
+  /** FINESS the key store filed this credential under (its file name). */
+  finess: string;
+  /** The private key, an OpenSSL-backed key object. */
+  privateKey: KeyObject;
+  /** The signing certificate, then its issuers, as in the PKCS#12 file. */
+  chain: readonly SigningCertificate[];
+}
+
 function certificateInfo(cert: forge.pki.Certificate): CertificateInfo {
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
-  return { der, x509: new X509Certificate(der), forge: cert };
+  return { der, x509: new X509Certificate(der), forge: cert, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+}
+
+/** The signing form of a certificate (see {@link SigningCertificate}). */
+export function signingCertificate(cert: CertificateInfo): SigningCertificate {
+  const der = Buffer.allocUnsafeSlow(cert.der.length);
+  cert.der.copy(der);
+  return {
+    der,
+    derBase64: der.toString('base64'),
+    issuerName: issuerNameRfc4514(cert.forge),
+    serialNumber: serialNumberDecimal(cert.forge),
+    sha256: cert.x509.fingerprint256,
+    notBefore: new Date(cert.notBefore.getTime()),
+    notAfter: new Date(cert.notAfter.getTime()),
+  };
 }
 
 /** Reads a PEM bundle into certificates. */
@@ -74,7 +121,7 @@ export function loadTrustAnchors(dir: string): X509Certificate[] {
  * Opens a PKCS#12 file. node-forge parses it (node:crypto cannot export keys from PKCS#12); the key is then
  * handed to node:crypto once, so that signing runs in OpenSSL.
  */
-export function readPkcs12(bytes: Buffer, passphrase: string, finess: string): SigningCredential {
+export function readPkcs12(bytes: Buffer, passphrase: string, finess: string): Pkcs12Contents {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary')), false, passphrase);
@@ -150,7 +197,7 @@ export function checkKeyUsage(certificate: CertificateInfo, finess: string): Cer
 }
 
 export function checkCredentialStatic(
-  credential: SigningCredential,
+  credential: Pkcs12Contents,
   trustAnchors: readonly X509Certificate[],
 ): CertificateError | undefined {
   const { finess, certificate } = credential;
@@ -191,9 +238,12 @@ export function chainError(
 }
 
 /** The validity-period checks, on the signing certificate and the chain above it, at a given time. */
-export function checkCredentialDates(credential: Pick<SigningCredential, 'chain' | 'finess'>, at: Date): CertificateError | undefined {
+export function checkCredentialDates(
+  credential: { chain: readonly Validity[]; finess: string },
+  at: Date,
+): CertificateError | undefined {
   for (const [index, cert] of credential.chain.entries()) {
-    const { notBefore, notAfter } = cert.forge.validity;
+    const { notBefore, notAfter } = cert;
     const which = index === 0 ? 'certificate' : 'an issuer certificate in the chain';
     if (at.getTime() < notBefore.getTime()) {
       return new CertificateError('CERT_NOT_YET_VALID', credential.finess, `${which} is valid from ${notBefore.toISOString()}`);

@@ -8,10 +8,13 @@ export {
   loadTrustAnchors,
   readPkcs12,
   type CertificateInfo,
+  type Pkcs12Contents,
+  type SigningCertificate,
   type SigningCredential,
+  type Validity,
 } from './certificate';
 export * from './errors';
-export { KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
+export { DEFAULT_ROTATION_CHECK_MS, KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
 export {
   MANIFEST_ID,

@@ -14,6 +14,13 @@ jest.mock('node:crypto', () => {
 });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const signMock = (require('node:crypto') as { sign: jest.Mock }).sign;
+// A pass-through spy on statSync, to prove that signing makes no system call once a pharmacy is loaded.
+jest.mock('node:fs', () => {
+  const actual = jest.requireActual<typeof import('node:fs')>('node:fs');
+  return { ...actual, statSync: jest.fn(actual.statSync) };
+});
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const statSyncMock = (require('node:fs') as { statSync: jest.Mock }).statSync;
 
 jest.setTimeout(120_000);
 
@@ -125,20 +132,22 @@ describe('certificate checks before every signature', () => {
 describe('rotation without restart', () => {
   const signerCertificate = (signatureXml: string) => /<X509Certificate>([^<]+)<\/X509Certificate>/.exec(signatureXml)?.[1];
 
-  it("replacing a pharmacy's PKCS#12 file is picked up by the running key store", () => {
+  it("replacing a pharmacy's PKCS#12 file is picked up by the running key store", async () => {
     const target = keyStoreDirFrom(pki.broken.expired as string, 'rotation');
-    const keyStore = new KeyStore({ dir: target, trustAnchors: pki.trustDir, env: {} });
+    const keyStore = new KeyStore({ dir: target, trustAnchors: pki.trustDir, env: {}, rotationCheckMs: 0 });
     expect(() => sign(keyStore)).toThrow(expect.objectContaining({ code: 'CERT_EXPIRED' }));
 
     // The operator installs a valid certificate the usual way: write beside, then rename over the old file.
     copyFileSync(join(pki.keyStoreDir, `${FINESS}.p12`), join(target, `${FINESS}.p12.new`));
     renameSync(join(target, `${FINESS}.p12.new`), join(target, `${FINESS}.p12`));
+    await keyStore.refresh(); // what the timer does every rotationCheckMs
     const first = sign(keyStore);
     const installed = sign(new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env: {} }));
     expect(signerCertificate(first.signatureXml)).toBe(signerCertificate(installed.signatureXml));
 
     // Renewal: a new key and certificate for the same FINESS, copied in place (same inode, new content).
     copyFileSync(join(pki.renewedDir as string, `${FINESS}.p12`), join(target, `${FINESS}.p12`));
+    await keyStore.refresh();
     const second = sign(keyStore);
     expect(signerCertificate(second.signatureXml)).not.toBe(signerCertificate(first.signatureXml));
 
@@ -153,8 +162,52 @@ describe('rotation without restart', () => {
     expect(verdict.signedInfo).toEqual({ ok: 2, all: 2 });
     expect(verdict.manifestReferences.get(`urn:oid:${DOCUMENT_ID}`)).toBe('succeeded');
 
-    // Removing the file withdraws the pharmacy at once.
+    // Removing the file withdraws the pharmacy at the next check.
     rmSync(join(target, `${FINESS}.p12`));
+    await keyStore.refresh();
     expect(() => sign(keyStore)).toThrow(expect.objectContaining({ code: 'CERT_MISSING' }));
+  });
+
+  it('its timer finds a rotation by itself, and signing makes no system call between checks', async () => {
+    const target = keyStoreDirFrom(pki.keyStoreDir, 'rotation-timer');
+    const keyStore = new KeyStore({ dir: target, trustAnchors: pki.trustDir, env: {}, rotationCheckMs: 20 });
+    try {
+      const before = signerCertificate(sign(keyStore).signatureXml);
+      statSyncMock.mockClear();
+      for (let i = 0; i < 20; i += 1) sign(keyStore);
+      expect(statSyncMock).not.toHaveBeenCalled();
+
+      copyFileSync(join(pki.renewedDir as string, `${FINESS}.p12`), join(target, `${FINESS}.p12`));
+      // Waits for the timer (bounded: a store that never looks again fails here).
+      let after = before;
+      for (let tries = 0; tries < 500 && after === before; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        after = signerCertificate(sign(keyStore).signatureXml);
+      }
+      expect(after).toBeDefined();
+      expect(after).not.toBe(before);
+    } finally {
+      keyStore.close();
+    }
+  });
+});
+
+describe('what the key store keeps', () => {
+  it('per pharmacy, only the key and the chain as a signature carries it; the CA certificates once for all', () => {
+    const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env: {}, rotationCheckMs: 0 });
+    const a = keyStore.signingCredential(FINESS);
+    const b = keyStore.signingCredential('690000011');
+    expect(Object.keys(a).sort()).toEqual(['chain', 'finess', 'privateKey']);
+    expect(a.privateKey.type).toBe('private');
+    for (const cert of a.chain) {
+      expect(Object.keys(cert).sort()).toEqual(['der', 'derBase64', 'issuerName', 'notAfter', 'notBefore', 'serialNumber', 'sha256']);
+    }
+    expect(a.chain.length).toBeGreaterThan(1);
+    expect(a.chain[0]).not.toBe(b.chain[0]);
+    // The same issuing CA, the same object.
+    expect(a.chain.slice(1)).toEqual(b.chain.slice(1));
+    a.chain.slice(1).forEach((ca, i) => expect(ca).toBe(b.chain[i + 1]));
+    // A DER buffer of its own, not a view of a shared pool that would keep the pool alive.
+    expect(a.chain[0]!.der.byteLength).toBe(a.chain[0]!.der.buffer.byteLength);
   });
 });

@@ -11,7 +11,7 @@ import {
   type HashName,
   type SignatureOptions,
 } from './algorithms';
-import { issuerNameRfc4514, serialNumberDecimal, type SigningCredential } from './certificate';
+import type { SigningCertificate, SigningCredential } from './certificate';
 import { c14nAttr, c14nText, canonicalizeDocument, parseXml } from './canonical-xml';
 import { SignatureInputError } from './errors';
 import { canonicalizeInclusive } from './inclusive-c14n';
@@ -166,7 +166,7 @@ export function signSubmission(input: SignSubmissionInput, keyStore: KeyStore): 
     submissionSetUniqueId,
     documentDigest,
     signerFiness: input.finess,
-    signerCertificateSha256: credential.certificate.x509.fingerprint256,
+    signerCertificateSha256: (credential.chain[0] as SigningCertificate).sha256,
     signingTime,
     hash,
     canonicalization,
@@ -184,15 +184,21 @@ interface BuildInput {
   signingTime: Date;
 }
 
-// The certificate-derived parts of a signature (SigningCertificate, KeyInfo) change only when the key store
-// loads a new credential object: computed once per credential.
-const credentialParts = new WeakMap<SigningCredential, Map<string, string>>();
-function cached(credential: SigningCredential, key: string, make: () => string): string {
-  let parts = credentialParts.get(credential);
-  if (!parts) credentialParts.set(credential, (parts = new Map()));
-  let value = parts.get(key);
-  if (value === undefined) parts.set(key, (value = make()));
-  return value;
+// The SigningCertificate entry of each certificate depends only on it and the hash: made once per certificate
+// (the CA certificates are shared by every pharmacy they issued, so theirs are made once for all).
+const certEntries = new WeakMap<SigningCertificate, Map<HashName, string>>();
+function certEntry(cert: SigningCertificate, hash: HashName, digestMethod: string): string {
+  let entries = certEntries.get(cert);
+  if (!entries) certEntries.set(cert, (entries = new Map()));
+  let entry = entries.get(hash);
+  if (entry === undefined) {
+    entry =
+      `<Cert><CertDigest>${digestMethod}<DigestValue>${digest(hash, cert.der)}</DigestValue></CertDigest>` +
+      `<IssuerSerial><X509IssuerName xmlns="${DSIG_NS}">${c14nText(cert.issuerName)}</X509IssuerName>` +
+      `<X509SerialNumber xmlns="${DSIG_NS}">${cert.serialNumber}</X509SerialNumber></IssuerSerial></Cert>`;
+    entries.set(hash, entry);
+  }
+  return entry;
 }
 
 function buildSignature(b: BuildInput): string {
@@ -205,14 +211,8 @@ function buildSignature(b: BuildInput): string {
     `${digestMethod}<DigestValue>${b.documentDigest}</DigestValue></Reference>`;
   const manifestAttrs = ` Id="${MANIFEST_ID}"`;
 
-  const certs = cached(b.credential, `certs:${b.hash}`, () =>
-    b.credential.chain.map(
-      (cert) =>
-        `<Cert><CertDigest>${digestMethod}<DigestValue>${digest(b.hash, cert.der)}</DigestValue></CertDigest>` +
-        `<IssuerSerial><X509IssuerName xmlns="${DSIG_NS}">${c14nText(issuerNameRfc4514(cert.forge))}</X509IssuerName>` +
-        `<X509SerialNumber xmlns="${DSIG_NS}">${serialNumberDecimal(cert.forge)}</X509SerialNumber></IssuerSerial></Cert>`,
-    ).join(''),
-  );
+  let certs = '';
+  for (const cert of b.credential.chain) certs += certEntry(cert, b.hash, digestMethod);
   const signedPropertiesInner =
     `<SignedSignatureProperties><SigningTime>${b.signingTime.toISOString()}</SigningTime>` +
     `<SigningCertificate>${certs}</SigningCertificate>` +
@@ -234,9 +234,9 @@ function buildSignature(b: BuildInput): string {
   const signedInfoCanonical = `<SignedInfo xmlns="${DSIG_NS}">${signedInfoInner}</SignedInfo>`;
   const signatureValue = sign(b.hash, Buffer.from(signedInfoCanonical, 'utf8'), b.credential.privateKey).toString('base64');
 
-  const keyInfo = cached(b.credential, 'keyInfo', () =>
-    `<KeyInfo><X509Data>${b.credential.chain.map((cert) => `<X509Certificate>${cert.der.toString('base64')}</X509Certificate>`).join('')}</X509Data></KeyInfo>`,
-  );
+  let keyInfo = '<KeyInfo><X509Data>';
+  for (const cert of b.credential.chain) keyInfo += `<X509Certificate>${cert.derBase64}</X509Certificate>`;
+  keyInfo += '</X509Data></KeyInfo>';
   const id = c14nAttr(b.signatureId);
   return (
     `<Signature xmlns="${DSIG_NS}" Id="${id}">` +

@@ -2,6 +2,7 @@ export { XdmError, type XdmErrorCode } from './errors';
 export { XDS, NS } from './xds-uuids';
 export {
   buildSubmissionSetMetadata,
+  DocumentSubmissionSet,
   deriveSignatureUniqueId,
   xdsHashAndSize,
   DSG,
@@ -9,10 +10,13 @@ export {
   type SubmissionSetInfo,
   type SignatureEntryInput,
   type SubmissionSetMetadataInput,
+  type DocumentSubmissionSetInput,
 } from './submission-set';
 export {
   buildXdmArchive,
   readXdmArchive,
+  XdmDocument,
+  type XdmDocumentInput,
   XDM_PATHS,
   type XdmProducer,
   type XdmArchiveInput,

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
-import { buildSubmissionSetMetadata, deriveSignatureUniqueId, DSG, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
+import { buildSubmissionSetMetadata, deriveSignatureUniqueId, DocumentSubmissionSet, DSG, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
 import { XdmError } from './errors';
 import { XDS } from './xds-uuids';
 
@@ -164,6 +164,52 @@ describe('buildSubmissionSetMetadata', () => {
     expect(() =>
       buildSubmissionSetMetadata({ metadata: metadata(), submissionSet: { ...submissionSet, submissionTime: '2025-11-21' } }),
     ).toThrow(expect.objectContaining({ code: 'XDM_INVALID_INPUT' }));
+  });
+
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['a lone high surrogate', 'a\uD83Db'],
+    ['a lone low surrogate at the end', 'ab\uDE00'],
+    ['U+FFFE', 'a\uFFFEb'],
+    ['U+FFFF', 'a\uFFFF'],
+  ])('refuses %s wherever it sits, in text or in an attribute', (_, value) => {
+    for (const m of [metadata({ title: value }), metadata({ sourcePatientInfo: [`PID-5|${value}`] })]) {
+      expect(() => buildSubmissionSetMetadata({ metadata: m, submissionSet })).toThrow(
+        expect.objectContaining({ code: 'XDM_INVALID_XML_CHARACTER' }),
+      );
+    }
+  });
+
+  it('keeps astral characters, tabs and line ends, escaping in attributes what normalisation would change', () => {
+    const value = 'Zoë 😀 漢\tA\r\nB &amp; ]]>';
+    const xml = buildSubmissionSetMetadata({ metadata: metadata({ title: value, sourcePatientInfo: [`PID-5|${value}`] }), submissionSet });
+    expect(xml).toContain('value="Zoë 😀 漢&#9;A&#13;&#10;B &amp;amp; ]]&gt;"');
+    expect(xml).toContain('<Value>PID-5|Zoë 😀 漢\tA\r\nB &amp;amp; ]]&gt;</Value>');
+  });
+
+  it('writes a document\'s set once: each message adds its recipients and file names to the same parts', () => {
+    const m = metadata();
+    const signature = { content: '<Signature/>' };
+    const set = new DocumentSubmissionSet({ metadata: m, submissionSet, signature });
+    const uris: { document: string; signature?: string } = { document: 'DOC0001.XML', signature: 'DOC0002.XML' };
+    const variants: [string[] | undefined, typeof uris | undefined][] = [
+      [undefined, undefined],
+      [['a@x.mssante.fr'], uris],
+      [['b@x.mssante.fr', 'c@x.mssante.fr'], uris],
+      [[], { document: 'DOC0001.XML' }],
+    ];
+    for (const [intendedRecipients, u] of variants) {
+      expect(set.xml({ intendedRecipients, uris: u })).toBe(
+        buildSubmissionSetMetadata({ metadata: m, submissionSet: { ...submissionSet, intendedRecipients }, signature, uris: u }),
+      );
+    }
+    const [dmp, patient, professionals] = variants.map(([intendedRecipients, u]) => parse(set.xml({ intendedRecipients, uris: u })));
+    expect(slot(patient!.set, 'intendedRecipient')).toEqual(['||^^Internet^a@x.mssante.fr']);
+    expect(slot(professionals!.set, 'intendedRecipient')).toEqual(['||^^Internet^b@x.mssante.fr', '||^^Internet^c@x.mssante.fr']);
+    expect(slot(dmp!.set, 'intendedRecipient')).toEqual([]);
+    expect(dmp!.objects.map((o) => slot(o, 'URI'))).toEqual([[], []]);
+    expect(patient!.objects.map((o) => slot(o, 'URI'))).toEqual([['DOC0001.XML'], ['DOC0002.XML']]);
+    expect(set.signature).toEqual(xdsHashAndSize('<Signature/>'));
   });
 
   it('writes intended recipients as XTN addresses', () => {

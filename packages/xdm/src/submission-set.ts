@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
 import { nameBasedOid, SUBMISSION_SET_NAMESPACE } from '@passerelle/identifiers';
 import { XdmError } from './errors';
-import { writeXml, type XmlElement } from './xml-writer';
+import { writeLines, writeSplit, writeStartTag, XML_DECLARATION, type XmlElement } from './xml-writer';
 import { NS, XDS } from './xds-uuids';
 
 /** Symbolic ids of the registry objects (the registry assigns the entryUUIDs), as in the DMP's sample. */
@@ -158,13 +158,10 @@ class RimWriter {
   }
 }
 
-function registryPackage(rim: RimWriter, input: SubmissionSetMetadataInput): XmlElement {
-  const { metadata, submissionSet: set } = input;
+/** The RegistryPackage less its `intendedRecipient` slot, which goes after its first child (submissionTime). */
+function registryPackage(rim: RimWriter, metadata: XdsDocumentMetadata, set: DocumentSubmissionSetInput['submissionSet']): XmlElement {
   const id = OBJECT_IDS.submissionSet;
   const children: XmlElement[] = [rim.slot('submissionTime', [set.submissionTime])];
-  if (set.intendedRecipients && set.intendedRecipients.length > 0) {
-    children.push(rim.slot('intendedRecipient', set.intendedRecipients.map((address) => `||^^Internet^${address}`)));
-  }
   children.push(rim.localized('Name', set.title));
   if (set.comments) children.push(rim.localized('Description', set.comments));
   children.push(
@@ -189,7 +186,6 @@ interface EntryFields {
   serviceStartTime: string;
   serviceStopTime: string;
   sourcePatientInfo: readonly string[];
-  uri: string | undefined;
   title: string;
   classCode: Coded;
   typeCode: Coded;
@@ -197,6 +193,7 @@ interface EntryFields {
   eventCodes: readonly Coded[];
 }
 
+/** An ExtrinsicObject less its `URI` slot (XDM only), which goes after the other slots: see {@link uriSlotIndex}. */
 function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: EntryFields): XmlElement {
   const E = XDS.documentEntry;
   const slots: XmlElement[] = [
@@ -210,7 +207,6 @@ function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: E
     rim.slot('sourcePatientId', [metadata.patientId]),
   ];
   if (entry.sourcePatientInfo.length > 0) slots.push(rim.slot('sourcePatientInfo', entry.sourcePatientInfo));
-  if (entry.uri !== undefined) slots.push(rim.slot('URI', [entry.uri]));
   return {
     name: 'ExtrinsicObject',
     attributes: { id: entry.id, mimeType: entry.mimeType, objectType: E.objectType },
@@ -231,85 +227,164 @@ function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: E
   };
 }
 
+/** What {@link DocumentSubmissionSet} needs: the set less its recipients, which each message gives. */
+export interface DocumentSubmissionSetInput {
+  metadata: XdsDocumentMetadata;
+  submissionSet: Omit<SubmissionSetInfo, 'intendedRecipients'>;
+  signature?: SignatureEntryInput;
+}
+
+/** The slots of an ExtrinsicObject come first; the URI slot is the last of them (as in the DMP's sample). */
+function uriSlotIndex(element: XmlElement): number {
+  return (element.children ?? []).filter((child) => child.name === 'Slot').length;
+}
+
+/** An object written in two parts (lines joined), to put slots between them. */
+interface SplitObject {
+  head: string;
+  tail: string;
+}
+
+function split(element: XmlElement, at: number): SplitObject {
+  const { head, tail } = writeSplit(element, 2, at);
+  return { head: head.join('\n'), tail: tail.join('\n') };
+}
+
+const slotWriter = new RimWriter(); // slots only: they carry no numbered id
+const uriSlot = (uri: string): string => writeLines(slotWriter.slot('URI', [uri]), 3).join('\n');
+
 /**
- * The ebRIM `SubmitObjectsRequest` (XDS.b, lcm/rim 3.0) for one document: the submission set, the document entry
- * with every slot and classification of its metadata, the HasMember association and, when a signature is given,
- * the IHE DSG signature entry with its `signs` association (source the signature, target the submission set).
- * Follows the layout of the DMP's own sample (`TD2.1_-_Alimentation_requete.xml`). Every value is escaped.
+ * The ebRIM `SubmitObjectsRequest` (XDS.b, lcm/rim 3.0) of one document, checked and written once: the
+ * submission set, the document entry with every slot and classification of its metadata, the HasMember
+ * association and, when a signature is given, the IHE DSG signature entry with its `signs` association (source
+ * the signature, target the submission set). Follows the layout of the DMP's own sample
+ * (`TD2.1_-_Alimentation_requete.xml`). Every value is escaped.
+ *
+ * The DMP submission and every XDM archive of a document carry the same set; they differ only by the archive's
+ * intended recipients and file names, which {@link DocumentSubmissionSet.xml} inserts into the written parts.
+ *
+ * @throws XdmError XDM_INVALID_INPUT naming the field when an id, a time, the hash or the size is malformed
+ */
+export class DocumentSubmissionSet {
+  /** SHA-1 and size of the signature document, if any */
+  readonly signature: { hash: string; size: number } | undefined;
+  private readonly head: string;
+  private readonly registryPackage: SplitObject;
+  private readonly entries: SplitObject[];
+  private readonly associations: string;
+
+  constructor(input: DocumentSubmissionSetInput) {
+    const { metadata, submissionSet: set, signature } = input;
+    requireOid(set.uniqueId, 'submissionSet.uniqueId');
+    requireOid(set.sourceId, 'submissionSet.sourceId');
+    requireOid(metadata.uniqueId, 'metadata.uniqueId');
+    requireDtm(set.submissionTime, 'submissionSet.submissionTime');
+    if (!Number.isSafeInteger(metadata.size) || metadata.size < 0) {
+      throw new XdmError('XDM_INVALID_INPUT', 'metadata.size must be a non-negative integer');
+    }
+    if (!/^[0-9a-f]{40}$/.test(metadata.hash)) {
+      throw new XdmError('XDM_INVALID_INPUT', 'metadata.hash must be a lowercase hexadecimal SHA-1');
+    }
+
+    // Ids are numbered in document order (cla1, ei1, assoc1…), so the objects are made in that order.
+    const rim = new RimWriter();
+    const registry = registryPackage(rim, metadata, set);
+    const objects: XmlElement[] = [
+      extrinsicObject(rim, metadata, {
+        id: OBJECT_IDS.document,
+        uniqueId: metadata.uniqueId,
+        mimeType: metadata.mimeType,
+        creationTime: metadata.creationTime,
+        hash: metadata.hash,
+        size: metadata.size,
+        languageCode: metadata.languageCode,
+        serviceStartTime: metadata.serviceStartTime,
+        serviceStopTime: metadata.serviceStopTime,
+        sourcePatientInfo: metadata.sourcePatientInfo,
+        title: metadata.title,
+        classCode: metadata.classCode,
+        typeCode: metadata.typeCode,
+        formatCode: metadata.formatCode,
+        eventCodes: metadata.eventCodes,
+      }),
+    ];
+    if (signature) {
+      const uniqueId = signature.uniqueId ?? deriveSignatureUniqueId(set.uniqueId);
+      requireOid(uniqueId, 'signature.uniqueId');
+      this.signature = xdsHashAndSize(signature.content);
+      // The signature is created at submission time and is about the submission, as in the DMP's sample.
+      objects.push(
+        extrinsicObject(rim, metadata, {
+          id: OBJECT_IDS.signature,
+          uniqueId,
+          mimeType: DSG.mimeType,
+          creationTime: set.submissionTime,
+          hash: this.signature.hash,
+          size: this.signature.size,
+          languageCode: DSG.languageCode,
+          serviceStartTime: set.submissionTime,
+          serviceStopTime: set.submissionTime,
+          sourcePatientInfo: [],
+          title: DSG.title,
+          classCode: DSG.classCode,
+          typeCode: DSG.typeCode,
+          formatCode: DSG.formatCode,
+          eventCodes: [DSG.eventCode],
+        }),
+      );
+    }
+    const associations = [rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.document)];
+    if (signature) {
+      associations.push(
+        rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.signature),
+        rim.association(XDS.associationType.signs, OBJECT_IDS.signature, OBJECT_IDS.submissionSet),
+      );
+    }
+    const root: XmlElement = { name: 'lcm:SubmitObjectsRequest', attributes: { 'xmlns:lcm': NS.lcm, xmlns: NS.rim } };
+    this.head = [XML_DECLARATION, writeStartTag(root, 0), '  <RegistryObjectList>'].join('\n');
+    this.registryPackage = split(registry, 1);
+    this.entries = objects.map((object) => split(object, uriSlotIndex(object)));
+    this.associations = [
+      ...associations.flatMap((association) => writeLines(association, 2)),
+      '  </RegistryObjectList>',
+      '</lcm:SubmitObjectsRequest>',
+    ].join('\n');
+  }
+
+  /**
+   * The XML document (UTF-8 declaration included: strip it to embed the element in an ITI-41 request).
+   * @param options.intendedRecipients XDM only: the addresses the archive is sent to (XTN `||^^Internet^<address>`)
+   * @param options.uris XDM only: file names, relative to METADATA.XML, written in each entry's `URI` slot
+   */
+  xml(options: { intendedRecipients?: readonly string[]; uris?: { document: string; signature?: string } } = {}): string {
+    const parts = [this.head, this.registryPackage.head];
+    const recipients = options.intendedRecipients ?? [];
+    if (recipients.length > 0) {
+      parts.push(writeLines(slotWriter.slot('intendedRecipient', recipients.map((address) => `||^^Internet^${address}`)), 3).join('\n'));
+    }
+    parts.push(this.registryPackage.tail);
+    const uris = [options.uris?.document, options.uris?.signature];
+    this.entries.forEach((entry, i) => {
+      parts.push(entry.head);
+      const uri = uris[i];
+      if (uri !== undefined) parts.push(uriSlot(uri));
+      parts.push(entry.tail);
+    });
+    parts.push(this.associations);
+    return `${parts.join('\n')}\n`;
+  }
+}
+
+/**
+ * The ebRIM `SubmitObjectsRequest` for one document and one message: see {@link DocumentSubmissionSet}, which
+ * writes it once for all the messages of a document.
  *
  * @returns the XML document (UTF-8 declaration included: strip it to embed the element in an ITI-41 request)
  */
 export function buildSubmissionSetMetadata(input: SubmissionSetMetadataInput): string {
-  const { metadata, submissionSet: set, signature } = input;
-  requireOid(set.uniqueId, 'submissionSet.uniqueId');
-  requireOid(set.sourceId, 'submissionSet.sourceId');
-  requireOid(metadata.uniqueId, 'metadata.uniqueId');
-  requireDtm(set.submissionTime, 'submissionSet.submissionTime');
-  if (!Number.isSafeInteger(metadata.size) || metadata.size < 0) {
-    throw new XdmError('XDM_INVALID_INPUT', 'metadata.size must be a non-negative integer');
-  }
-  if (!/^[0-9a-f]{40}$/.test(metadata.hash)) {
-    throw new XdmError('XDM_INVALID_INPUT', 'metadata.hash must be a lowercase hexadecimal SHA-1');
-  }
-
-  const rim = new RimWriter();
-  const objects: XmlElement[] = [
-    registryPackage(rim, input),
-    extrinsicObject(rim, metadata, {
-      id: OBJECT_IDS.document,
-      uniqueId: metadata.uniqueId,
-      mimeType: metadata.mimeType,
-      creationTime: metadata.creationTime,
-      hash: metadata.hash,
-      size: metadata.size,
-      languageCode: metadata.languageCode,
-      serviceStartTime: metadata.serviceStartTime,
-      serviceStopTime: metadata.serviceStopTime,
-      sourcePatientInfo: metadata.sourcePatientInfo,
-      uri: input.uris?.document,
-      title: metadata.title,
-      classCode: metadata.classCode,
-      typeCode: metadata.typeCode,
-      formatCode: metadata.formatCode,
-      eventCodes: metadata.eventCodes,
-    }),
-  ];
-  if (signature) {
-    const uniqueId = signature.uniqueId ?? deriveSignatureUniqueId(set.uniqueId);
-    requireOid(uniqueId, 'signature.uniqueId');
-    const { hash, size } = xdsHashAndSize(signature.content);
-    // The signature is created at submission time and is about the submission, as in the DMP's sample.
-    objects.push(
-      extrinsicObject(rim, metadata, {
-        id: OBJECT_IDS.signature,
-        uniqueId,
-        mimeType: DSG.mimeType,
-        creationTime: set.submissionTime,
-        hash,
-        size,
-        languageCode: DSG.languageCode,
-        serviceStartTime: set.submissionTime,
-        serviceStopTime: set.submissionTime,
-        sourcePatientInfo: [],
-        uri: input.uris?.signature,
-        title: DSG.title,
-        classCode: DSG.classCode,
-        typeCode: DSG.typeCode,
-        formatCode: DSG.formatCode,
-        eventCodes: [DSG.eventCode],
-      }),
-    );
-  }
-  objects.push(rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.document));
-  if (signature) {
-    objects.push(
-      rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.signature),
-      rim.association(XDS.associationType.signs, OBJECT_IDS.signature, OBJECT_IDS.submissionSet),
-    );
-  }
-  return writeXml({
-    name: 'lcm:SubmitObjectsRequest',
-    attributes: { 'xmlns:lcm': NS.lcm, xmlns: NS.rim },
-    children: [{ name: 'RegistryObjectList', children: objects }],
+  const { intendedRecipients, ...submissionSet } = input.submissionSet;
+  return new DocumentSubmissionSet({ metadata: input.metadata, submissionSet, signature: input.signature }).xml({
+    intendedRecipients,
+    uris: input.uris,
   });
 }

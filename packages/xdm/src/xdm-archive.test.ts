@@ -1,8 +1,12 @@
 import JSZip from 'jszip';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool } from '../../../test/support/tools';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
-import { buildXdmArchive, readXdmArchive, XDM_PATHS, type XdmArchiveInput } from './xdm-archive';
+import { buildXdmArchive, readXdmArchive, XdmDocument, XDM_PATHS, type XdmArchiveInput } from './xdm-archive';
 import { deriveSignatureUniqueId, xdsHashAndSize } from './submission-set';
 import { XDS } from './xds-uuids';
 
@@ -146,6 +150,44 @@ describe('buildXdmArchive / readXdmArchive', () => {
       encoding: 'utf8',
     });
     expect(Buffer.from(other, 'base64').equals(first)).toBe(true);
+  });
+
+  it('builds every archive of a document from the same files: only METADATA.XML names each one\'s recipients', async () => {
+    const { submissionSet, ...rest } = input();
+    const xdm = new XdmDocument({ ...rest, submissionSet });
+    const patient = xdm.archive(['279035121518989@patient.mssante.fr']);
+    const professionals = xdm.archive(['jean.dupont@medecin.mssante.fr', 'marie.durand@medecin.mssante.fr']);
+    // The one-off builder gives the same bytes.
+    const oneOff = await buildXdmArchive(input({ submissionSet: { ...submissionSet, intendedRecipients: ['279035121518989@patient.mssante.fr'] } }));
+    expect(patient.equals(oneOff)).toBe(true);
+
+    const [a, b] = await Promise.all([readXdmArchive(patient), readXdmArchive(professionals)]);
+    for (const path of [XDM_PATHS.index, XDM_PATHS.readme, XDM_PATHS.document, XDM_PATHS.signature]) {
+      expect(a.entries.get(path)?.equals(b.entries.get(path) as Buffer)).toBe(true);
+    }
+    expect(b.documents.map((d) => d.intact)).toEqual([true, true]);
+    const recipients = (xml: string) => [...xml.matchAll(/\|\|\^\^Internet\^([^<]+)</g)].map((m) => m[1]);
+    expect(recipients(a.metadataXml)).toEqual(['279035121518989@patient.mssante.fr']);
+    expect(recipients(b.metadataXml)).toEqual(['jean.dupont@medecin.mssante.fr', 'marie.durand@medecin.mssante.fr']);
+    // Without recipients the slot is left out.
+    expect((await readXdmArchive(xdm.archive())).metadataXml).not.toContain('intendedRecipient');
+  });
+
+  it('is a ZIP that Info-ZIP reads and checks (CRC of every file), with files only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xdm-zip-'));
+    try {
+      const path = join(dir, 'IHE_XDM.ZIP');
+      writeFileSync(path, await buildXdmArchive(input()));
+      const test = runTool('unzip', ['-t', path]);
+      expect(test.status).toBe(0);
+      expect(test.stdout).toContain('No errors detected');
+      const listing = runTool('unzip', ['-Z1', path]);
+      expect(listing.stdout.trim().split('\n').sort()).toEqual(
+        [XDM_PATHS.index, XDM_PATHS.readme, XDM_PATHS.metadata, XDM_PATHS.document, XDM_PATHS.signature].sort(),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a document that its metadata does not describe', async () => {

@@ -8,42 +8,69 @@ export interface XmlElement {
   text?: string;
 }
 
-// XML 1.0 Char production: anything else (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF) cannot be
-// written at all, escaped or not.
-const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+function invalidCharacter(): never {
+  throw new XdmError('XDM_INVALID_XML_CHARACTER', 'a metadata value holds a character that XML 1.0 cannot carry');
+}
 
-function checkChars(value: string): void {
-  if (NOT_XML_CHAR.test(value)) {
-    throw new XdmError('XDM_INVALID_XML_CHARACTER', 'a metadata value holds a character that XML 1.0 cannot carry');
+/**
+ * One pass over the value: checks every character against the XML 1.0 Char production (NUL, most C0 controls,
+ * lone surrogates, U+FFFE/U+FFFF cannot be written at all, escaped or not) and escapes the markup characters;
+ * in an attribute also quotes, tabs and line ends, which attribute-value normalisation would otherwise turn into
+ * spaces. A value with nothing to escape (the usual case) is returned as is, without a copy.
+ */
+function escape(value: string, attribute: boolean): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    let entity: string | undefined;
+    if (c < 0x20) {
+      if (c === 0x09) entity = attribute ? '&#9;' : undefined;
+      else if (c === 0x0a) entity = attribute ? '&#10;' : undefined;
+      else if (c === 0x0d) entity = attribute ? '&#13;' : undefined;
+      else invalidCharacter();
+    } else if (c === 0x26) entity = '&amp;';
+    else if (c === 0x3c) entity = '&lt;';
+    else if (c === 0x3e) entity = '&gt;';
+    else if (c === 0x22) entity = attribute ? '&quot;' : undefined;
+    else if (c === 0x27) entity = attribute ? '&apos;' : undefined;
+    else if (c >= 0xd800) {
+      if (c <= 0xdbff) {
+        const next = value.charCodeAt(i + 1);
+        if (!(next >= 0xdc00 && next <= 0xdfff)) invalidCharacter();
+        i += 1; // a valid pair: U+10000..U+10FFFF
+      } else if (c <= 0xdfff || c === 0xfffe || c === 0xffff) invalidCharacter();
+    }
+    if (entity !== undefined) {
+      out += value.slice(last, i) + entity;
+      last = i + 1;
+    }
   }
+  return last === 0 ? value : out + value.slice(last);
 }
 
 /** Escapes text content: `&`, `<` and `>` (the last for `]]>`). */
 export function escapeText(value: string): string {
-  checkChars(value);
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escape(value, false);
 }
 
 /** Escapes an attribute value written between double quotes; also keeps tabs and newlines as written. */
 export function escapeAttribute(value: string): string {
-  checkChars(value);
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\t/g, '&#9;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;');
+  return escape(value, true);
 }
 
-function writeElement(element: XmlElement, depth: number, out: string[]): void {
-  const indent = '  '.repeat(depth);
+/** The start tag of an element, indented, without its closing `>` or `/>`. */
+function startTag(element: XmlElement, indent: string): string {
   let open = `${indent}<${element.name}`;
   for (const [key, value] of Object.entries(element.attributes ?? {})) {
     if (value !== undefined) open += ` ${key}="${escapeAttribute(String(value))}"`;
   }
+  return open;
+}
+
+function writeElement(element: XmlElement, depth: number, out: string[]): void {
+  const indent = '  '.repeat(depth);
+  const open = startTag(element, indent);
   const children = element.children ?? [];
   if (children.length === 0 && element.text === undefined) {
     out.push(`${open}/>`);
@@ -56,9 +83,37 @@ function writeElement(element: XmlElement, depth: number, out: string[]): void {
   }
 }
 
+/** The lines of an element written at `depth` (the indentation {@link writeXml} gives it there). */
+export function writeLines(element: XmlElement, depth: number): string[] {
+  const out: string[] = [];
+  writeElement(element, depth, out);
+  return out;
+}
+
+/**
+ * An element written at `depth` in two parts, its start tag and first `at` children, then the other children and
+ * its end tag, so that children can be inserted between them later without writing the rest again.
+ */
+export function writeSplit(element: XmlElement, depth: number, at: number): { head: string[]; tail: string[] } {
+  const indent = '  '.repeat(depth);
+  const children = element.children ?? [];
+  const head = [`${startTag(element, indent)}>`];
+  const tail: string[] = [];
+  children.forEach((child, i) => writeElement(child, depth + 1, i < at ? head : tail));
+  tail.push(`${indent}</${element.name}>`);
+  return { head, tail };
+}
+
+/** The start tag of an element that has children, as {@link writeXml} writes it at `depth`. */
+export function writeStartTag(element: XmlElement, depth: number): string {
+  return `${startTag(element, '  '.repeat(depth))}>`;
+}
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
 /** Writes an XML document (UTF-8 declaration, two-space indentation, `\n` line ends), escaping every value. */
 export function writeXml(root: XmlElement): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const out = [XML_DECLARATION];
   writeElement(root, 0, out);
   return `${out.join('\n')}\n`;
 }

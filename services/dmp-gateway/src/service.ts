@@ -40,5 +40,10 @@ export function dmpGatewayFromEnv(env: NodeJS.ProcessEnv = process.env, settings
       }),
       onFailure: dmpGatewayFailureStatus({ topics }),
     };
-  }, { close: () => transport.close() });
+  }, {
+    close: () => {
+      transport.close();
+      signKeys.close();
+    },
+  });
 }

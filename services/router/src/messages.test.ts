@@ -1,4 +1,4 @@
-import { readXdmArchive, XDS, deriveSignatureUniqueId } from '@passerelle/xdm';
+import { readXdmArchive, XDS, deriveSignatureUniqueId, xdsHashAndSize } from '@passerelle/xdm';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
 import type { DmpSubmission, MssMessage } from '@passerelle/schemas';
@@ -136,6 +136,47 @@ describe('buildMssMessage', () => {
       }),
     );
     expect(message.headers['X-MSS-INS']).toBe('N');
+  });
+});
+
+describe('the messages of one document', () => {
+  const dmpInput = (m = metadata(), sig = signatureXml) => ({
+    metadata: m, documentXml, signatureXml: sig, submissionSetUniqueId: SET_ID, context,
+  });
+
+  it('carry one submission set: the DMP submission\'s, with each archive\'s recipients and file names added', async () => {
+    const m = metadata();
+    const dmp = buildDmpSubmission(dmpInput(m));
+    const patient = await buildMssMessage(input({ metadata: m }));
+    const professionals = await buildMssMessage(
+      input({ metadata: m, route: { kind: 'mss', to: ['jean.dupont@medecin.mssante.fr'], audience: 'professionals' } }),
+    );
+    const [a, b] = await Promise.all([readXdmArchive(patient.attachment), readXdmArchive(professionals.attachment)]);
+    // Less the intendedRecipient slot and the URI slots, METADATA.XML is the DMP's submission set.
+    const common = (xml: string) =>
+      xml.replace(/\n *<Slot name="(intendedRecipient|URI)">\n(?: *<.*\n)*? *<\/Slot>/g, '');
+    expect(common(a.metadataXml)).toBe(dmp.submissionSetXml);
+    expect(common(b.metadataXml)).toBe(dmp.submissionSetXml);
+    expect(a.metadataXml).toContain(`||^^Internet^${MATRICULE}@patient.mssante.fr`);
+    expect(b.metadataXml).toContain('||^^Internet^jean.dupont@medecin.mssante.fr');
+  });
+
+  it('are never answered from another document\'s parts, even through a reused and changed object', async () => {
+    const m = metadata();
+    const first = buildDmpSubmission(dmpInput(m));
+    const otherSignature = '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="other"><ds:SignedInfo/></ds:Signature>';
+    const second = buildDmpSubmission(dmpInput(m, otherSignature));
+    expect(second.submissionSetXml).not.toBe(first.submissionSetXml);
+    expect(second.submissionSetXml).toContain(`<Value>${xdsHashAndSize(otherSignature).hash}</Value>`);
+    m.title = 'Note de vaccination (version 2)';
+    const retitled = await buildMssMessage(input({ metadata: m }));
+    expect((await readXdmArchive(retitled.attachment)).metadataXml).toContain('value="Note de vaccination (version 2)"');
+    // Back to the first document: the same bytes as the first time.
+    m.title = metadata().title;
+    expect(buildDmpSubmission(dmpInput(m)).submissionSetXml).toBe(first.submissionSetXml);
+    // A document that fails its checks leaves nothing behind for the next one.
+    expect(() => buildDmpSubmission({ ...dmpInput(m), documentXml: `${documentXml} ` })).toThrow(MessageError);
+    expect(buildDmpSubmission(dmpInput(m)).submissionSetXml).toBe(first.submissionSetXml);
   });
 });
 

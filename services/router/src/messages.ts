@@ -1,7 +1,7 @@
 import { PasserelleError } from '@passerelle/errors';
 import { INS_OID } from '@passerelle/ins';
 import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
-import { buildSubmissionSetMetadata, buildXdmArchive, xdsHashAndSize, type SubmissionSetInfo, type XdmProducer } from '@passerelle/xdm';
+import { DocumentSubmissionSet, XdmDocument, xdsHashAndSize, type SubmissionSetInfo, type XdmProducer } from '@passerelle/xdm';
 import { isMssanteAddress, type Route } from './routing';
 
 /** What every submission of this deployment says about its sender. */
@@ -120,20 +120,98 @@ function checkDocument(metadata: XdsDocumentMetadata, documentXml: string): void
   }
 }
 
-function submissionSet(
-  metadata: XdsDocumentMetadata,
-  uniqueId: string,
-  context: SubmissionContext,
-  intendedRecipients?: string[],
-): SubmissionSetInfo {
+function submissionSet(metadata: XdsDocumentMetadata, uniqueId: string, context: SubmissionContext): Omit<SubmissionSetInfo, 'intendedRecipients'> {
   return {
     uniqueId,
     sourceId: context.sourceId,
     submissionTime: context.submissionTime,
     title: metadata.title,
     contentTypeCode: context.contentTypeCode,
-    ...(intendedRecipients ? { intendedRecipients } : {}),
   };
+}
+
+/** What every message of one signed document is built from. */
+export interface DocumentMessagesInput {
+  metadata: XdsDocumentMetadata;
+  documentXml: string;
+  signatureXml?: string;
+  submissionSetUniqueId: string;
+  context: SubmissionContext;
+}
+
+/**
+ * The messages of one signed document (a DMP submission, MSSanté messages): what they share is checked, written
+ * and deflated once, here, whatever the number of routes. The document is checked against its metadata once;
+ * its submission set is written once (each archive adds its recipients); its XDM files are deflated once.
+ *
+ * @throws MessageError MESSAGE_INVALID_INPUT when the metadata does not describe the document
+ */
+export class DocumentMessages {
+  private submissionSetParts?: DocumentSubmissionSet;
+  private dmpSubmissionSetXml?: string;
+  private readonly archives = new Map<XdmProducer, XdmDocument>();
+  /** The metadata and context as they were when the parts were made (a caller may reuse and change its objects). */
+  private readonly settings: string;
+
+  constructor(readonly input: DocumentMessagesInput) {
+    checkDocument(input.metadata, input.documentXml);
+    this.settings = settingsOf(input);
+  }
+
+  private get submissionSet(): DocumentSubmissionSet {
+    const { metadata, signatureXml, submissionSetUniqueId, context } = this.input;
+    this.submissionSetParts ??= new DocumentSubmissionSet({
+      metadata,
+      submissionSet: submissionSet(metadata, submissionSetUniqueId, context),
+      signature: signatureXml === undefined ? undefined : { content: signatureXml },
+    });
+    return this.submissionSetParts;
+  }
+
+  /** The ebRIM submission set of the DMP submission (no recipients, no file names). */
+  dmpSubmissionSet(): string {
+    this.dmpSubmissionSetXml ??= this.submissionSet.xml();
+    return this.dmpSubmissionSetXml;
+  }
+
+  /** The IHE XDM ZIP for these recipients. */
+  xdmArchive(producer: XdmProducer, to: readonly string[]): Buffer {
+    let xdm = this.archives.get(producer);
+    if (!xdm) {
+      const { metadata, documentXml, signatureXml } = this.input;
+      xdm = new XdmDocument({ documentXml, signatureXml, metadata, submissionSet: this.submissionSet, producer });
+      this.archives.set(producer, xdm);
+    }
+    return xdm.archive(to);
+  }
+
+  /** Whether these are the messages of this input: the same document, signature and set, equal metadata and context. */
+  matches(input: DocumentMessagesInput): boolean {
+    const mine = this.input;
+    return (
+      mine.documentXml === input.documentXml &&
+      mine.signatureXml === input.signatureXml &&
+      mine.submissionSetUniqueId === input.submissionSetUniqueId &&
+      this.settings === settingsOf(input)
+    );
+  }
+}
+
+function settingsOf(input: DocumentMessagesInput): string {
+  return JSON.stringify([input.metadata, input.context]);
+}
+
+// The router calls buildDmpSubmission and buildMssMessage once per route of a signed document, one document after
+// the other: the last document's shared parts are kept (one entry, replaced by the next document), so its other
+// routes reuse them. Not a WeakMap keyed by the metadata object: ephemerons that die young made every scavenge copy
+// the documents they held (the collector's time doubled).
+let lastDocument: DocumentMessages | undefined;
+
+function documentMessages(input: DocumentMessagesInput): DocumentMessages {
+  if (lastDocument?.matches(input)) return lastDocument;
+  lastDocument = undefined; // a document that fails its checks must not leave the previous one in place
+  lastDocument = new DocumentMessages(input);
+  return lastDocument;
 }
 
 /**
@@ -189,15 +267,7 @@ export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssM
   }
   const productReference = oneLine(context.productReference);
   if (productReference === '') throw new MessageError('MESSAGE_INVALID_INPUT', 'context.productReference must not be empty');
-  checkDocument(metadata, input.documentXml);
-
-  const attachment = await buildXdmArchive({
-    documentXml: input.documentXml,
-    signatureXml: input.signatureXml,
-    metadata,
-    submissionSet: submissionSet(metadata, input.submissionSetUniqueId, context, route.to),
-    producer: context.producer,
-  });
+  const attachment = documentMessages(input).xdmArchive(context.producer, route.to);
   const headers: Record<string, string> = {
     'X-MSS-CODECDA': oneLine(metadata.typeCode.code),
     'X-MSS-INS': carriesIns(metadata.patientId) ? 'O' : 'N',
@@ -222,15 +292,11 @@ export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssM
  * @throws MessageError MESSAGE_INVALID_INPUT when the metadata does not describe the document or there is no signature
  */
 export function buildDmpSubmission(input: DmpSubmissionInput): BuiltDmpSubmission {
-  checkDocument(input.metadata, input.documentXml);
+  const messages = documentMessages(input);
   if (input.signatureXml.trim() === '') {
     throw new MessageError('MESSAGE_INVALID_INPUT', 'signatureXml is required: a DMP submission is signed (IHE DSG)');
   }
-  const submissionSetXml = buildSubmissionSetMetadata({
-    metadata: input.metadata,
-    submissionSet: submissionSet(input.metadata, input.submissionSetUniqueId, input.context),
-    signature: { content: input.signatureXml },
-  });
+  const submissionSetXml = messages.dmpSubmissionSet();
   return {
     documentXml: input.documentXml,
     metadata: input.metadata,

@@ -12,5 +12,5 @@ export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefi
   return pipelineService<ComposedDocument>('signer', ({ topics }) => ({
     handler: signerHandler({ topics, keyStore, signature: { hash } }),
     onFailure: signerFailureStatus({ topics }),
-  }));
+  }), { close: () => keyStore.close() });
 }
