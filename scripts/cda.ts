@@ -17,8 +17,8 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const metadata = args.includes('--metadata');
-  const files = args.filter(a => !a.startsWith('--'));
-  const unknown = args.filter(a => a.startsWith('--') && a !== '--metadata');
+  const files = args.filter((a) => !a.startsWith('--'));
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--metadata');
   if (files.length !== 1 || unknown.length > 0) fail('usage: cda <event.json> [--metadata]');
   const file = files[0] as string;
 

@@ -63,10 +63,13 @@ async function main(): Promise<void> {
 
   step('Test PKI for the sample pharmacy');
   const pkiDir = join(ROOT, '.cache/demo/pki');
-  const pki = existsSync(join(pkiDir, `${PHARMACY}.p12`)) && existsSync(join(pkiDir, 'auth', `${PHARMACY}.p12`))
-    ? { keyStoreDir: pkiDir, trustDir: join(pkiDir, 'trust'), authDir: join(pkiDir, 'auth') }
-    : await createTestPki(pkiDir, [PHARMACY], { broken: false });
-  console.log(`  SIGN and AUTH_CLI certificates of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`);
+  const pki =
+    existsSync(join(pkiDir, `${PHARMACY}.p12`)) && existsSync(join(pkiDir, 'auth', `${PHARMACY}.p12`))
+      ? { keyStoreDir: pkiDir, trustDir: join(pkiDir, 'trust'), authDir: join(pkiDir, 'auth') }
+      : await createTestPki(pkiDir, [PHARMACY], { broken: false });
+  console.log(
+    `  SIGN and AUTH_CLI certificates of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`,
+  );
 
   step('DMP simulator: ITI-41 over mutual TLS, as strict as the DMP (every patient known, for the demo)');
   const dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
@@ -76,9 +79,16 @@ async function main(): Promise<void> {
   console.log(`  ${dmp.repositoryUrl}`);
 
   step('Services: composer, signer, router, retrier, dmp-gateway (retry tiers 2s, 5s for the demo)');
-  const quiet = pino({ level: 'warn' }, pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }));
+  const quiet = pino(
+    { level: 'warn' },
+    pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }),
+  );
   const pipeline = await startLocalPipeline({
-    keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, tiers: '2s,5s', logger: quiet, env: LOCAL_STACK,
+    keyStoreDir: pki.keyStoreDir,
+    trustDir: pki.trustDir,
+    tiers: '2s,5s',
+    logger: quiet,
+    env: LOCAL_STACK,
     dmp: { endpoint: dmp.repositoryUrl, serverCaFile, authDir: pki.authDir },
   });
   const topics = pipeline.topics;
@@ -113,7 +123,9 @@ async function main(): Promise<void> {
     await publisher.publish(EVENT_TOPICS.vaccination, invalid);
   } catch (err) {
     if (!(err instanceof InvalidEventError)) throw err;
-    console.log(`  an invalid event is refused and nothing is published:\n    ${err.violations.map((v) => `${v.path}: ${v.rule}`).join('\n    ')}`);
+    console.log(
+      `  an invalid event is refused and nothing is published:\n    ${err.violations.map((v) => `${v.path}: ${v.rule}`).join('\n    ')}`,
+    );
   }
   await publisher.close();
 
@@ -126,7 +138,11 @@ async function main(): Promise<void> {
   await producer.send({
     topic: topics.vaccination,
     messages: [
-      { key: eventKey(invalid), value: await codec.encode(topics.vaccination, { ...invalid, patient: { ...invalid.patient, birthDate: '1979-03-15' } }), headers: { [H.eventId]: invalid.eventId, [H.traceparent]: childTraceparent() } },
+      {
+        key: eventKey(invalid),
+        value: await codec.encode(topics.vaccination, { ...invalid, patient: { ...invalid.patient, birthDate: '1979-03-15' } }),
+        headers: { [H.eventId]: invalid.eventId, [H.traceparent]: childTraceparent() },
+      },
       { key: 'not-avro', value: Buffer.from('{"this is": "JSON, not Avro"}'), headers: { [H.eventId]: poisonId } },
     ],
   });
@@ -137,8 +153,16 @@ async function main(): Promise<void> {
   console.log('  an event with a wrong INS key, and bytes that are not Avro');
 
   step('Following documents.status until every event has an outcome');
-  console.log(`  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`);
-  const outcomes = await followStatuses(kafka, codec, topics.status, cases.map((c) => c.eventId), 60_000);
+  console.log(
+    `  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`,
+  );
+  const outcomes = await followStatuses(
+    kafka,
+    codec,
+    topics.status,
+    cases.map((c) => c.eventId),
+    60_000,
+  );
   console.log('');
   console.log(`  ${'event'.padEnd(36)} ${'id'.padEnd(SHORT_ID)}  ${'outcome'.padEnd(14)} where it went`);
   for (const c of cases) {
@@ -146,7 +170,15 @@ async function main(): Promise<void> {
     const routes = s ? routeProgress(s) : [];
     // Delivered routes say so (the DMP's answer); an MSSanté message has no gateway yet: it ends on mss.messages.
     const where = routes.length
-      ? routes.map((r) => (r.state === 'delivered' ? `${r.route} delivered` : r.delivered ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}` : `${r.route} on ${topics.mss}`)).join(', ')
+      ? routes
+          .map((r) =>
+            r.state === 'delivered'
+              ? `${r.route} delivered`
+              : r.delivered
+                ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}`
+                : `${r.route} on ${topics.mss}`,
+          )
+          .join(', ')
       : (s?.detail ?? '');
     console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${where}`);
   }
@@ -174,7 +206,11 @@ async function main(): Promise<void> {
 
 /** Reads statuses until each event is done (delivered or routed where no gateway delivers, parked, dead-lettered). */
 async function followStatuses(
-  kafka: ReturnType<typeof createKafka>, codec: RegistryCodec, topic: string, eventIds: string[], timeoutMs: number,
+  kafka: ReturnType<typeof createKafka>,
+  codec: RegistryCodec,
+  topic: string,
+  eventIds: string[],
+  timeoutMs: number,
 ): Promise<Map<string, DocumentStatus>> {
   const latest = new Map<string, DocumentStatus>();
   const wanted = new Set(eventIds);
@@ -189,7 +225,9 @@ async function followStatuses(
       if (!wanted.has(s.eventId)) return;
       latest.set(s.eventId, s);
       const attempt = s.history.at(-1)?.attempt;
-      console.log(`  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(11)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`);
+      console.log(
+        `  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(11)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`,
+      );
     },
   });
   const start = Date.now();

@@ -45,8 +45,12 @@ export function localEnv(opts: LocalPipelineOptions): NodeJS.ProcessEnv {
     PASSERELLE_VENDOR_NAME: 'Passerelle (démonstration)',
     ...(opts.dmp
       ? {
-          PASSERELLE_DMP_ENDPOINT: opts.dmp.endpoint, PASSERELLE_DMP_SERVER_CA: opts.dmp.serverCaFile, PASSERELLE_AUTH_DIR: opts.dmp.authDir,
-          PASSERELLE_LPS_ID: 'PASSERELLE-DEMO', PASSERELLE_DMP_TIMEOUT_MS: '10000', PASSERELLE_DMP_BREAKER_OPEN_MS: '2000',
+          PASSERELLE_DMP_ENDPOINT: opts.dmp.endpoint,
+          PASSERELLE_DMP_SERVER_CA: opts.dmp.serverCaFile,
+          PASSERELLE_AUTH_DIR: opts.dmp.authDir,
+          PASSERELLE_LPS_ID: 'PASSERELLE-DEMO',
+          PASSERELLE_DMP_TIMEOUT_MS: '10000',
+          PASSERELLE_DMP_BREAKER_OPEN_MS: '2000',
         }
       : {}),
     ...process.env,
@@ -63,7 +67,13 @@ export interface LocalPipeline {
 export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<LocalPipeline> {
   const env = localEnv(opts);
   const prefix = opts.prefix ?? '';
-  const definitions = [composerFromEnv(env), signerFromEnv(env), routerFromEnv(env), retrier, ...(opts.dmp ? [dmpGatewayFromEnv(env)] : [])];
+  const definitions = [
+    composerFromEnv(env),
+    signerFromEnv(env),
+    routerFromEnv(env),
+    retrier,
+    ...(opts.dmp ? [dmpGatewayFromEnv(env)] : []),
+  ];
   const services: RunningService[] = [];
   for (const def of definitions) {
     services.push(await runService(def as never, { env, topicPrefix: prefix, logger: opts.logger, metrics: opts.metrics?.(def.name) }));

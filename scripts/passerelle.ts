@@ -21,7 +21,19 @@ import { createKafka, loadRuntimeConfig } from '@passerelle/kafka-runtime';
 import { type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
 import { LOCAL_BROKERS, START_LOCAL_STACK, withLocalStack } from './local-stack';
-import { commandLogger, isDone, listDeadLetters, matchStatus, MIN_ID_PREFIX, normaliseId, pipelineCodec, readStatuses, replayDeadLetters, routeProgress, topicNames } from '@passerelle/pipeline';
+import {
+  commandLogger,
+  isDone,
+  listDeadLetters,
+  matchStatus,
+  MIN_ID_PREFIX,
+  normaliseId,
+  pipelineCodec,
+  readStatuses,
+  replayDeadLetters,
+  routeProgress,
+  topicNames,
+} from '@passerelle/pipeline';
 
 const usage = `usage:
   passerelle status <document-id | event-id | a prefix of either, 8 characters or more>
@@ -91,7 +103,9 @@ async function checkBroker(kafka: Kafka, brokers: string[]): Promise<string[]> {
       }),
     ]);
   } catch (err) {
-    throw new CommandError(`Kafka broker at ${brokers.join(',')} does not answer as Kafka (${(err as Error).message}): check KAFKA_BROKERS, KAFKA_SSL, KAFKA_SASL_*`);
+    throw new CommandError(
+      `Kafka broker at ${brokers.join(',')} does not answer as Kafka (${(err as Error).message}): check KAFKA_BROKERS, KAFKA_SSL, KAFKA_SASL_*`,
+    );
   } finally {
     clearTimeout(timer);
     // Not awaited: after a failure kafkajs may still be retrying the connection, and the command ends there.
@@ -113,13 +127,16 @@ async function checkRegistry(url: string, timeoutMs = 5_000): Promise<void> {
     throw new CommandError(`schema registry unreachable at ${url} (${status}): ${START_LOCAL_STACK}, or set SCHEMA_REGISTRY_URL`);
   }
   if (status !== 200) {
-    throw new CommandError(`schema registry at ${url} answered HTTP ${status} to GET /subjects: set SCHEMA_REGISTRY_URL to its Confluent-compatible API (…/apis/ccompat/v7)`);
+    throw new CommandError(
+      `schema registry at ${url} answered HTTP ${status} to GET /subjects: set SCHEMA_REGISTRY_URL to its Confluent-compatible API (…/apis/ccompat/v7)`,
+    );
   }
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
-  const known = (command === 'status' && sub) || (command === 'follow' && !sub) || (command === 'dlq' && (sub === 'list' || sub === 'replay'));
+  const known =
+    (command === 'status' && sub) || (command === 'follow' && !sub) || (command === 'dlq' && (sub === 'list' || sub === 'replay'));
   if (!known) {
     console.error(usage);
     return 2;
@@ -144,7 +161,9 @@ async function main(argv: string[]): Promise<number> {
   // The services create every topic of a deployment when they start: without this one, nothing has run here.
   const needed = command === 'dlq' ? topics.replayed : topics.status;
   if (!existing.includes(needed)) {
-    throw new CommandError(`no topic ${needed} on ${config.brokers.join(',')}: no Passerelle service has run there with PASSERELLE_TOPIC_PREFIX='${prefix}'`);
+    throw new CommandError(
+      `no topic ${needed} on ${config.brokers.join(',')}: no Passerelle service has run there with PASSERELLE_TOPIC_PREFIX='${prefix}'`,
+    );
   }
 
   if (command === 'status' && sub) {
@@ -162,7 +181,9 @@ async function main(argv: string[]): Promise<number> {
       if (found.candidates.length > shown.length) console.error(`  … and ${found.candidates.length - shown.length} more`);
       return 1;
     }
-    console.error(`no status for ${id}: no document id or event id in ${topics.status} is or starts with it (${statuses.size} documents searched on ${config.brokers.join(',')})`);
+    console.error(
+      `no status for ${id}: no document id or event id in ${topics.status} is or starts with it (${statuses.size} documents searched on ${config.brokers.join(',')})`,
+    );
     return 1;
   }
   if (command === 'follow') {
@@ -189,7 +210,9 @@ async function main(argv: string[]): Promise<number> {
     const code = option(rest, '--code');
     const letters = (await listDeadLetters(kafka, codec, topics)).filter((d) => !code || d.errorCode === code);
     for (const d of letters) {
-      console.log(`${d.id}  ${d.errorCode}  ${d.replayed ? 'replayed' : 'waiting'}  attempt ${d.attempt}  first ${iso(d.firstFailureAt)}  event ${d.eventId ?? '?'}\n    ${d.errorMessage}`);
+      console.log(
+        `${d.id}  ${d.errorCode}  ${d.replayed ? 'replayed' : 'waiting'}  attempt ${d.attempt}  first ${iso(d.firstFailureAt)}  event ${d.eventId ?? '?'}\n    ${d.errorMessage}`,
+      );
     }
     const counts = new Map<string, number>();
     for (const d of letters) if (!d.replayed) counts.set(d.errorCode, (counts.get(d.errorCode) ?? 0) + 1);

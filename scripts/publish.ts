@@ -18,7 +18,13 @@ import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import { eventTopicOf, EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
 import {
-  checkEvent, createPublisher, InvalidEventError, PublisherError, topicForEvent, type BatchItem, type Violation,
+  checkEvent,
+  createPublisher,
+  InvalidEventError,
+  PublisherError,
+  topicForEvent,
+  type BatchItem,
+  type Violation,
 } from '@passerelle/publisher';
 
 import { LOCAL_BROKERS, LOCAL_REGISTRY, START_LOCAL_STACK } from './local-stack';

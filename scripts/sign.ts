@@ -42,8 +42,7 @@ if (!documentUniqueId) {
   // The CDA's own id (root only, as the DMP sample's uniqueId): the document entry's uniqueId by default.
   const doc = new DOMParser().parseFromString(documentXml.toString('utf8').replace(/^\uFEFF/, ''), 'text/xml');
   const id = Array.from(doc.documentElement?.childNodes ?? []).find((n) => n.nodeType === 1 && (n as Element).localName === 'id') as
-    | Element
-    | undefined;
+    Element | undefined;
   documentUniqueId = id?.getAttribute('extension') ? undefined : (id?.getAttribute('root') ?? undefined);
   if (!documentUniqueId) {
     console.error('the CDA id is not a bare OID: pass --document-id <OID>');

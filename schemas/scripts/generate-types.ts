@@ -23,12 +23,21 @@ function tsType(schema: AvroSchema): string {
   }
   if (typeof schema === 'string') {
     switch (schema) {
-      case 'null': return 'null';
-      case 'boolean': return 'boolean';
-      case 'int': case 'long': case 'float': case 'double': return 'number';
-      case 'string': return 'string';
-      case 'bytes': return 'Buffer';
-      default: return nameOf(schema, declared.has(`${schema.split('.').pop()}Input`)); // a named type declared earlier
+      case 'null':
+        return 'null';
+      case 'boolean':
+        return 'boolean';
+      case 'int':
+      case 'long':
+      case 'float':
+      case 'double':
+        return 'number';
+      case 'string':
+        return 'string';
+      case 'bytes':
+        return 'Buffer';
+      default:
+        return nameOf(schema, declared.has(`${schema.split('.').pop()}Input`)); // a named type declared earlier
     }
   }
   const { type } = schema;
@@ -41,8 +50,16 @@ function tsType(schema: AvroSchema): string {
 
 const wrap = (t: string) => (t.includes('|') ? `(${t})` : t);
 
-interface AvroRecord { name: string; doc?: string; fields: { name: string; type: AvroSchema; doc?: string; default?: unknown }[] }
-interface AvroEnum { name: string; doc?: string; symbols: string[] }
+interface AvroRecord {
+  name: string;
+  doc?: string;
+  fields: { name: string; type: AvroSchema; doc?: string; default?: unknown }[];
+}
+interface AvroEnum {
+  name: string;
+  doc?: string;
+  symbols: string[];
+}
 
 function docComment(doc: string | undefined, indent = ''): string {
   return doc ? `${indent}/** ${doc} */\n` : '';

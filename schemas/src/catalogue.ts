@@ -34,7 +34,9 @@ export const FAMILIES = [
   { family: 'vaccination', topic: 'lgo.vaccination.v1', bodyField: 'vaccination', documentKinds: ['vaccination-note'] },
   { family: 'dispensation', topic: 'lgo.dispensation.v1', bodyField: 'dispensation', documentKinds: ['dispensation'] },
   {
-    family: 'medicationReview', topic: 'lgo.medication-review.v1', bodyField: 'review',
+    family: 'medicationReview',
+    topic: 'lgo.medication-review.v1',
+    bodyField: 'review',
     documentKinds: ['medication-review', 'pharmaceutical-interview'],
   },
 ] as const satisfies readonly FamilyEntry[];
@@ -111,18 +113,21 @@ export interface StateEntry {
 /** The states of a document on `documents.status`. */
 export const STATES = {
   composed: { final: false, meaning: 'built from its event, waiting for its signature' },
-  signed: { final: false, meaning: 'signed with the pharmacy\'s certificate, waiting for routing' },
+  signed: { final: false, meaning: "signed with the pharmacy's certificate, waiting for routing" },
   routed: {
     final: true,
     meaning: 'its messages to the DMP and MSSanté are on their topics (or no route applies); a route with a gateway goes on to delivered',
   },
-  delivered: { final: true, meaning: 'a gateway delivered its route (the destination\'s answer in detail)' },
+  delivered: { final: true, meaning: "a gateway delivered its route (the destination's answer in detail)" },
   retrying: { final: false, meaning: 'a transient failure: the record waits in a retry tier' },
   'waiting-for-certificate': {
     final: false,
-    meaning: 'the pharmacy\'s certificate is missing, expired or refused: the record waits in the retry tiers until the key store is fixed',
+    meaning: "the pharmacy's certificate is missing, expired or refused: the record waits in the retry tiers until the key store is fixed",
   },
-  parked: { final: true, meaning: 'the patient\'s identity is not qualified: the pharmacy qualifies it and the LGO publishes the event again' },
+  parked: {
+    final: true,
+    meaning: "the patient's identity is not qualified: the pharmacy qualifies it and the LGO publishes the event again",
+  },
   'dead-lettered': { final: true, meaning: 'refused (or out of retries): in the dead letters with the reason, to be replayed once fixed' },
   replayed: { final: false, meaning: 'sent back from the dead letters' },
 } as const satisfies Record<string, StateEntry>;
@@ -134,6 +139,20 @@ export type DocumentState = keyof typeof STATES;
  * redact them wherever they appear; they are the second line of defence, since nothing logs a record's value.
  */
 export const PERSONAL_DATA_FIELDS = [
-  'ins', 'matricule', 'patient', 'birthFamilyName', 'birthGivenNames', 'firstGivenName', 'birthDate', 'birthPlace',
-  'usedFamilyName', 'usedGivenName', 'familyName', 'givenName', 'documentXml', 'signatureXml', 'value', 'body',
+  'ins',
+  'matricule',
+  'patient',
+  'birthFamilyName',
+  'birthGivenNames',
+  'firstGivenName',
+  'birthDate',
+  'birthPlace',
+  'usedFamilyName',
+  'usedGivenName',
+  'familyName',
+  'givenName',
+  'documentXml',
+  'signatureXml',
+  'value',
+  'body',
 ] as const;

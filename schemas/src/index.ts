@@ -2,8 +2,12 @@ import avro from 'avsc';
 import type { EventFamily, EventTopic } from './catalogue';
 import { EVENT_TOPICS, topicSchemas } from './topics';
 import type {
-  DispensationEvent, DispensationEventInput, MedicationReviewEvent, MedicationReviewEventInput,
-  VaccinationEvent, VaccinationEventInput,
+  DispensationEvent,
+  DispensationEventInput,
+  MedicationReviewEvent,
+  MedicationReviewEventInput,
+  VaccinationEvent,
+  VaccinationEventInput,
 } from './generated/types';
 
 export * from './generated/types';

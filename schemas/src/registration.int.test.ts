@@ -37,7 +37,7 @@ describe('registerEventSchemas', () => {
     expect(await getJson(`/subjects/${topicPrefix}${EVENT_TOPICS.vaccination}-value/versions`)).toEqual([1]);
   });
 
-  it('refuses, with code SCHEMA_INCOMPATIBLE, a schema the subject\'s earlier version cannot be read with', async () => {
+  it("refuses, with code SCHEMA_INCOMPATIBLE, a schema the subject's earlier version cannot be read with", async () => {
     const topicPrefix = prefix();
     const subject = `${topicPrefix}${EVENT_TOPICS.vaccination}-value`;
     // An earlier version of the same record holding none of today's required fields: today's schema, as a

@@ -24,7 +24,7 @@ export class SchemaRegistrationError extends PasserelleError {
 }
 
 export type CompatibilityLevel =
-  | 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+  'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
 
 export interface RegistrationOptions {
   /** Prefix of every topic name of a deployment or a test (`PASSERELLE_TOPIC_PREFIX`), '' by default. */
@@ -71,7 +71,10 @@ async function call(url: string, method: 'PUT' | 'POST', body: unknown, subject:
  * version, so the rule applies from the first registration on.
  */
 export async function setSubjectCompatibility(
-  registryUrl: string, subject: string, level: CompatibilityLevel, timeoutMs = 10_000,
+  registryUrl: string,
+  subject: string,
+  level: CompatibilityLevel,
+  timeoutMs = 10_000,
 ): Promise<void> {
   const base = registryUrl.replace(/\/+$/, '');
   await call(`${base}/config/${encodeURIComponent(subject)}`, 'PUT', { compatibility: level }, subject, timeoutMs);
@@ -83,12 +86,19 @@ export async function setSubjectCompatibility(
  * {@link SchemaRegistrationError} with code `SCHEMA_INCOMPATIBLE`.
  */
 export async function registerAvroSchema(
-  registryUrl: string, subject: string, schema: Record<string, unknown>, timeoutMs = 10_000,
+  registryUrl: string,
+  subject: string,
+  schema: Record<string, unknown>,
+  timeoutMs = 10_000,
 ): Promise<number> {
   const base = registryUrl.replace(/\/+$/, '');
   // schemaType is left out for Avro, as Confluent's own clients do (older registries reject the field).
   const answer = await call(
-    `${base}/subjects/${encodeURIComponent(subject)}/versions`, 'POST', { schema: JSON.stringify(schema) }, subject, timeoutMs,
+    `${base}/subjects/${encodeURIComponent(subject)}/versions`,
+    'POST',
+    { schema: JSON.stringify(schema) },
+    subject,
+    timeoutMs,
   );
   const id = (answer as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'number') {
@@ -103,9 +113,7 @@ export async function registerAvroSchema(
  * so a schema change can only add fields with defaults (or remove fields). Idempotent. Returns the schema ids by
  * topic (unprefixed).
  */
-export async function registerEventSchemas(
-  registryUrl: string, options: RegistrationOptions = {},
-): Promise<Record<EventTopic, number>> {
+export async function registerEventSchemas(registryUrl: string, options: RegistrationOptions = {}): Promise<Record<EventTopic, number>> {
   const { topicPrefix = '', timeoutMs = 10_000 } = options;
   const ids = {} as Record<EventTopic, number>;
   for (const topic of Object.values(EVENT_TOPICS)) {

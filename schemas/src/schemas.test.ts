@@ -43,6 +43,7 @@ describe('schemas', () => {
   });
 
   it('pipeline schemas parse', () => {
-    for (const s of Object.values(pipelineSchemas)) expect(avro.Type.forSchema(s as avro.Schema).name).toMatch(/^fr\.passerelle\.pipeline\./);
+    for (const s of Object.values(pipelineSchemas))
+      expect(avro.Type.forSchema(s as avro.Schema).name).toMatch(/^fr\.passerelle\.pipeline\./);
   });
 });

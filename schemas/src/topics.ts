@@ -10,7 +10,9 @@ export function loadSchema(file: string): Record<string, unknown> {
 }
 
 /** Each family's LGO topic, by family (from the catalogue). The subject is `<topic>-value` (TopicNameStrategy). */
-export const EVENT_TOPICS = Object.fromEntries(FAMILIES.map((f) => [f.family, f.topic])) as { [F in (typeof FAMILIES)[number] as F['family']]: F['topic'] };
+export const EVENT_TOPICS = Object.fromEntries(FAMILIES.map((f) => [f.family, f.topic])) as {
+  [F in (typeof FAMILIES)[number] as F['family']]: F['topic'];
+};
 
 /** Each LGO topic with its family and value schema (`avro/<topic>.avsc`). */
 export const topicSchemas = Object.fromEntries(

@@ -15,7 +15,9 @@ import type { EventFamily, Patient } from '@passerelle/schemas';
 
 const USAGE = `usage: npx tsx scripts/bench/cda.bench.ts [--seconds 3]
 Documents built per second for each type on one core, and the cost of an XSD validation with xmllint.`;
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } },
+});
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -59,7 +61,7 @@ async function rate(topic: EventFamily, event: Record<string, unknown>): Promise
 function opensslReference(): string {
   try {
     const out = execSync('openssl speed -seconds 1 rsa2048 2>/dev/null', { encoding: 'utf8' });
-    const line = out.split('\n').find(l => l.startsWith('rsa 2048'));
+    const line = out.split('\n').find((l) => l.startsWith('rsa 2048'));
     const fields = line?.trim().split(/\s+/) ?? [];
     return fields.length >= 7 ? `${fields[5]} sign/s, ${fields[6]} verify/s` : 'unavailable';
   } catch {
@@ -76,7 +78,9 @@ async function main(): Promise<void> {
   console.log(`\ndocuments built per second, one core (${seconds} s per type):`);
   for (const [kind, topic, event] of types) {
     const r = await rate(topic, event);
-    console.log(`  ${kind.padEnd(26)} ${r.perSecond.toFixed(0).padStart(7)} docs/s  (${(1000 / r.perSecond).toFixed(3)} ms/doc, ${r.bytes} bytes)`);
+    console.log(
+      `  ${kind.padEnd(26)} ${r.perSecond.toFixed(0).padStart(7)} docs/s  (${(1000 / r.perSecond).toFixed(3)} ms/doc, ${r.bytes} bytes)`,
+    );
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'cda-bench-'));

@@ -23,7 +23,11 @@ import { freePort } from '../../test/faults/supervisor';
 
 const USAGE = 'usage: npx tsx scripts/bench/dmp.bench.ts [--deliveries 400] [--concurrency 6]';
 const { values } = parseArgs({
-  options: { deliveries: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '6' }, help: { type: 'boolean', default: false } },
+  options: {
+    deliveries: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '6' },
+    help: { type: 'boolean', default: false },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -45,9 +49,25 @@ async function main(): Promise<void> {
   const pki = await testPki();
   const port = await freePort();
   const caFile = join(work, 'dmp-ca.pem');
-  const sim = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/dmp-simulator/cli.ts'), '--pki', pki.keyStoreDir, '--port', String(port), '--any-patient', '--ca-out', caFile], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'test/dmp-simulator/cli.ts'),
+      '--pki',
+      pki.keyStoreDir,
+      '--port',
+      String(port),
+      '--any-patient',
+      '--ca-out',
+      caFile,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     await new Promise<void>((resolveReady, reject) => {
       const timer = setTimeout(() => reject(new Error('the DMP simulator did not start within 60 s')), 60_000);
@@ -62,24 +82,29 @@ async function main(): Promise<void> {
     const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir });
     const kinds: FixtureKind[] = ['vaccination', 'medication-review', 'pharmaceutical-interview'];
     const submissions: DmpSubmission[] = [];
-    for (let i = 0; i < DELIVERIES + 20; i++) submissions.push(await makeSubmission(kinds[i % kinds.length] as FixtureKind, keyStore, { eventId: randomUUID() }));
+    for (let i = 0; i < DELIVERIES + 20; i++)
+      submissions.push(await makeSubmission(kinds[i % kinds.length] as FixtureKind, keyStore, { eventId: randomUUID() }));
     const transport = new DmpHttpsTransport({ serverCa: readFileSync(caFile, 'utf8'), timeoutMs: 30_000 });
     const deps: DeliverDeps = {
       endpoint: `https://127.0.0.1:${port}${PATHS.repository}`,
       authCli: new AuthCliStore({ dir: pki.authDir, trustAnchors: pki.trustDir }),
-      signKeys: keyStore, transport, software: { id: 'PASSERELLE-BENCH', name: 'Passerelle', version: '0.1.0' },
+      signKeys: keyStore,
+      transport,
+      software: { id: 'PASSERELLE-BENCH', name: 'Passerelle', version: '0.1.0' },
     };
     const run = async (batch: typeof submissions) => {
       let next = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < batch.length) {
-          const s = batch[next++];
-          if (s) {
-            const r = await deliver(s, deps);
-            if (r.outcome !== 'delivered') throw new Error(`unexpected outcome ${r.outcome}`);
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < batch.length) {
+            const s = batch[next++];
+            if (s) {
+              const r = await deliver(s, deps);
+              if (r.outcome !== 'delivered') throw new Error(`unexpected outcome ${r.outcome}`);
+            }
           }
-        }
-      }));
+        }),
+      );
     };
     await run(submissions.slice(0, 20)); // warm-up: JIT, TLS session, keys
     const loadStart = loadavg();
@@ -95,7 +120,8 @@ async function main(): Promise<void> {
     const result = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
       loadAverage: { start: loadStart, end: loadEnd },
-      deliveries: DELIVERIES, concurrency: CONCURRENCY,
+      deliveries: DELIVERIES,
+      concurrency: CONCURRENCY,
       cpuMsPerDelivery: Number(cpuMs.toFixed(3)),
       userMsPerDelivery: Number((cpu.user / 1000 / DELIVERIES).toFixed(3)),
       deliveriesPerSecond: Number((DELIVERIES / wallS).toFixed(1)),
@@ -103,9 +129,15 @@ async function main(): Promise<void> {
       // Deliveries per gateway CPU-second over RSA-2048 signs per second: each delivery signs one VIHF.
       ratio: Number((1000 / cpuMs / openssl).toFixed(3)),
     };
-    console.log(`machine: ${result.machine.cpus} cores (${result.machine.model}), Node ${result.machine.node}; load ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`dmp-gateway deliver(): ${result.cpuMsPerDelivery} ms CPU per delivery (user ${result.userMsPerDelivery}), ${result.deliveriesPerSecond} deliveries/s wall, ${DELIVERIES} deliveries, ${CONCURRENCY} in flight`);
-    console.log(`openssl speed rsa2048: ${openssl} sign/s on one core; deliveries per CPU-second / openssl signs per second = ${result.ratio}`);
+    console.log(
+      `machine: ${result.machine.cpus} cores (${result.machine.model}), Node ${result.machine.node}; load ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    console.log(
+      `dmp-gateway deliver(): ${result.cpuMsPerDelivery} ms CPU per delivery (user ${result.userMsPerDelivery}), ${result.deliveriesPerSecond} deliveries/s wall, ${DELIVERIES} deliveries, ${CONCURRENCY} in flight`,
+    );
+    console.log(
+      `openssl speed rsa2048: ${openssl} sign/s on one core; deliveries per CPU-second / openssl signs per second = ${result.ratio}`,
+    );
     const dir = join(ROOT, 'scripts/bench/results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `dmp-gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -117,7 +149,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(`dmp bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`dmp bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -59,12 +59,20 @@ async function main(): Promise<void> {
   const used = process.cpuUsage(cpu);
   const after = memory();
   const per = (bytes: number) => `${(bytes / pki.finess.length / 1024).toFixed(1)} KiB`;
-  console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${pki.finess.length} pharmacies loaded (${keys} distinct keys), ${((used.user + used.system) / 1000 / pki.finess.length).toFixed(2)} ms CPU each`);
+  console.log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `${pki.finess.length} pharmacies loaded (${keys} distinct keys), ${((used.user + used.system) / 1000 / pki.finess.length).toFixed(2)} ms CPU each`,
+  );
   if (refused.size > 0) console.log(`refused by the key store (kept as errors): ${[...refused].map(([c, n]) => `${n} ${c}`).join(', ')}`);
   console.log('| per pharmacy | heap | external | RSS |');
   console.log('|---|---:|---:|---:|');
-  console.log(`| added by the loaded credentials | ${per(after.heap - before.heap)} | ${per(after.external - before.external)} | ${per(after.rss - before.rss)} |`);
+  console.log(
+    `| added by the loaded credentials | ${per(after.heap - before.heap)} | ${per(after.external - before.external)} | ${per(after.rss - before.rss)} |`,
+  );
   console.log(`process RSS with every pharmacy loaded: ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
   keyStore.close();
 }

@@ -89,16 +89,26 @@ async function main(): Promise<void> {
     const openssl = median(opensslRates);
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const fmt = (n: number) => n.toFixed(1).padStart(8);
-    console.log(`machine: ${availableParallelism()} cores (${cpu}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `machine: ${availableParallelism()} cores (${cpu}), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     console.log(
       `document: ${documentPath} (${(documentXml.length / 1024).toFixed(1)} KB), RSA-2048, SHA-256, C14N; medians of ${rounds} interleaved rounds of ${seconds} s, per user-CPU second on one core`,
     );
-    console.log(`rounds (openssl / raw / whole): ${opensslRates.map((o, i) => `${o.toFixed(0)}/${rawRates[i]?.toFixed(0)}/${wholeRates[i]?.toFixed(0)}`).join(', ')}`);
+    console.log(
+      `rounds (openssl / raw / whole): ${opensslRates.map((o, i) => `${o.toFixed(0)}/${rawRates[i]?.toFixed(0)}/${wholeRates[i]?.toFixed(0)}`).join(', ')}`,
+    );
     console.log('| what                                   | signatures/s | × openssl |');
     console.log('|----------------------------------------|-------------:|----------:|');
     console.log(`| openssl speed -seconds ${seconds} rsa2048 (sign/s) | ${fmt(openssl)}     |     1.00  |`);
-    console.log(`| node:crypto sign (raw RSA-2048)        | ${fmt(raw.perSecond)}     | ${(raw.perSecond / openssl).toFixed(2).padStart(8)}  |`);
-    console.log(`| signSubmission (whole signature)       | ${fmt(whole.perSecond)}     | ${(whole.perSecond / openssl).toFixed(2).padStart(8)}  |`);
+    console.log(
+      `| node:crypto sign (raw RSA-2048)        | ${fmt(raw.perSecond)}     | ${(raw.perSecond / openssl).toFixed(2).padStart(8)}  |`,
+    );
+    console.log(
+      `| signSubmission (whole signature)       | ${fmt(whole.perSecond)}     | ${(whole.perSecond / openssl).toFixed(2).padStart(8)}  |`,
+    );
     console.log(`ratio raw node:crypto RSA / openssl = ${(raw.perSecond / openssl).toFixed(2)} (target ≥ 0.80)`);
     console.log(`ratio signSubmission / openssl = ${(whole.perSecond / openssl).toFixed(2)} (target ≥ 0.80)`);
   } finally {

@@ -26,10 +26,15 @@ import { topicNames } from '@passerelle/pipeline';
 const USAGE = `usage: npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
 Each stage's documents/s and CPU ms per document on one core, without Kafka (Avro decoding and encoding included).
 --stage measures that stage only (its inputs are still made by the stages before it): e.g. under node --cpu-prof.`;
-const { values } = parseArgs({ options: {
-  events: { type: 'string', default: '400' }, seconds: { type: 'string', default: '5' }, pharmacies: { type: 'string', default: '50' },
-  stage: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '400' },
+    seconds: { type: 'string', default: '5' },
+    pharmacies: { type: 'string', default: '50' },
+    stage: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -93,16 +98,22 @@ async function main(): Promise<void> {
     const composer = composerHandler({ topics, testPlatform: true }) as Handler<unknown>;
     const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env });
     const signer = signerHandler({ topics, keyStore }) as Handler<ComposedDocument>;
-    const router = routerHandler({ topics, routing: loadRoutingConfig(env), settings: loadMessageSettings(env) }) as Handler<SignedDocument>;
+    const router = routerHandler({
+      topics,
+      routing: loadRoutingConfig(env),
+      settings: loadMessageSettings(env),
+    }) as Handler<SignedDocument>;
 
     // Each stage's inputs are the previous stage's real outputs.
-    const pick = (outs: OutputRecord[], topic: string) => outs.filter((o) => o.topic === topic).map((o) => ({ topic, bytes: typeOf(topic).toBuffer(o.value) }));
+    const pick = (outs: OutputRecord[], topic: string) =>
+      outs.filter((o) => o.topic === topic).map((o) => ({ topic, bytes: typeOf(topic).toBuffer(o.value) }));
     const composed: { topic: string; bytes: Buffer }[] = [];
     for (const [i, x] of events.entries()) composed.push(...pick(await step(composer, x.topic, x.bytes, i), topics.composed));
     const signed: { topic: string; bytes: Buffer }[] = [];
     for (const [i, x] of composed.entries()) signed.push(...pick(await step(signer, x.topic, x.bytes, i), topics.signed));
     let messages = 0;
-    for (const [i, x] of signed.entries()) messages += (await step(router, x.topic, x.bytes, i)).filter((o) => o.topic === topics.dmp || o.topic === topics.mss).length;
+    for (const [i, x] of signed.entries())
+      messages += (await step(router, x.topic, x.bytes, i)).filter((o) => o.topic === topics.dmp || o.topic === topics.mss).length;
 
     const wanted = (stage: (typeof STAGES)[number]) => values.stage === undefined || values.stage === stage;
     const results: [string, number][] = [];
@@ -110,12 +121,19 @@ async function main(): Promise<void> {
     if (wanted('signer')) results.push(['signer (decode, XAdES-BES RSA-2048, encode)', await rate(signer, composed)]);
     if (wanted('router')) results.push(['router (decode, rules, DMP submission + MSSanté XDM ZIP, encode)', await rate(router, signed)]);
     const serial = 1 / results.reduce((a, [, r]) => a + 1 / r, 0);
-    console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`inputs: ${events.length} events (mix of the load tool), ${composed.length} composed, ${signed.length} signed, ${(messages / signed.length).toFixed(2)} messages per document; ${seconds} s per stage, per CPU second of one thread`);
+    console.log(
+      `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      `inputs: ${events.length} events (mix of the load tool), ${composed.length} composed, ${signed.length} signed, ${(messages / signed.length).toFixed(2)} messages per document; ${seconds} s per stage, per CPU second of one thread`,
+    );
     console.log('| stage | documents/s per core | CPU ms per document |');
     console.log('|---|---:|---:|');
     for (const [name, r] of results) console.log(`| ${name} | ${r.toFixed(0)} | ${(1000 / r).toFixed(3)} |`);
-    if (results.length > 1) console.log(`| the stages in series on one core (1 / Σ 1/rate) | ${serial.toFixed(0)} | ${(1000 / serial).toFixed(3)} |`);
+    if (results.length > 1)
+      console.log(`| the stages in series on one core (1 / Σ 1/rate) | ${serial.toFixed(0)} | ${(1000 / serial).toFixed(3)} |`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -4,7 +4,14 @@ import type { Second } from './stats';
 describe('load chart', () => {
   it('draws throughput and latency lines, breaking the latency line where no message came', () => {
     const seconds: Second[] = [0, 1, 2, 3].map((t) => ({
-      t, produced: 100, routed: t === 0 ? 0 : 95, failed: 0, dmp: 50, mss: 90, latencies: t === 2 ? [] : [100 + t, 300 + t], maxLag: 0,
+      t,
+      produced: 100,
+      routed: t === 0 ? 0 : 95,
+      failed: 0,
+      dmp: 50,
+      mss: 90,
+      latencies: t === 2 ? [] : [100 + t, 300 + t],
+      maxLag: 0,
     }));
     const svg = renderChart(seconds, 'run <250/s>');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

@@ -14,7 +14,13 @@ export function niceMax(v: number): number {
   return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
 }
 
-function panel(y0: number, title: string, unit: string, seconds: number, series: { name: string; color: string; values: (number | null)[] }[]): string {
+function panel(
+  y0: number,
+  title: string,
+  unit: string,
+  seconds: number,
+  series: { name: string; color: string; values: (number | null)[] }[],
+): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const top = niceMax(Math.max(0, ...all));
   const iw = W - PAD.left - PAD.right;
@@ -27,7 +33,9 @@ function panel(y0: number, title: string, unit: string, seconds: number, series:
     `<line x1="${PAD.left}" y1="${y(top)}" x2="${PAD.left}" y2="${y(0)}" stroke="#999"/>`,
   ];
   for (const f of [0, 0.5, 1]) {
-    out.push(`<text x="${PAD.left - 6}" y="${y(top * f) + 4}" font-size="10" text-anchor="end">${+(top * f).toFixed(2)}${f === 1 ? ` ${esc(unit)}` : ''}</text>`);
+    out.push(
+      `<text x="${PAD.left - 6}" y="${y(top * f) + 4}" font-size="10" text-anchor="end">${+(top * f).toFixed(2)}${f === 1 ? ` ${esc(unit)}` : ''}</text>`,
+    );
   }
   for (let t = 0; t < seconds; t += Math.max(1, Math.ceil(seconds / 8 / 10) * 10)) {
     out.push(`<text x="${x(t)}" y="${y(0) + 14}" font-size="10" text-anchor="middle">${t}s</text>`);
@@ -50,7 +58,15 @@ function panel(y0: number, title: string, unit: string, seconds: number, series:
 /** A two-panel SVG: throughput (produced and routed documents per second) and end-to-end latency (p50, p99 per second). */
 export function renderChart(timeline: readonly Second[], title: string): string {
   const n = timeline.length;
-  const lat = (q: number) => timeline.map((s) => (s.latencies.length ? percentile([...s.latencies].sort((a, b) => a - b), q) : null));
+  const lat = (q: number) =>
+    timeline.map((s) =>
+      s.latencies.length
+        ? percentile(
+            [...s.latencies].sort((a, b) => a - b),
+            q,
+          )
+        : null,
+    );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 24}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,

@@ -20,7 +20,11 @@ export const MIX: readonly { shape: EventShape; weight: number }[] = [
 export class GeneratedEvents {
   private readonly rng: Rng;
   private i = 0;
-  constructor(seed: number, private readonly finess: readonly string[], private readonly limit = Infinity) {
+  constructor(
+    seed: number,
+    private readonly finess: readonly string[],
+    private readonly limit = Infinity,
+  ) {
     this.rng = new Rng(seed);
   }
 

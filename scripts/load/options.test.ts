@@ -28,10 +28,28 @@ describe('load tool options', () => {
   });
 
   it('parses a command line, with its defaults and its exclusions', () => {
-    const o = parseLoadArgs(['--generate', '500', '--rate', '250/s', '--threshold', 'p99<1000ms', '--threshold', 'success>99.9%', '--report', 'r.json'], '/repo');
-    expect(o).toMatchObject({ generate: 500, rate: 250, max: false, durationMs: 60_000, pharmacies: 2000, keys: 200, report: 'r.json', warmup: true, pkiDir: '/repo/.cache/load-pki/2000-200' });
+    const o = parseLoadArgs(
+      ['--generate', '500', '--rate', '250/s', '--threshold', 'p99<1000ms', '--threshold', 'success>99.9%', '--report', 'r.json'],
+      '/repo',
+    );
+    expect(o).toMatchObject({
+      generate: 500,
+      rate: 250,
+      max: false,
+      durationMs: 60_000,
+      pharmacies: 2000,
+      keys: 200,
+      report: 'r.json',
+      warmup: true,
+      pkiDir: '/repo/.cache/load-pki/2000-200',
+    });
     expect(o.thresholds.map((t) => t.metric)).toEqual(['p99', 'success']);
-    expect(parseLoadArgs(['--max', '--pharmacies', '50', '--no-warmup'])).toMatchObject({ max: true, pharmacies: 50, keys: 50, warmup: false });
+    expect(parseLoadArgs(['--max', '--pharmacies', '50', '--no-warmup'])).toMatchObject({
+      max: true,
+      pharmacies: 50,
+      keys: 50,
+      warmup: false,
+    });
     expect(() => parseLoadArgs(['--rate', '10', '--max'])).toThrow(/exclude/);
     expect(() => parseLoadArgs(['--file', 'a', '--generate', '3', '--max'])).toThrow(/exclude/);
     expect(() => parseLoadArgs(['--duration', '10s'])).toThrow(/--rate R\/s or --max/);

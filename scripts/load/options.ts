@@ -63,10 +63,14 @@ export function parseThreshold(text: string): Threshold {
 /** Whether a measured value keeps a threshold. */
 export function holds(t: Threshold, measured: number): boolean {
   switch (t.op) {
-    case '<': return measured < t.value;
-    case '<=': return measured <= t.value;
-    case '>': return measured > t.value;
-    case '>=': return measured >= t.value;
+    case '<':
+      return measured < t.value;
+    case '<=':
+      return measured <= t.value;
+    case '>':
+      return measured > t.value;
+    case '>=':
+      return measured >= t.value;
   }
 }
 

@@ -41,7 +41,12 @@ export async function loadPki(dir: string, pharmacies: number, keys: number): Pr
   const manifestPath = join(dir, 'manifest.json');
   const pkiDir = join(dir, 'keystore');
   const result = (finess: string[], cached: boolean): LoadPki => ({
-    keyStoreDir: pkiDir, trustDir: join(pkiDir, 'trust'), finess, keys, createdMs: Date.now() - started, cached,
+    keyStoreDir: pkiDir,
+    trustDir: join(pkiDir, 'trust'),
+    finess,
+    keys,
+    createdMs: Date.now() - started,
+    cached,
   });
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;

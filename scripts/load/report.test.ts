@@ -2,10 +2,30 @@ import { parseThreshold } from './options';
 import { formatReport, judge, type LoadReport } from './report';
 
 const report = (over: Partial<LoadReport> = {}): LoadReport => ({
-  run: { source: 'generated events', mode: '250/s', durationS: 60, pharmacies: 2000, distinctKeys: 200, pipeline: 'in process', prefix: 'load1.', startedAt: '2026-01-01T00:00:00Z', warmup: null },
+  run: {
+    source: 'generated events',
+    mode: '250/s',
+    durationS: 60,
+    pharmacies: 2000,
+    distinctKeys: 200,
+    pipeline: 'in process',
+    prefix: 'load1.',
+    startedAt: '2026-01-01T00:00:00Z',
+    warmup: null,
+  },
   machineAtStart: { cores: 2, cpuModel: 'CPU', memoryMiB: 24000, freeMemoryMiB: 20000, node: 'v20', loadAverage: [1, 1, 1] },
   loadAverageAtEnd: [1, 1, 1],
-  totals: { produced: 1000, routed: 998, deadLettered: 2, parked: 0, unfinished: 0, dmpMessages: 700, mssMessages: 900, retries: 3, deadLetters: 2 },
+  totals: {
+    produced: 1000,
+    routed: 998,
+    deadLettered: 2,
+    parked: 0,
+    unfinished: 0,
+    dmpMessages: 700,
+    mssMessages: 900,
+    retries: 3,
+    deadLetters: 2,
+  },
   successPct: 99.8,
   throughput: { producedPerS: 250, routedPerS: 240, steadyRoutedPerS: 248 },
   endToEndMs: { count: 1600, p50: 300, p75: 400, p95: 800, p99: 1200, 'p99.9': 2000, max: 2500 },

@@ -67,16 +67,31 @@ export interface LoadReport {
    */
   cpu: { processSeconds: number; averageCores: number; routedPerCpuSecond: number };
   thresholds: { text: string; measured: number; ok: boolean }[];
-  timeline: { t: number; produced: number; routed: number; failed: number; dmp: number; mss: number; p50: number; p99: number; maxLag: number }[];
+  timeline: {
+    t: number;
+    produced: number;
+    routed: number;
+    failed: number;
+    dmp: number;
+    mss: number;
+    p50: number;
+    p99: number;
+    maxLag: number;
+  }[];
 }
 
 export function measuredValue(r: LoadReport, t: Threshold): number {
   switch (t.metric) {
-    case 'success': return r.successPct;
-    case 'throughput': return r.throughput.routedPerS;
-    case 'drain': return r.drainMs;
-    case 'lag': return r.peakLag;
-    default: return r.endToEndMs[t.metric];
+    case 'success':
+      return r.successPct;
+    case 'throughput':
+      return r.throughput.routedPerS;
+    case 'drain':
+      return r.drainMs;
+    case 'lag':
+      return r.peakLag;
+    default:
+      return r.endToEndMs[t.metric];
   }
 }
 
@@ -91,7 +106,17 @@ export function judge(r: LoadReport, thresholds: readonly Threshold[]): LoadRepo
 export function timelineRows(seconds: readonly Second[]): LoadReport['timeline'] {
   return seconds.map((s) => {
     const p = percentiles(s.latencies);
-    return { t: s.t, produced: s.produced, routed: s.routed, failed: s.failed, dmp: s.dmp, mss: s.mss, p50: p.p50, p99: p.p99, maxLag: s.maxLag };
+    return {
+      t: s.t,
+      produced: s.produced,
+      routed: s.routed,
+      failed: s.failed,
+      dmp: s.dmp,
+      mss: s.mss,
+      p50: p.p50,
+      p99: p.p99,
+      maxLag: s.maxLag,
+    };
   });
 }
 
@@ -111,7 +136,9 @@ export function formatReport(r: LoadReport): string {
     `end-to-end (publish → dmp/mss read committed, ${f0(e.count)} messages): p50 ${f0(e.p50)} ms, p75 ${f0(e.p75)} ms, p95 ${f0(e.p95)} ms, p99 ${f0(e.p99)} ms, p99.9 ${f0(e['p99.9'])} ms, max ${f0(e.max)} ms`,
     `peak lag: ${f0(r.peakLag)} records (largest consumer group); drain: ${f0(r.drainMs)} ms; peak RSS of this process: ${f0(r.peakRssMiB)} MiB`,
   ];
-  lines.push(`CPU of this process: ${f1(r.cpu.processSeconds)} s (${r.cpu.averageCores.toFixed(2)} cores on average), ${f1(r.cpu.routedPerCpuSecond)} documents routed per CPU second`);
+  lines.push(
+    `CPU of this process: ${f1(r.cpu.processSeconds)} s (${r.cpu.averageCores.toFixed(2)} cores on average), ${f1(r.cpu.routedPerCpuSecond)} documents routed per CPU second`,
+  );
   if (r.run.warmup) lines.push(`warm-up (not measured): ${r.run.warmup.events} events in ${r.run.warmup.seconds.toFixed(1)} s`);
   for (const th of r.thresholds) lines.push(`threshold ${th.text}: ${th.ok ? 'ok' : 'BROKEN'} (measured ${f1(th.measured)})`);
   return lines.join('\n');

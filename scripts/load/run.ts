@@ -6,7 +6,18 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childTraceparent, createKafka, dlqTopic, H, loadRuntimeConfig, parseTiers, prometheusMetrics, RegistryCodec, retryTopic, type RetryTier } from '@passerelle/kafka-runtime';
+import {
+  childTraceparent,
+  createKafka,
+  dlqTopic,
+  H,
+  loadRuntimeConfig,
+  parseTiers,
+  prometheusMetrics,
+  RegistryCodec,
+  retryTopic,
+  type RetryTier,
+} from '@passerelle/kafka-runtime';
 import { eventKey } from '@passerelle/publisher';
 import { type DocumentStatus, type LgoEvent, type StageName, STAGES, topicSchemas } from '@passerelle/schemas';
 import type { Admin, Kafka, Message } from 'kafkajs';
@@ -19,7 +30,16 @@ import type { LoadOptions } from './options';
 import { loadPki } from './pki';
 import { describeSource, formatReport, judge, machine, timelineRows, type LoadReport } from './report';
 import { percentiles, Timeline } from './stats';
-import { ensurePipelineTopics, isFinal, pipelineCodec, pipelineLogger, stageInputs, stageInputTopics, topicNames, type TopicNames } from '@passerelle/pipeline';
+import {
+  ensurePipelineTopics,
+  isFinal,
+  pipelineCodec,
+  pipelineLogger,
+  stageInputs,
+  stageInputTopics,
+  topicNames,
+  type TopicNames,
+} from '@passerelle/pipeline';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The load tool runs against the local stack unless the environment names another.
@@ -74,18 +94,29 @@ async function encodeAll(codec: RegistryCodec, topics: TopicNames, events: LgoEv
   for (const { topic, event } of events) {
     const t = topics[topicSchemas[topic].family];
     const list = byTopic.get(t) ?? [];
-    list.push({ key: eventKey(event), value: await codec.encode(t, event), headers: { [H.eventId]: event.eventId, [H.traceparent]: childTraceparent() } });
+    list.push({
+      key: eventKey(event),
+      value: await codec.encode(t, event),
+      headers: { [H.eventId]: event.eventId, [H.traceparent]: childTraceparent() },
+    });
     byTopic.set(t, list);
   }
   return byTopic;
 }
 
-export async function runLoad(o: LoadOptions, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<{ report: LoadReport; exitCode: number }> {
+export async function runLoad(
+  o: LoadOptions,
+  print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<{ report: LoadReport; exitCode: number }> {
   const machineAtStart = machine();
   const startedAt = new Date().toISOString();
-  print(`machine: ${machineAtStart.cores} cores, ${machineAtStart.cpuModel}, ${machineAtStart.memoryMiB} MiB, load average ${machineAtStart.loadAverage.join(' ')}`);
+  print(
+    `machine: ${machineAtStart.cores} cores, ${machineAtStart.cpuModel}, ${machineAtStart.memoryMiB} MiB, load average ${machineAtStart.loadAverage.join(' ')}`,
+  );
   const pki = await loadPki(o.pkiDir, o.pharmacies, o.keys);
-  print(`test PKI: ${o.pharmacies} pharmacies, ${o.keys} distinct RSA keys, ${pki.cached ? 'reused' : 'made'} in ${pki.createdMs} ms (${o.pkiDir})`);
+  print(
+    `test PKI: ${o.pharmacies} pharmacies, ${o.keys} distinct RSA keys, ${pki.cached ? 'reused' : 'made'} in ${pki.createdMs} ms (${o.pkiDir})`,
+  );
   const source = await eventSource(o, pki.finess);
   const tiersSpec = process.env.PASSERELLE_RETRY_TIERS ?? '1s,5s,30s';
   const tiers = parseTiers(tiersSpec);
@@ -102,7 +133,12 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     // metadata request that does not know a new topic yet (kafkajs retries only LEADER_NOT_AVAILABLE).
     for (let attempt = 1; ; attempt++) {
       try {
-        const env = { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, PASSERELLE_RETRY_TIERS: tiersSpec };
+        const env = {
+          ...process.env,
+          KAFKA_BROKERS: brokers.join(','),
+          SCHEMA_REGISTRY_URL: registryUrl,
+          PASSERELLE_RETRY_TIERS: tiersSpec,
+        };
         await ensurePipelineTopics(loadRuntimeConfig('load', env), topics, logger);
         break;
       } catch (err) {
@@ -112,12 +148,18 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
       }
     }
     pipeline = await startLocalPipeline({
-      keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: tiersSpec, logger,
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      prefix,
+      tiers: tiersSpec,
+      logger,
       metrics: (service) => prometheusMetrics(service, { registry }),
     });
     const readySince = Date.now();
     while (!pipeline.services.every((s) => s.stage.isReady())) await sleep(50);
-    print(`pipeline in this process (prefix ${prefix}): ${pipeline.services.map((s) => s.name).join(', ')} ready ${Date.now() - readySince} ms after start returned; logs in ${logFile}`);
+    print(
+      `pipeline in this process (prefix ${prefix}): ${pipeline.services.map((s) => s.name).join(', ')} ready ${Date.now() - readySince} ms after start returned; logs in ${logFile}`,
+    );
   } else {
     print(`services already running on prefix ${prefix} (retry tiers ${tiersSpec})`);
   }
@@ -235,12 +277,17 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     const started = Date.now();
     const gen = source.warm;
     for (let i = 0; i < pki.finess.length; i += 500) {
-      await publish(pki.finess.slice(i, i + 500).map((f) => gen.forPharmacy(f)), warming);
+      await publish(
+        pki.finess.slice(i, i + 500).map((f) => gen.forPharmacy(f)),
+        warming,
+      );
       while (warming.size > o.window) await sleep(50);
     }
     while (warming.size > 0 && Date.now() - started < o.drainTimeoutMs) await sleep(100);
     warmup = { events: pki.finess.length, seconds: (Date.now() - started) / 1000 };
-    print(`warm-up: ${pki.finess.length} events (one per pharmacy) done in ${warmup.seconds.toFixed(1)} s${warming.size ? `, ${warming.size} unfinished` : ''}`);
+    print(
+      `warm-up: ${pki.finess.length} events (one per pharmacy) done in ${warmup.seconds.toFixed(1)} s${warming.size ? `, ${warming.size} unfinished` : ''}`,
+    );
   }
 
   // The measured phase.
@@ -262,12 +309,16 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     const sum = (a: number[]) => a.slice(Math.max(0, sec - 10), sec).reduce((x, y) => x + (y ?? 0), 0);
     const p = percentiles(w.latencies);
     if (isTty) process.stdout.write('\r\x1b[K');
-    print(`[${String(sec).padStart(4)}s] produced ${(w.produced / span).toFixed(0)}/s, routed ${(w.routed / span).toFixed(0)} docs/s (dmp ${(w.dmp / span).toFixed(0)}/s, mss ${(w.mss / span).toFixed(0)}/s), retries ${(sum(retriesBySecond) / span).toFixed(1)}/s, dead letters ${(sum(deadLettersBySecond) / span).toFixed(1)}/s, max lag ${currentLag}, e2e p50 ${p.p50.toFixed(0)} p95 ${p.p95.toFixed(0)} p99 ${p.p99.toFixed(0)} ms, in flight ${measured.size - (totals.routed + totals.deadLettered + totals.parked)}`);
+    print(
+      `[${String(sec).padStart(4)}s] produced ${(w.produced / span).toFixed(0)}/s, routed ${(w.routed / span).toFixed(0)} docs/s (dmp ${(w.dmp / span).toFixed(0)}/s, mss ${(w.mss / span).toFixed(0)}/s), retries ${(sum(retriesBySecond) / span).toFixed(1)}/s, dead letters ${(sum(deadLettersBySecond) / span).toFixed(1)}/s, max lag ${currentLag}, e2e p50 ${p.p50.toFixed(0)} p95 ${p.p95.toFixed(0)} p99 ${p.p99.toFixed(0)} ms, in flight ${measured.size - (totals.routed + totals.deadLettered + totals.parked)}`,
+    );
   };
   const bar = () => {
     if (!isTty) return;
     const f = Math.min(1, (Date.now() - t0) / o.durationMs);
-    process.stdout.write(`\r[${'#'.repeat(Math.round(f * 30)).padEnd(30)}] ${(f * 100).toFixed(0)}%  produced ${produced}  routed ${totals.routed}`);
+    process.stdout.write(
+      `\r[${'#'.repeat(Math.round(f * 30)).padEnd(30)}] ${(f * 100).toFixed(0)}%  produced ${produced}  routed ${totals.routed}`,
+    );
   };
   while (!exhausted && Date.now() - t0 < o.durationMs) {
     const now = Date.now();
@@ -291,7 +342,9 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
   }
   const producingMs = Date.now() - t0;
   const lastPublish = Date.now();
-  print(`${isTty ? '\r\x1b[K' : ''}published ${produced} events in ${(producingMs / 1000).toFixed(1)} s${exhausted ? ' (source exhausted)' : ''}; draining`);
+  print(
+    `${isTty ? '\r\x1b[K' : ''}published ${produced} events in ${(producingMs / 1000).toFixed(1)} s${exhausted ? ' (source exhausted)' : ''}; draining`,
+  );
   const finished = () => totals.routed + totals.deadLettered + totals.parked;
   while (finished() < produced && Date.now() - lastPublish < o.drainTimeoutMs) {
     if (Date.now() >= nextProgress) {
@@ -366,7 +419,13 @@ export async function runLoad(o: LoadOptions, print: (line: string) => void = (l
     print(`report: ${o.report}`);
   }
   if (o.chart) {
-    writeFileSync(o.chart, renderChart(timeline.seconds, `${report.run.mode}, ${report.run.pharmacies} pharmacies, ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage[0]}`));
+    writeFileSync(
+      o.chart,
+      renderChart(
+        timeline.seconds,
+        `${report.run.mode}, ${report.run.pharmacies} pharmacies, ${machineAtStart.cores} cores, load ${machineAtStart.loadAverage[0]}`,
+      ),
+    );
     print(`chart: ${o.chart}`);
   }
   return { report, exitCode: report.thresholds.every((t) => t.ok) ? 0 : 1 };

@@ -10,11 +10,16 @@ import { loadRuntimeConfig, RUNTIME_VARIABLES } from '@passerelle/kafka-runtime'
 import { loadMessageSettings, loadRoutingConfig, ROUTER_VARIABLES } from '@passerelle/router';
 import { loadSignerConfig, SIGNER_VARIABLES } from '@passerelle/signer';
 
-const DECLARED: readonly string[] = [...RUNTIME_VARIABLES, ...COMPOSER_VARIABLES, ...SIGNER_VARIABLES, ...ROUTER_VARIABLES, ...DMP_GATEWAY_VARIABLES];
+const DECLARED: readonly string[] = [
+  ...RUNTIME_VARIABLES,
+  ...COMPOSER_VARIABLES,
+  ...SIGNER_VARIABLES,
+  ...ROUTER_VARIABLES,
+  ...DMP_GATEWAY_VARIABLES,
+];
 
 /** `PASSERELLE_ROUTE_<KIND>_DMP` matches `PASSERELLE_ROUTE_DISPENSATION_DMP`. */
-const matches = (declared: string, name: string) =>
-  new RegExp(`^${declared.replace(/<[A-Z]+>/g, '[A-Z0-9_]+')}$`).test(name);
+const matches = (declared: string, name: string) => new RegExp(`^${declared.replace(/<[A-Z]+>/g, '[A-Z0-9_]+')}$`).test(name);
 
 /** Runs `load` over `env` and returns the names it read. */
 function readBy(load: (env: NodeJS.ProcessEnv) => unknown, env: NodeJS.ProcessEnv): string[] {
@@ -44,11 +49,21 @@ describe('the configuration table of the README', () => {
   it('the loaders read no variable they do not declare', () => {
     const dir = __dirname;
     const env: NodeJS.ProcessEnv = {
-      KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'https://registry.example', KAFKA_SASL_MECHANISM: 'plain',
-      KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', PASSERELLE_KEYSTORE_DIR: dir, PASSERELLE_TRUST_DIR: dir,
-      PASSERELLE_ROUTE_DISPENSATION_DMP: 'true', PASSERELLE_XDS_SOURCE_ID: '1.2.3', PASSERELLE_MSS_PRODUCT_REFERENCE: 'P',
-      PASSERELLE_VENDOR_NAME: 'V', PASSERELLE_VENDOR_CONTACT: 'c', PASSERELLE_DMP_ENDPOINT: 'https://dmp.example/repository',
-      PASSERELLE_AUTH_DIR: dir, PASSERELLE_LPS_ID: 'L',
+      KAFKA_BROKERS: 'kafka:9092',
+      SCHEMA_REGISTRY_URL: 'https://registry.example',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'p',
+      PASSERELLE_KEYSTORE_DIR: dir,
+      PASSERELLE_TRUST_DIR: dir,
+      PASSERELLE_ROUTE_DISPENSATION_DMP: 'true',
+      PASSERELLE_XDS_SOURCE_ID: '1.2.3',
+      PASSERELLE_MSS_PRODUCT_REFERENCE: 'P',
+      PASSERELLE_VENDOR_NAME: 'V',
+      PASSERELLE_VENDOR_CONTACT: 'c',
+      PASSERELLE_DMP_ENDPOINT: 'https://dmp.example/repository',
+      PASSERELLE_AUTH_DIR: dir,
+      PASSERELLE_LPS_ID: 'L',
     };
     const read = [
       ...readBy((e) => loadRuntimeConfig('test', e), env),

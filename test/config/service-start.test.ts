@@ -44,7 +44,10 @@ describe('a service with a bad setting', () => {
 
   it('the signer with PASSERELLE_SIGNATURE_HASH=sha384 exits at once, non-zero, with one line naming it', async () => {
     const exit = await start('signer', {
-      ...NOWHERE, PASSERELLE_KEYSTORE_DIR: dir, PASSERELLE_TRUST_DIR: dir, PASSERELLE_SIGNATURE_HASH: 'sha384',
+      ...NOWHERE,
+      PASSERELLE_KEYSTORE_DIR: dir,
+      PASSERELLE_TRUST_DIR: dir,
+      PASSERELLE_SIGNATURE_HASH: 'sha384',
     });
     process.stdout.write(`signer, PASSERELLE_SIGNATURE_HASH=sha384: exit ${exit.code} after ${exit.ms} ms: ${exit.lines.join(' | ')}\n`);
     expect(exit.code).not.toBe(0);

@@ -68,7 +68,11 @@ beforeAll(async () => {
   for (const kind of DOCUMENT_KINDS) {
     const docs = (files.get(kind) ?? []).map((f) => report.documents.get(f));
     const failing = docs.filter((d) => !d || d.xsd.length + d.failedAsserts.length > 0).length;
-    lines.push(`  ${kind}: ${docs.length} documents validated against XSD + ${layersFor(kind).map((l) => l.name).join(', ')}; ${failing} failing`);
+    lines.push(
+      `  ${kind}: ${docs.length} documents validated against XSD + ${layersFor(kind)
+        .map((l) => l.name)
+        .join(', ')}; ${failing} failing`,
+    );
   }
   // Straight to stderr: the figures without Jest's console frame around them.
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -19,7 +19,9 @@ export type Refusal =
 
 export class Refused extends Error {
   constructor(readonly refusal: Refusal) {
-    super(refusal.kind === 'fault' ? `${refusal.subcode}: ${refusal.reason}` : refusal.errors.map((e) => `${e.code}: ${e.context}`).join('; '));
+    super(
+      refusal.kind === 'fault' ? `${refusal.subcode}: ${refusal.reason}` : refusal.errors.map((e) => `${e.code}: ${e.context}`).join('; '),
+    );
   }
 }
 
@@ -158,7 +160,8 @@ export function checkVihf(header: Element, options: VihfCheckOptions): VihfFacts
     throw fault('DMPIdentityCertificationFailure', 'the reference transforms must be enveloped-signature then exclusive C14N');
   }
   const c14n = descendants(signature, NS.ds, 'CanonicalizationMethod')[0]?.getAttribute('Algorithm');
-  if (c14n !== 'http://www.w3.org/2001/10/xml-exc-c14n#') throw fault('DMPIdentityCertificationFailure', 'SignedInfo must use exclusive C14N');
+  if (c14n !== 'http://www.w3.org/2001/10/xml-exc-c14n#')
+    throw fault('DMPIdentityCertificationFailure', 'SignedInfo must use exclusive C14N');
   const certText = text(descendants(signature, NS.ds, 'X509Certificate')[0]);
   let signer: X509Certificate;
   try {
@@ -185,10 +188,14 @@ export function checkVihf(header: Element, options: VihfCheckOptions): VihfFacts
   if (usages.includes('1.3.6.1.5.5.7.3.2') && !usages.includes('1.3.6.1.5.5.7.3.4')) {
     throw fault('DMPInvalidCertificate', 'the VIHF is signed with an authentication certificate');
   }
-  if (!chainsTo(signer, options.anchors, options.now)) throw fault('DMPInvalidCertificate', 'the VIHF signer is not trusted or not valid now');
+  if (!chainsTo(signer, options.anchors, options.now))
+    throw fault('DMPInvalidCertificate', 'the VIHF signer is not trusted or not valid now');
 
   const issuer = child(assertion, NS.saml2, 'Issuer');
-  if (issuer?.getAttribute('Format') !== 'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName' || text(issuer) !== subjectRfc2253(signer)) {
+  if (
+    issuer?.getAttribute('Format') !== 'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName' ||
+    text(issuer) !== subjectRfc2253(signer)
+  ) {
     throw fault('DMPIdentityCertificationFailure', 'Issuer must be the signing certificate subject (X509SubjectName)');
   }
   const instant = Date.parse(assertion.getAttribute('IssueInstant') ?? '');
@@ -212,11 +219,16 @@ export function checkVihf(header: Element, options: VihfCheckOptions): VihfFacts
   }
   const value = (name: string) => text(attributes.get(name)?.[0]);
   if (value('VIHF_Version') !== '3.0') throw fault('DMPIdentityCertificationFailure', 'VIHF_Version must be 3.0');
-  if (value('Authentification_mode') !== 'INDIRECTE') throw fault('DMPIdentityCertificationFailure', 'Authentification_mode must be INDIRECTE');
+  if (value('Authentification_mode') !== 'INDIRECTE')
+    throw fault('DMPIdentityCertificationFailure', 'Authentification_mode must be INDIRECTE');
   if (value('Ressource_URN') !== 'urn:dmp') throw fault('DMPIdentityCertificationFailure', 'Ressource_URN must be urn:dmp');
   // Identifiant_Structure is the OU of the organisation certificate.
-  const ou = signer.subject.split('\n').find((rdn) => rdn.startsWith('OU='))?.slice(3);
-  if (value('Identifiant_Structure') !== ou) throw fault('DMPIdentityCertificationFailure', 'Identifiant_Structure is not the OU of the signing certificate');
+  const ou = signer.subject
+    .split('\n')
+    .find((rdn) => rdn.startsWith('OU='))
+    ?.slice(3);
+  if (value('Identifiant_Structure') !== ou)
+    throw fault('DMPIdentityCertificationFailure', 'Identifiant_Structure is not the OU of the signing certificate');
   const roles = (attributes.get('urn:oasis:names:tc:xacml:2.0:subject:role') ?? []).map((v) => {
     const role = children(v, NS.hl7, 'Role')[0];
     return { code: role?.getAttribute('code') ?? '', codeSystem: role?.getAttribute('codeSystem') ?? '' };
@@ -227,7 +239,8 @@ export function checkVihf(header: Element, options: VihfCheckOptions): VihfFacts
     throw fault('DMPIdentityCertificationFailure', 'a pharmacist needs a second role value: the CNOP section (1.2.250.1.71.4.2.6)');
   }
   const purpose = children(attributes.get('urn:oasis:names:tc:xspa:1.0:subject:purposeofuse')?.[0], NS.hl7, 'PurposeOfUse')[0];
-  if (purpose?.getAttribute('codeSystem') !== '1.2.250.1.213.1.1.4.248') throw fault('DMPIdentityCertificationFailure', 'purposeofuse is not a PurposeOfUse CE');
+  if (purpose?.getAttribute('codeSystem') !== '1.2.250.1.213.1.1.4.248')
+    throw fault('DMPIdentityCertificationFailure', 'purposeofuse is not a PurposeOfUse CE');
   const patientId = value('urn:oasis:names:tc:xacml:2.0:resource:resource-id');
   if (!CX_INS.test(patientId)) throw fault('DMPIdentityCertificationFailure', 'resource-id is not an INS as CX');
   return { patientId, structureId: ou ?? '', nameId, signerFingerprint: signer.fingerprint256 };
@@ -262,7 +275,8 @@ const slotValues = (element: Element, name: string): string[] =>
 
 function oneSlot(element: Element, name: string, location: string, pattern?: RegExp): string {
   const values = slotValues(element, name);
-  if (values.length !== 1 || !values[0]) throw registryError('XDSRegistryMetadataError', `slot ${name} must have exactly one value`, location);
+  if (values.length !== 1 || !values[0])
+    throw registryError('XDSRegistryMetadataError', `slot ${name} must have exactly one value`, location);
   if (pattern && !pattern.test(values[0])) throw registryError('XDSRegistryMetadataError', `slot ${name} is malformed`, location);
   return values[0];
 }
@@ -292,7 +306,8 @@ function checkCoded(element: Element, scheme: string, name: string, location: st
 
 function externalId(element: Element, scheme: string, name: string, location: string): string {
   const found = children(element, NS.rim, 'ExternalIdentifier').filter((e) => e.getAttribute('identificationScheme') === scheme);
-  if (found.length !== 1 || !found[0]?.getAttribute('value')) throw registryError('XDSRegistryMetadataError', `${name} is missing`, location);
+  if (found.length !== 1 || !found[0]?.getAttribute('value'))
+    throw registryError('XDSRegistryMetadataError', `${name} is missing`, location);
   if (found[0].getAttribute('registryObject') !== element.getAttribute('id')) {
     throw registryError('XDSRegistryMetadataError', `${name} identifies another object`, location);
   }
@@ -305,12 +320,14 @@ function checkAuthor(element: Element, scheme: string, location: string): void {
   for (const author of authors) {
     const person = slotValues(author, 'authorPerson');
     const institution = slotValues(author, 'authorInstitution');
-    if (person.length + institution.length === 0) throw registryError('XDSRegistryMetadataError', 'author names neither person nor institution', location);
+    if (person.length + institution.length === 0)
+      throw registryError('XDSRegistryMetadataError', 'author names neither person nor institution', location);
     // XCN with an assigning authority of the RPPS/ADELI space: `<id>^<family>^<given>^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS`
     if (person.some((p) => !/^[^^]+\^/.test(p) || !p.endsWith('&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS'))) {
       throw registryError('XDSRegistryMetadataError', 'authorPerson is not an IDNPS XCN', location);
     }
-    if (institution.some((i) => !i.includes('&1.2.250.1.71.4.2.2&ISO^IDNST'))) throw registryError('XDSRegistryMetadataError', 'authorInstitution is not an IDNST XON', location);
+    if (institution.some((i) => !i.includes('&1.2.250.1.71.4.2.2&ISO^IDNST')))
+      throw registryError('XDSRegistryMetadataError', 'authorInstitution is not an IDNST XON', location);
   }
 }
 
@@ -334,7 +351,11 @@ export function checkSubmission(body: Element, options: SubmissionCheckOptions):
   // Submission set
   const packages = children(list, NS.rim, 'RegistryPackage');
   const setNodes = children(list, NS.rim, 'Classification').concat(packages.flatMap((p) => children(p, NS.rim, 'Classification')));
-  const sets = packages.filter((p) => setNodes.some((c) => c.getAttribute('classificationNode') === U.submissionSetNode && c.getAttribute('classifiedObject') === p.getAttribute('id')));
+  const sets = packages.filter((p) =>
+    setNodes.some(
+      (c) => c.getAttribute('classificationNode') === U.submissionSetNode && c.getAttribute('classifiedObject') === p.getAttribute('id'),
+    ),
+  );
   if (sets.length !== 1) throw registryError('XDSRegistryMetadataError', 'exactly one submission set is needed', 'SubmissionSet');
   const set = sets[0] as Element;
   const setId = set.getAttribute('id') ?? '';
@@ -354,7 +375,8 @@ export function checkSubmission(body: Element, options: SubmissionCheckOptions):
   for (const document of children(request, NS.xdsb, 'Document')) {
     const include = child(document, NS.xop, 'Include');
     const href = include?.getAttribute('href') ?? '';
-    if (!href.startsWith('cid:')) throw registryError('XDSMissingDocument', 'a Document is not an xop:Include of a cid: part', document.getAttribute('id') ?? '');
+    if (!href.startsWith('cid:'))
+      throw registryError('XDSMissingDocument', 'a Document is not an xop:Include of a cid: part', document.getAttribute('id') ?? '');
     const part = options.parts.get(decodeURIComponent(href.slice(4)));
     if (!part) throw registryError('XDSMissingDocument', 'a cid: reference names no MTOM part', document.getAttribute('id') ?? '');
     documents.set(document.getAttribute('id') ?? '', part);
@@ -364,7 +386,8 @@ export function checkSubmission(body: Element, options: SubmissionCheckOptions):
   const patientIds = new Set([setPatientId]);
   for (const entry of children(list, NS.rim, 'ExtrinsicObject')) {
     const id = entry.getAttribute('id') ?? '';
-    if (entry.getAttribute('objectType') !== U.stableEntry) throw registryError('XDSRegistryMetadataError', 'objectType is not a stable DocumentEntry', id);
+    if (entry.getAttribute('objectType') !== U.stableEntry)
+      throw registryError('XDSRegistryMetadataError', 'objectType is not a stable DocumentEntry', id);
     const mimeType = entry.getAttribute('mimeType') ?? '';
     if (!mimeType) throw registryError('XDSRegistryMetadataError', 'mimeType is missing', id);
     oneSlot(entry, 'creationTime', id, DTM);
@@ -391,40 +414,72 @@ export function checkSubmission(body: Element, options: SubmissionCheckOptions):
     const actualHash = createHash('sha1').update(bytes).digest('hex');
     const hash = slotValues(entry, 'hash')[0];
     const size = slotValues(entry, 'size')[0];
-    if (hash !== undefined && hash.toLowerCase() !== actualHash) throw registryError('XDSRepositoryMetadataError', 'hash does not match the document', id);
-    if (size !== undefined && Number(size) !== bytes.length) throw registryError('XDSRepositoryMetadataError', 'size does not match the document', id);
+    if (hash !== undefined && hash.toLowerCase() !== actualHash)
+      throw registryError('XDSRepositoryMetadataError', 'hash does not match the document', id);
+    if (size !== undefined && Number(size) !== bytes.length)
+      throw registryError('XDSRepositoryMetadataError', 'size does not match the document', id);
     const isSignature = classifications(entry, U.deFormat).some((c) => c.getAttribute('nodeRepresentation') === DSIG_FORMAT);
-    entries.push({ id, uniqueId, mimeType, hash: actualHash, size: bytes.length, bytes, isSignature, xml: serializer.serializeToString(entry) });
+    entries.push({
+      id,
+      uniqueId,
+      mimeType,
+      hash: actualHash,
+      size: bytes.length,
+      bytes,
+      isSignature,
+      xml: serializer.serializeToString(entry),
+    });
   }
-  if (documents.size > 0) throw registryError('XDSMissingDocumentMetadata', 'a Document has no DocumentEntry', [...documents.keys()].join(','));
+  if (documents.size > 0)
+    throw registryError('XDSMissingDocumentMetadata', 'a Document has no DocumentEntry', [...documents.keys()].join(','));
   if (entries.length === 0) throw registryError('XDSRegistryMetadataError', 'no DocumentEntry', setId);
 
   // The same patient everywhere: metadata and VIHF.
   patientIds.add(options.vihfPatientId);
-  if (patientIds.size !== 1) throw registryError('XDSPatientIdDoesNotMatch', 'the patient id differs between the submission set, its entries and the VIHF', setId);
+  if (patientIds.size !== 1)
+    throw registryError('XDSPatientIdDoesNotMatch', 'the patient id differs between the submission set, its entries and the VIHF', setId);
 
   // Associations: every entry a member of the set; the signature signs the set.
   const associations = children(list, NS.rim, 'Association');
   for (const entry of entries) {
-    const member = associations.find((a) => a.getAttribute('associationType') === U.hasMember && a.getAttribute('sourceObject') === setId && a.getAttribute('targetObject') === entry.id);
+    const member = associations.find(
+      (a) =>
+        a.getAttribute('associationType') === U.hasMember &&
+        a.getAttribute('sourceObject') === setId &&
+        a.getAttribute('targetObject') === entry.id,
+    );
     if (!member || slotValues(member, 'SubmissionSetStatus')[0] !== 'Original') {
       throw registryError('XDSRegistryMetadataError', 'a DocumentEntry is not a member (Original) of the submission set', entry.id);
     }
   }
   const signatures = entries.filter((e) => e.isSignature);
   const clinical = entries.filter((e) => !e.isSignature);
-  if (signatures.length !== 1 || clinical.length !== 1) throw registryError('XDSRegistryMetadataError', 'a DMP submission holds one document and its DSG signature', setId);
+  if (signatures.length !== 1 || clinical.length !== 1)
+    throw registryError('XDSRegistryMetadataError', 'a DMP submission holds one document and its DSG signature', setId);
   const signatureEntry = signatures[0] as SubmittedEntry;
   const document = clinical[0] as SubmittedEntry;
   const signs = associations.filter((a) => a.getAttribute('associationType') === U.signs);
-  if (signs.length !== 1 || signs[0]?.getAttribute('sourceObject') !== signatureEntry.id || signs[0]?.getAttribute('targetObject') !== setId) {
+  if (
+    signs.length !== 1 ||
+    signs[0]?.getAttribute('sourceObject') !== signatureEntry.id ||
+    signs[0]?.getAttribute('targetObject') !== setId
+  ) {
     throw registryError('XDSRegistryMetadataError', 'the signs association must go from the signature to the submission set', setId);
   }
 
   // The DSG signature: valid, by a trusted SIGN certificate, its manifest naming this set and this document's digest.
-  const verdict = verifySubmissionSignature(signatureEntry.bytes.toString('utf8'), document.bytes, { trustAnchors: options.trustDir, documentUniqueId: document.uniqueId });
-  if (!verdict.valid) throw registryError('XDSRegistryMetadataError', `the DSG signature does not verify (${verdict.reasons.length} reasons)`, signatureEntry.id);
-  if (verdict.submissionSetUniqueId !== setUniqueId) throw registryError('XDSRegistryMetadataError', 'the DSG manifest does not name this submission set', signatureEntry.id);
+  const verdict = verifySubmissionSignature(signatureEntry.bytes.toString('utf8'), document.bytes, {
+    trustAnchors: options.trustDir,
+    documentUniqueId: document.uniqueId,
+  });
+  if (!verdict.valid)
+    throw registryError(
+      'XDSRegistryMetadataError',
+      `the DSG signature does not verify (${verdict.reasons.length} reasons)`,
+      signatureEntry.id,
+    );
+  if (verdict.submissionSetUniqueId !== setUniqueId)
+    throw registryError('XDSRegistryMetadataError', 'the DSG manifest does not name this submission set', signatureEntry.id);
 
   // The document itself names the same patient (recordTarget/patientRole/id).
   const [, matricule, oid] = CX_INS.exec(setPatientId) ?? [];

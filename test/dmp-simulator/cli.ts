@@ -24,7 +24,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.pki) {
-  console.error('usage: npx tsx test/dmp-simulator/cli.ts --pki <dir> [--port 8443] [--patient <matricule>]... [--any-patient] [--ca-out <file>] [--record <dir>]');
+  console.error(
+    'usage: npx tsx test/dmp-simulator/cli.ts --pki <dir> [--port 8443] [--patient <matricule>]... [--any-patient] [--ca-out <file>] [--record <dir>]',
+  );
   process.exit(2);
 }
 
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
   });
   if (values['ca-out']) writeFileSync(values['ca-out'], sim.caPem);
   console.log(`DMP simulator: repository ${sim.repositoryUrl}, registry ${sim.registryUrl}`);
-  console.log(`known patients: ${values['any-patient'] ? 'any' : (values.patient ?? []).length}; server certificate: ${values['ca-out'] ?? '(not written)'}`);
+  console.log(
+    `known patients: ${values['any-patient'] ? 'any' : (values.patient ?? []).length}; server certificate: ${values['ca-out'] ?? '(not written)'}`,
+  );
   const stop = () => {
     console.log(`stopping: ${sim.received.length} requests, ${sim.submissionSets.size} submission sets stored`);
     void sim.close().then(() => process.exit(0));

@@ -32,7 +32,8 @@ export function children(parent: Element | null | undefined, ns: string, localNa
   const out: Element[] = [];
   if (!parent) return out;
   for (let node = parent.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1 && (node as Element).localName === localName && (node as Element).namespaceURI === ns) out.push(node as Element);
+    if (node.nodeType === 1 && (node as Element).localName === localName && (node as Element).namespaceURI === ns)
+      out.push(node as Element);
   }
   return out;
 }

@@ -44,7 +44,10 @@ export function runIpfValidator(files: readonly string[], timeoutMs = 100_000): 
  * deviations are the findings we accept; since IPF stops at a request's first error, each request is also validated
  * with them rewritten the IHE way, and that copy must pass entirely.
  */
-export const NATIONAL_DEVIATIONS = ['An organization should not specify data other than its ID and name', 'Only the ID number and the assigning authority can be defined for a CX value'];
+export const NATIONAL_DEVIATIONS = [
+  'An organization should not specify data other than its ID and name',
+  'Only the ID number and the assigning authority can be defined for a CX value',
+];
 
 export function withoutNationalTypes(file: string): string {
   const copy = file.replace(/\.xml$/, '.ihe-only.xml');

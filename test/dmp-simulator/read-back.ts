@@ -41,12 +41,19 @@ type Tree = { [key: string]: Tree } & { toString(): string };
 /** A path into what fast-xml-parser returns; a missing step gives undefined. */
 function at(tree: unknown, ...path: (string | number)[]): Tree | undefined {
   let node = tree as Tree | undefined;
-  for (const step of path) node = node === undefined || node === null ? undefined : (node as unknown as Record<string | number, Tree>)[step];
+  for (const step of path)
+    node = node === undefined || node === null ? undefined : (node as unknown as Record<string | number, Tree>)[step];
   return node ?? undefined;
 }
 const list = (node: Tree | undefined): Tree[] => (node === undefined ? [] : Array.isArray(node) ? (node as Tree[]) : [node]);
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, isArray: (n) => ['ExtrinsicObject', 'ExternalIdentifier', 'DocumentResponse', 'RegistryError'].includes(n) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (n) => ['ExtrinsicObject', 'ExternalIdentifier', 'DocumentResponse', 'RegistryError'].includes(n),
+});
 
 async function call(ctx: ReadBackContext, url: string, action: string, body: string) {
   const vihf = signVihf({ ...ctx.vihf, issueInstant: new Date() }, ctx.signKey);
@@ -57,30 +64,50 @@ async function call(ctx: ReadBackContext, url: string, action: string, body: str
 }
 
 /** ITI-18 FindDocuments (approved entries of the patient): their uniqueIds and repository ids. */
-export async function findDocuments(ctx: ReadBackContext, registryUrl: string, patientId: string): Promise<{ uniqueId: string; repositoryUniqueId: string; hash: string }[]> {
+export async function findDocuments(
+  ctx: ReadBackContext,
+  registryUrl: string,
+  patientId: string,
+): Promise<{ uniqueId: string; repositoryUniqueId: string; hash: string }[]> {
   const body =
     '<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">' +
     '<query:ResponseOption returnComposedObjects="true" returnType="LeafClass"/>' +
     '<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">' +
     `<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'${patientId.replace(/&/g, '&amp;')}'</rim:Value></rim:ValueList></rim:Slot>` +
-    "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>" +
+    '<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>(\'urn:oasis:names:tc:ebxml-regrep:StatusType:Approved\')</rim:Value></rim:ValueList></rim:Slot>' +
     '</rim:AdhocQuery></query:AdhocQueryRequest>';
   const { xml } = await call(ctx, registryUrl, ACTIONS.iti18, body);
   const response = at(xml, 'Envelope', 'Body', 'AdhocQueryResponse');
   if (!String(at(response, '@_status') ?? '').endsWith('Success')) throw new Error('FindDocuments failed');
   const slot = (e: Tree, name: string): string => {
-    const value = at(list(at(e, 'Slot')).find((s) => String(at(s, '@_name')) === name), 'ValueList', 'Value');
+    const value = at(
+      list(at(e, 'Slot')).find((s) => String(at(s, '@_name')) === name),
+      'ValueList',
+      'Value',
+    );
     return String(list(value)[0] ?? '');
   };
   return list(at(response, 'RegistryObjectList', 'ExtrinsicObject')).map((e) => ({
-    uniqueId: String(at(list(at(e, 'ExternalIdentifier')).find((x) => String(at(x, '@_identificationScheme')) === 'urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab'), '@_value') ?? ''),
+    uniqueId: String(
+      at(
+        list(at(e, 'ExternalIdentifier')).find(
+          (x) => String(at(x, '@_identificationScheme')) === 'urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab',
+        ),
+        '@_value',
+      ) ?? '',
+    ),
     repositoryUniqueId: slot(e, 'repositoryUniqueId'),
     hash: slot(e, 'hash'),
   }));
 }
 
 /** ITI-43 Retrieve Document Set: the bytes of one document, as the repository holds them. */
-export async function retrieveDocument(ctx: ReadBackContext, repositoryUrl: string, repositoryUniqueId: string, uniqueId: string): Promise<Buffer> {
+export async function retrieveDocument(
+  ctx: ReadBackContext,
+  repositoryUrl: string,
+  repositoryUniqueId: string,
+  uniqueId: string,
+): Promise<Buffer> {
   const body =
     '<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>' +
     `<xdsb:RepositoryUniqueId>${repositoryUniqueId}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>${uniqueId}</xdsb:DocumentUniqueId>` +

@@ -30,7 +30,13 @@ export function serverCertificate(): { keyPem: string; certPem: string } {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+      ],
+    },
   ]);
   // Signed with OpenSSL (node:crypto): node-forge's RSA is slow.
   const oid = forge.pki.oids.sha256WithRSAEncryption as string;

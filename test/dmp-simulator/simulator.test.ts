@@ -93,7 +93,11 @@ describe('accepted submissions', () => {
       const submission = await fresh(kind);
       const result = await deliver(submission, deps);
       outputs.push(JSON.stringify(result));
-      expect(result).toMatchObject({ outcome: 'delivered', answer: 'RegistryResponse Success', submissionSetUniqueId: submission.submissionSetUniqueId });
+      expect(result).toMatchObject({
+        outcome: 'delivered',
+        answer: 'RegistryResponse Success',
+        submissionSetUniqueId: submission.submissionSetUniqueId,
+      });
       expect(sim.received.at(-1)).toMatchObject({ action: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b', outcome: 'Success' });
 
       const ctx = readBackContext(submission);
@@ -126,7 +130,10 @@ describe('refusals, as the DMP gives them', () => {
   it('the same submission set again: already delivered, stored once', async () => {
     const submission = await fresh();
     await expect(deliver(submission, deps)).resolves.toMatchObject({ outcome: 'delivered' });
-    await expect(deliver(submission, deps)).resolves.toMatchObject({ outcome: 'already-delivered', answer: expect.stringContaining('XDSDuplicateUniqueIdInRegistry') });
+    await expect(deliver(submission, deps)).resolves.toMatchObject({
+      outcome: 'already-delivered',
+      answer: expect.stringContaining('XDSDuplicateUniqueIdInRegistry'),
+    });
     expect([...sim.submissionSets.keys()].filter((id) => id === submission.submissionSetUniqueId)).toHaveLength(1);
   });
 
@@ -138,7 +145,12 @@ describe('refusals, as the DMP gives them', () => {
     expect(documentXml).not.toBe(first.documentXml);
     const metadata = { ...first.metadata, ...xdsHashAndSize(documentXml) };
     const signed = signSubmission(
-      { documentXml, documentUniqueId: metadata.uniqueId, submissionSetUniqueId: `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`, finess: FINESS },
+      {
+        documentXml,
+        documentUniqueId: metadata.uniqueId,
+        submissionSetUniqueId: `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`,
+        finess: FINESS,
+      },
       keyStore,
     );
     const built = buildDmpSubmission({
@@ -159,8 +171,14 @@ describe('refusals, as the DMP gives them', () => {
     sim.patients.add(opposed);
     sim.switches.closed.add(closed);
     sim.switches.opposed.add(opposed);
-    expect(await refusal(deliver(await fresh('vaccination', closed), deps))).toMatchObject({ code: DMP_CODES.closed, errorClass: 'permanent' });
-    expect(await refusal(deliver(await fresh('vaccination', opposed), deps))).toMatchObject({ code: DMP_CODES.opposition, errorClass: 'permanent' });
+    expect(await refusal(deliver(await fresh('vaccination', closed), deps))).toMatchObject({
+      code: DMP_CODES.closed,
+      errorClass: 'permanent',
+    });
+    expect(await refusal(deliver(await fresh('vaccination', opposed), deps))).toMatchObject({
+      code: DMP_CODES.opposition,
+      errorClass: 'permanent',
+    });
   });
 
   it('a VIHF signed with the AUTH_CLI (TLS) certificate: SOAP fault DMPInvalidCertificate', async () => {
@@ -181,7 +199,11 @@ describe('transient failures', () => {
   it('a SOAP fault: transient, and the next attempt is delivered', async () => {
     const submission = await fresh();
     sim.switches.soapFaults = 1;
-    expect(await refusal(deliver(submission, deps))).toMatchObject({ code: 'DMP_SOAP_FAULT', errorClass: 'transient', dmpCode: 'DMPServiceError' });
+    expect(await refusal(deliver(submission, deps))).toMatchObject({
+      code: 'DMP_SOAP_FAULT',
+      errorClass: 'transient',
+      dmpCode: 'DMPServiceError',
+    });
     await expect(deliver(submission, deps)).resolves.toMatchObject({ outcome: 'delivered' });
   });
 
@@ -190,7 +212,10 @@ describe('transient failures', () => {
     const impatient = new DmpHttpsTransport({ serverCa: sim.caPem, timeoutMs: 300 });
     sim.switches.latencyMs = 1_500;
     try {
-      expect(await refusal(deliver(submission, { ...deps, transport: impatient }))).toMatchObject({ code: 'DMP_TIMEOUT', errorClass: 'transient' });
+      expect(await refusal(deliver(submission, { ...deps, transport: impatient }))).toMatchObject({
+        code: 'DMP_TIMEOUT',
+        errorClass: 'transient',
+      });
     } finally {
       sim.switches.latencyMs = 0;
       impatient.close();
@@ -219,7 +244,9 @@ describe('the AUTH_CLI certificate', () => {
     const store = new AuthCliStore({ dir: pki.authBroken[variant] as string, trustAnchors: pki.trustDir });
     const sockets = sim.sockets;
     const requests = sim.received.length;
-    const error = await refusal(deliver(await fresh(), { ...deps, authCli: store, transport: new DmpHttpsTransport({ serverCa: sim.caPem }) }));
+    const error = await refusal(
+      deliver(await fresh(), { ...deps, authCli: store, transport: new DmpHttpsTransport({ serverCa: sim.caPem }) }),
+    );
     expect(error).toBeInstanceOf(ClientCertificateError);
     expect(error).toMatchObject({ code, errorClass: 'transient' });
     expect(sim.sockets).toBe(sockets);
@@ -276,9 +303,16 @@ describe('an XDS validator no one here wrote', () => {
     expect(verdict).toMatchObject({ ok: false, error: expect.stringContaining(NATIONAL_DEVIATIONS[0] as string) });
     // And a real mistake of the sample, which the strict simulator refuses too (XDSMissingDocument): its second
     // xdsb:Document is `documentME2`, its ExtrinsicObject `DocumentME2` (ids are case-sensitive).
-    expect(neutral).toMatchObject({ ok: false, error: expect.stringContaining('A document entry was provided without a corresponding document. UUID=DocumentME2') });
+    expect(neutral).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('A document entry was provided without a corresponding document. UUID=DocumentME2'),
+    });
     const fixed = file.replace(/\.xml$/, '.id-fixed.xml');
-    writeFileSync(fixed, readFileSync(file, 'latin1').replace('<ns4:Document id="documentME2">', '<ns4:Document id="DocumentME2">'), 'latin1');
+    writeFileSync(
+      fixed,
+      readFileSync(file, 'latin1').replace('<ns4:Document id="documentME2">', '<ns4:Document id="DocumentME2">'),
+      'latin1',
+    );
     expect(runIpfValidator([withoutNationalTypes(fixed)])).toEqual([expect.objectContaining({ ok: true })]);
   }, 120_000);
 

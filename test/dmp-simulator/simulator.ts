@@ -118,7 +118,10 @@ const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 function registryErrorList(refusal: Extract<Refusal, { kind: 'registry' }>): string {
   const errors = refusal.errors
-    .map((e) => `<rs:RegistryError errorCode="${esc(e.code)}" codeContext="${esc(e.context)}" location="${esc(e.location)}" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/>`)
+    .map(
+      (e) =>
+        `<rs:RegistryError errorCode="${esc(e.code)}" codeContext="${esc(e.context)}" location="${esc(e.location)}" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/>`,
+    )
     .join('');
   return `<rs:RegistryErrorList>${errors}</rs:RegistryErrorList>`;
 }
@@ -154,7 +157,8 @@ function loadAnchors(pkiDir: string): X509Certificate[] {
   for (const dir of [join(pkiDir, 'trust'), join(pkiDir, 'ca')]) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.pem'))) {
       const pem = readFileSync(join(dir, name), 'utf8');
-      for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) anchors.push(new X509Certificate(block));
+      for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+        anchors.push(new X509Certificate(block));
     }
   }
   return anchors;
@@ -179,26 +183,45 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
   let baseUrl = '';
   const known = (matricule: string) => !switches.unknown.has(matricule) && (options.anyPatient === true || patients.has(matricule));
 
-  const send = async (res: ServerResponse, status: number, envelope: string, attachments: { id: string; type: string; bytes: Buffer }[] = [], action: string) => {
+  const send = async (
+    res: ServerResponse,
+    status: number,
+    envelope: string,
+    attachments: { id: string; type: string; bytes: Buffer }[] = [],
+    action: string,
+  ) => {
     if (switches.latencyMs > 0) await sleep(switches.latencyMs);
     if (res.destroyed) return;
-    const message = buildMtomMessage(envelope, attachments.map((a) => ({ contentId: a.id, contentType: a.type, bytes: a.bytes })), action);
+    const message = buildMtomMessage(
+      envelope,
+      attachments.map((a) => ({ contentId: a.id, contentType: a.type, bytes: a.bytes })),
+      action,
+    );
     res.writeHead(status, { 'Content-Type': message.contentType, 'Content-Length': String(message.body.length) });
     res.end(message.body);
   };
 
   /** ITI-41: checks, registry state, storage. */
-  const provideAndRegister = (header: Element, body: Element, parts: Map<string, Buffer>, tlsFingerprint: string, record: ReceivedRequest): string => {
+  const provideAndRegister = (
+    header: Element,
+    body: Element,
+    parts: Map<string, Buffer>,
+    tlsFingerprint: string,
+    record: ReceivedRequest,
+  ): string => {
     const vihf = checkVihf(header, { anchors, tlsFingerprint, now: new Date() });
     const submission = checkSubmission(body, { vihfPatientId: vihf.patientId, parts, trustDir });
     const matricule = matriculeOf(submission.patientId);
     if (!known(matricule)) throw registryError('XDSUnknownPatientId', 'patient inconnu du DMP', submission.uniqueId);
     if (switches.closed.has(matricule)) throw registryError(DMP_CODES.closed, 'le DMP est fermé', submission.uniqueId);
-    if (switches.opposed.has(matricule)) throw registryError(DMP_CODES.opposition, 'le patient s’est opposé à l’alimentation par cette structure', submission.uniqueId);
-    if (submissionSets.has(submission.uniqueId)) throw registryError('XDSDuplicateUniqueIdInRegistry', 'lot de soumission déjà enregistré', submission.uniqueId);
+    if (switches.opposed.has(matricule))
+      throw registryError(DMP_CODES.opposition, 'le patient s’est opposé à l’alimentation par cette structure', submission.uniqueId);
+    if (submissionSets.has(submission.uniqueId))
+      throw registryError('XDSDuplicateUniqueIdInRegistry', 'lot de soumission déjà enregistré', submission.uniqueId);
     for (const entry of submission.entries) {
       const stored = documents.get(entry.uniqueId);
-      if (stored && stored.hash !== entry.hash) throw registryError('XDSNonIdenticalHash', 'document déjà enregistré avec une autre empreinte', entry.uniqueId);
+      if (stored && stored.hash !== entry.hash)
+        throw registryError('XDSNonIdenticalHash', 'document déjà enregistré avec une autre empreinte', entry.uniqueId);
       if (stored) throw registryError('XDSDuplicateUniqueIdInRegistry', 'document déjà enregistré', entry.uniqueId);
     }
     submissionSets.set(submission.uniqueId, submission);
@@ -259,7 +282,11 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
   };
 
   /** ITI-43 Retrieve: the stored bytes, as an MTOM part. */
-  const retrieve = (header: Element, body: Element, tlsFingerprint: string): { xml: string; attachments: { id: string; type: string; bytes: Buffer }[] } => {
+  const retrieve = (
+    header: Element,
+    body: Element,
+    tlsFingerprint: string,
+  ): { xml: string; attachments: { id: string; type: string; bytes: Buffer }[] } => {
     const vihf = checkVihf(header, { anchors, tlsFingerprint, now: new Date() });
     const request = child(body, NS.xdsb, 'RetrieveDocumentSetRequest');
     if (!request) throw fault('DMPInvalidRequest', 'the body is not a RetrieveDocumentSetRequest');
@@ -304,8 +331,15 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
     try {
       const raw = await readBody(req);
       if (req.method !== 'POST') throw fault('DMPInvalidRequest', 'POST only');
-      if (!/^multipart\/related/i.test(contentType) || headerParameter(contentType, 'type') !== 'application/xop+xml' || headerParameter(contentType, 'start-info') !== 'application/soap+xml') {
-        throw fault('DMPInvalidRequest', 'the request must be MTOM: multipart/related; type="application/xop+xml"; start-info="application/soap+xml"');
+      if (
+        !/^multipart\/related/i.test(contentType) ||
+        headerParameter(contentType, 'type') !== 'application/xop+xml' ||
+        headerParameter(contentType, 'start-info') !== 'application/soap+xml'
+      ) {
+        throw fault(
+          'DMPInvalidRequest',
+          'the request must be MTOM: multipart/related; type="application/xop+xml"; start-info="application/soap+xml"',
+        );
       }
       let multipart;
       try {
@@ -313,7 +347,8 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
       } catch {
         throw fault('DMPInvalidRequest', 'the MTOM package cannot be read');
       }
-      if (!/^application\/xop\+xml/i.test(multipart.root.headers['content-type'] ?? '')) throw fault('DMPInvalidRequest', 'the root part must be application/xop+xml');
+      if (!/^application\/xop\+xml/i.test(multipart.root.headers['content-type'] ?? ''))
+        throw fault('DMPInvalidRequest', 'the root part must be application/xop+xml');
       const parts = new Map<string, Buffer>();
       for (const part of multipart.parts) if (part.contentId && part !== multipart.root) parts.set(part.contentId, part.bytes);
       let envelope: Element;
@@ -322,7 +357,8 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
       } catch {
         throw fault('DMPInvalidRequest', 'the SOAP envelope is not well-formed');
       }
-      if (envelope.localName !== 'Envelope' || envelope.namespaceURI !== NS.soap12) throw fault('VersionMismatch', 'SOAP 1.2 envelope expected');
+      if (envelope.localName !== 'Envelope' || envelope.namespaceURI !== NS.soap12)
+        throw fault('VersionMismatch', 'SOAP 1.2 envelope expected');
       const header = child(envelope, NS.soap12, 'Header');
       const body = child(envelope, NS.soap12, 'Body');
       if (!body || !header) throw fault('DMPInvalidRequest', 'the envelope needs a Header and a Body');
@@ -369,14 +405,24 @@ export async function startDmpSimulator(options: DmpSimulatorOptions): Promise<D
     } catch (error) {
       if (!(error instanceof Refused)) {
         record.outcome = 'internal-error';
-        const envelope = soapEnvelope(responseAction, relatesTo, soapFault({ kind: 'fault', code: 'Receiver', subcode: 'DMPServiceError', reason: 'erreur interne' }));
+        const envelope = soapEnvelope(
+          responseAction,
+          relatesTo,
+          soapFault({ kind: 'fault', code: 'Receiver', subcode: 'DMPServiceError', reason: 'erreur interne' }),
+        );
         await send(res, 500, envelope, [], responseAction);
         return;
       }
       const refusal = error.refusal;
       if (refusal.kind === 'fault') {
         record.outcome = refusal.subcode;
-        await send(res, 500, soapEnvelope('http://www.w3.org/2005/08/addressing/soap/fault', relatesTo, soapFault(refusal)), [], responseAction);
+        await send(
+          res,
+          500,
+          soapEnvelope('http://www.w3.org/2005/08/addressing/soap/fault', relatesTo, soapFault(refusal)),
+          [],
+          responseAction,
+        );
       } else {
         record.outcome = refusal.errors.map((e) => e.code).join(',');
         const body = responseAction.startsWith(ACTIONS.iti18)

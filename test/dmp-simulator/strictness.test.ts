@@ -112,18 +112,28 @@ describe('the simulator refuses what the DMP would refuse', () => {
   });
 
   it('metadata: a hash that does not describe the attached document', async () => {
-    const answer = await send({ submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace(s.metadata.hash, '0'.repeat(40)) }) });
+    const answer = await send({
+      submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace(s.metadata.hash, '0'.repeat(40)) }),
+    });
     expect(registryCode(answer)).toEqual(['XDSRepositoryMetadataError']);
   });
 
   it('metadata: a required slot missing (creationTime)', async () => {
-    const answer = await send({ submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace(/<Slot name="creationTime">[\s\S]*?<\/Slot>/, '') }) });
+    const answer = await send({
+      submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace(/<Slot name="creationTime">[\s\S]*?<\/Slot>/, '') }),
+    });
     expect(registryCode(answer)).toEqual(['XDSRegistryMetadataError']);
   });
 
   it('metadata: a required classification missing (practiceSettingCode)', async () => {
     const answer = await send({
-      submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace(/<Classification classificationScheme="urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead"[\s\S]*?<\/Classification>/, '') }),
+      submission: (s) => ({
+        ...s,
+        submissionSetXml: s.submissionSetXml.replace(
+          /<Classification classificationScheme="urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead"[\s\S]*?<\/Classification>/,
+          '',
+        ),
+      }),
     });
     expect(registryCode(answer)).toEqual(['XDSRegistryMetadataError']);
   });
@@ -142,19 +152,28 @@ describe('the simulator refuses what the DMP would refuse', () => {
   });
 
   it('metadata: no signs association from the signature to the submission set', async () => {
-    const answer = await send({ submission: (s) => ({ ...s, submissionSetXml: s.submissionSetXml.replace('urn:ihe:iti:2007:AssociationType:signs', 'urn:ihe:iti:2007:AssociationType:XFRM') }) });
+    const answer = await send({
+      submission: (s) => ({
+        ...s,
+        submissionSetXml: s.submissionSetXml.replace('urn:ihe:iti:2007:AssociationType:signs', 'urn:ihe:iti:2007:AssociationType:XFRM'),
+      }),
+    });
     expect(registryCode(answer)).toEqual(['XDSRegistryMetadataError']);
   });
 
   it('DSG: a signature whose manifest names another digest for the document (metadata hash and size kept right)', async () => {
     const answer = await send({
       submission: (s) => {
-        const reference = new RegExp(`(<Reference URI="urn:oid:${s.metadata.uniqueId.replace(/\./g, '\\.')}">[\\s\\S]*?<DigestValue>)[^<]+`);
+        const reference = new RegExp(
+          `(<Reference URI="urn:oid:${s.metadata.uniqueId.replace(/\./g, '\\.')}">[\\s\\S]*?<DigestValue>)[^<]+`,
+        );
         const signatureXml = s.signatureXml.replace(reference, '$1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
         expect(signatureXml).not.toBe(s.signatureXml);
         const before = xdsHashAndSize(s.signatureXml);
         const after = xdsHashAndSize(signatureXml);
-        const submissionSetXml = s.submissionSetXml.replace(before.hash, after.hash).replace(`<Value>${before.size}</Value>`, `<Value>${after.size}</Value>`);
+        const submissionSetXml = s.submissionSetXml
+          .replace(before.hash, after.hash)
+          .replace(`<Value>${before.size}</Value>`, `<Value>${after.size}</Value>`);
         return { ...s, signatureXml, submissionSetXml };
       },
     });

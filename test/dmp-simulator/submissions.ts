@@ -60,7 +60,10 @@ export async function makeSubmission(kind: FixtureKind, keyStore: KeyStore, opti
   const identity = assertPatientIdentity(event.patient, { testPlatform: true });
   const { xml, metadata } = await buildDocument(FAMILY[kind], event as never, identity);
   const signingTime = options.signingTime ?? new Date();
-  const signed = signSubmission({ documentXml: xml, documentUniqueId: metadata.uniqueId, finess: metadata.authorFiness, signingTime }, keyStore);
+  const signed = signSubmission(
+    { documentXml: xml, documentUniqueId: metadata.uniqueId, finess: metadata.authorFiness, signingTime },
+    keyStore,
+  );
   const built = buildDmpSubmission({
     metadata,
     documentXml: xml,

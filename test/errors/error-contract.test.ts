@@ -8,7 +8,11 @@ import { PasserelleError } from '@passerelle/errors';
 import { InsError } from '@passerelle/ins';
 import { classify } from '@passerelle/kafka-runtime';
 import {
-  BrokerUnavailableError, InvalidEventError, PublishRejectedError, RegistryUnavailableError, SchemaRejectedError,
+  BrokerUnavailableError,
+  InvalidEventError,
+  PublishRejectedError,
+  RegistryUnavailableError,
+  SchemaRejectedError,
 } from '@passerelle/publisher';
 import { MessageError, RoutingError } from '@passerelle/router';
 import { SchemaRegistrationError } from '@passerelle/schemas';

@@ -47,14 +47,27 @@ describe('the dmp-gateway under kill -9 (real broker, DMP simulator)', () => {
     mkdirSync(join(work, 'logs'));
     const port = await freePort();
     const env = localEnv({
-      keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, tiers: '1s,2s,5s',
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      tiers: '1s,2s,5s',
       dmp: { endpoint: sim.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
       env: {
-        KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, PASSERELLE_TOPIC_PREFIX: prefix,
-        PASSERELLE_RETRY_TIERS: '1s,2s,5s', PASSERELLE_METRICS_PORT: String(port), KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: registryUrl,
+        PASSERELLE_TOPIC_PREFIX: prefix,
+        PASSERELLE_RETRY_TIERS: '1s,2s,5s',
+        PASSERELLE_METRICS_PORT: String(port),
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
       },
     });
-    gateway = new ServiceProcess({ name: 'dmp-gateway', script: join('services', 'dmp-gateway', 'src', 'main.ts'), cwd: REPO, env, port, logFile: join(work, 'logs', 'dmp-gateway.log') });
+    gateway = new ServiceProcess({
+      name: 'dmp-gateway',
+      script: join('services', 'dmp-gateway', 'src', 'main.ts'),
+      cwd: REPO,
+      env,
+      port,
+      logFile: join(work, 'logs', 'dmp-gateway.log'),
+    });
     gateway.start();
     await gateway.ready();
     say(`dmp-gateway ready (pid ${gateway.pid}); prefix ${prefix}`);
@@ -97,7 +110,7 @@ describe('the dmp-gateway under kill -9 (real broker, DMP simulator)', () => {
   it('delivers every submission exactly once: stored once by the DMP, one committed `delivered` status each', async () => {
     for (let k = 0; k < KILLS; k++) {
       await gateway.ready(120_000);
-      await sleep(1_500 + (k * 700) % 2_000);
+      await sleep(1_500 + ((k * 700) % 2_000));
       say(`kill -9 dmp-gateway (pid ${gateway.pid}); ${sim.submissionSets.size} stored`);
       await gateway.kill9();
     }
@@ -114,10 +127,12 @@ describe('the dmp-gateway under kill -9 (real broker, DMP simulator)', () => {
     for (const o of delivered) perEvent.set(o.eventId, (perEvent.get(o.eventId) ?? 0) + 1);
     const successes = sim.received.filter((r) => r.outcome === 'Success').length;
     const duplicates = sim.received.filter((r) => r.outcome.includes('XDSDuplicateUniqueIdInRegistry')).length;
-    say(`kills ${gateway.kills}, restarts ${gateway.starts - 1}; requests received ${sim.received.length}: stored ${successes}, ` +
-      `answered duplicate ${duplicates} (re-sends after a crash), other ${sim.received.length - successes - duplicates}; ` +
-      `documents with a committed delivered status ${perEvent.size}, with more than one ${[...perEvent.values()].filter((n) => n > 1).length}; ` +
-      `delivered statuses of aborted transactions ${all.observations.filter((o) => o.what === 'status:delivered').length - delivered.length}`);
+    say(
+      `kills ${gateway.kills}, restarts ${gateway.starts - 1}; requests received ${sim.received.length}: stored ${successes}, ` +
+        `answered duplicate ${duplicates} (re-sends after a crash), other ${sim.received.length - successes - duplicates}; ` +
+        `documents with a committed delivered status ${perEvent.size}, with more than one ${[...perEvent.values()].filter((n) => n > 1).length}; ` +
+        `delivered statuses of aborted transactions ${all.observations.filter((o) => o.what === 'status:delivered').length - delivered.length}`,
+    );
 
     expect(gateway.kills).toBe(KILLS);
     // Stored exactly once each: the DMP's registry (the simulator) never took a submission set twice.

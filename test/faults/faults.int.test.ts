@@ -52,9 +52,13 @@ const javaClasspath = join(INFRA_DIR, '.cache', `kafka-${readStackSettings().kaf
 function expectedRoutes(lgo: LgoEvent): Route[] {
   const e = lgo.event;
   const kind =
-    lgo.topic === 'lgo.vaccination.v1' ? 'vaccination-note'
-      : lgo.topic === 'lgo.dispensation.v1' ? 'dispensation'
-        : lgo.event.review.kind === 'BILAN_PARTAGE_MEDICATION' ? 'medication-review' : 'pharmaceutical-interview';
+    lgo.topic === 'lgo.vaccination.v1'
+      ? 'vaccination-note'
+      : lgo.topic === 'lgo.dispensation.v1'
+        ? 'dispensation'
+        : lgo.event.review.kind === 'BILAN_PARTAGE_MEDICATION'
+          ? 'medication-review'
+          : 'pharmaceutical-interview';
   const facts: RouteFacts = {
     kind,
     insMatricule: e.patient.ins.matricule,
@@ -65,7 +69,8 @@ function expectedRoutes(lgo: LgoEvent): Route[] {
     pharmacyMssanteAddress: e.pharmacy.mssanteAddress,
     pharmacyName: e.pharmacy.name,
     recipients: e.recipients.map((r) => ({ mssanteAddress: r.mssanteAddress, role: r.role })),
-    prescriberMssanteAddress: lgo.topic === 'lgo.dispensation.v1' ? lgo.event.dispensation.prescription?.prescriber.mssanteAddress ?? null : null,
+    prescriberMssanteAddress:
+      lgo.topic === 'lgo.dispensation.v1' ? (lgo.event.dispensation.prescription?.prescriber.mssanteAddress ?? null) : null,
     invisibleToPatient: e.confidentiality.invisibleToPatient,
   };
   return explainRoutes(facts, DEFAULT_ROUTING).routes.map((r): Route => (r.kind === 'dmp' ? 'dmp' : `mss:${r.audience}`));
@@ -130,7 +135,13 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
   const prefix = `faults${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
   // The test's own clients ride out the broker restart quietly (kafkajs logs every reconnection as an error).
-  const kafka = new Kafka({ clientId: 'faults-test', brokers, connectionTimeout: 3_000, retry: { initialRetryTime: 300, retries: 12, maxRetryTime: 5_000 }, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'faults-test',
+    brokers,
+    connectionTimeout: 3_000,
+    retry: { initialRetryTime: 300, retries: 12, maxRetryTime: 5_000 },
+    logLevel: logLevel.NOTHING,
+  });
   const codec = pipelineCodec(registryUrl);
   const work = mkdtempSync(join(tmpdir(), 'passerelle-faults-'));
   const processes: ServiceProcess[] = [];
@@ -140,10 +151,14 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
 
   beforeAll(async () => {
     // The broker restart goes through infra/stack.sh: the broker must be the local stack's.
-    const status = await run('bash', [join(REPO, 'infra', 'stack.sh'), 'status']).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const status = await run('bash', [join(REPO, 'infra', 'stack.sh'), 'status']).catch((err: { stdout?: string }) => ({
+      stdout: err.stdout ?? '',
+    }));
     const bootstrap = /^kafka: up .*bootstrap ([^\s)]+)/m.exec(status.stdout)?.[1];
     if (!bootstrap || !brokers.includes(bootstrap)) {
-      throw new Error(`the fault test restarts the broker with infra/stack.sh, whose Kafka must be the one under test (${brokers.join(',')}); stack.sh status said:\n${status.stdout}`);
+      throw new Error(
+        `the fault test restarts the broker with infra/stack.sh, whose Kafka must be the one under test (${brokers.join(',')}); stack.sh status said:\n${status.stdout}`,
+      );
     }
     const pki = await createTestPki(join(work, 'pki'), PHARMACIES, { broken: false });
     mkdirSync(join(work, 'logs'));
@@ -162,7 +177,16 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
           KAFKAJS_NO_PARTITIONER_WARNING: '1',
         },
       });
-      processes.push(new ServiceProcess({ name, script: join('services', name, 'src', 'main.ts'), cwd: REPO, env, port, logFile: join(work, 'logs', `${name}.log`) }));
+      processes.push(
+        new ServiceProcess({
+          name,
+          script: join('services', name, 'src', 'main.ts'),
+          cwd: REPO,
+          env,
+          port,
+          logFile: join(work, 'logs', `${name}.log`),
+        }),
+      );
     }
     // One first, so that the topics exist before the others race to create them.
     processes[0]?.start();
@@ -185,7 +209,10 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
     const admin = kafka.admin();
     await admin.connect();
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 }).catch((err: Error) => say(`could not delete the test's topics: ${err.message}`));
+    if (mine.length > 0)
+      await admin
+        .deleteTopics({ topics: mine, timeout: 30_000 })
+        .catch((err: Error) => say(`could not delete the test's topics: ${err.message}`));
     await admin.disconnect();
     if (process.env.FAULTS_KEEP_LOGS) say(`service logs kept in ${join(work, 'logs')}`);
     else rmSync(work, { recursive: true, force: true });
@@ -195,15 +222,18 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
     const { events, expected } = scenario(EVENTS, SEED);
     const encoded = await encodeEvents(codec, topics, events);
     const plan = faultPlan(SEED);
-    say(`${EVENTS} events (seed ${SEED}): ${expected.filter((e) => e.outcome === 'delivered').length} to deliver, ` +
-      `${expected.filter((e) => e.outcome === 'parked').length} to park, ${expected.filter((e) => e.outcome === 'dead-lettered').length} to dead-letter; ` +
-      `published over ${WINDOW_MS / 1000}s; ${KILLS_PER_SERVICE} kills per service, first at ${plan.firstKillMs.map((ms) => `${ms / 1000}s`).join('/')}, ` +
-      `then ${plan.killDelaysMs.map((d) => d.map((ms) => `${ms / 1000}s`).join('+')).join(' / ')} after each is back; broker at ${plan.brokerAtMs / 1000}s`);
+    say(
+      `${EVENTS} events (seed ${SEED}): ${expected.filter((e) => e.outcome === 'delivered').length} to deliver, ` +
+        `${expected.filter((e) => e.outcome === 'parked').length} to park, ${expected.filter((e) => e.outcome === 'dead-lettered').length} to dead-letter; ` +
+        `published over ${WINDOW_MS / 1000}s; ${KILLS_PER_SERVICE} kills per service, first at ${plan.firstKillMs.map((ms) => `${ms / 1000}s`).join('/')}, ` +
+        `then ${plan.killDelaysMs.map((d) => d.map((ms) => `${ms / 1000}s`).join('+')).join(' / ')} after each is back; broker at ${plan.brokerAtMs / 1000}s`,
+    );
 
     // Terminal statuses as they come, to know when the pipeline is done.
     const terminal = new Map<string, string>();
     statusWatch = await watch(kafka, codec, topics, [topics.status]);
-    const isTerminal = (what: string) => what === 'status:routed' || what.startsWith('status:parked:') || what.startsWith('status:dead-lettered:');
+    const isTerminal = (what: string) =>
+      what === 'status:routed' || what.startsWith('status:parked:') || what.startsWith('status:dead-lettered:');
     const progress = () => {
       for (const o of statusWatch?.observations.splice(0) ?? []) if (isTerminal(o.what)) terminal.set(o.eventId, o.what);
       return terminal.size;
@@ -280,21 +310,39 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
       ['broker restarts', brokerRestart ? 1 : 0],
       ['duration', elapsed()],
     ]);
-    say(`exactly-once accounting (${observations.length} records read):\n${table}\n` +
-      `  kills per service: ${supervisor((p) => p.kills)}\n  restarts per service: ${supervisor((p) => p.starts - 1)} ` +
-      `(after an unasked exit: ${supervisor((p) => p.unexpectedExits)}; after /livez 503: ${supervisor((p) => p.livenessRestarts)})\n` +
-      `  broker: ${brokerRestart}`);
-    const problems = a.verdicts.filter((v) => v.outcome === 'lost' || v.outcome === 'conflicting' || v.wrong !== null || v.duplicates.length > 0);
+    say(
+      `exactly-once accounting (${observations.length} records read):\n${table}\n` +
+        `  kills per service: ${supervisor((p) => p.kills)}\n  restarts per service: ${supervisor((p) => p.starts - 1)} ` +
+        `(after an unasked exit: ${supervisor((p) => p.unexpectedExits)}; after /livez 503: ${supervisor((p) => p.livenessRestarts)})\n` +
+        `  broker: ${brokerRestart}`,
+    );
+    const problems = a.verdicts.filter(
+      (v) => v.outcome === 'lost' || v.outcome === 'conflicting' || v.wrong !== null || v.duplicates.length > 0,
+    );
     if (problems.length > 0) {
       const seen = (id: string) => [...new Set(observations.filter((o) => o.eventId === id).map((o) => o.what))].join(' ');
-      say(`problems (first 20 of ${problems.length}):\n${problems.slice(0, 20).map((v) =>
-        `  ${v.eventId} ${v.outcome}${v.wrong ? ` (${v.wrong})` : ''}${v.duplicates.length ? ` dup ${JSON.stringify(v.duplicates)}` : ''} | seen: ${seen(v.eventId)}`).join('\n')}`);
+      say(
+        `problems (first 20 of ${problems.length}):\n${problems
+          .slice(0, 20)
+          .map(
+            (v) =>
+              `  ${v.eventId} ${v.outcome}${v.wrong ? ` (${v.wrong})` : ''}${v.duplicates.length ? ` dup ${JSON.stringify(v.duplicates)}` : ''} | seen: ${seen(v.eventId)}`,
+          )
+          .join('\n')}`,
+      );
     }
 
     expect(brokerRestart).not.toBe('');
     expect(processes.map((p) => p.kills)).toEqual(SERVICES.map(() => KILLS_PER_SERVICE));
-    expect({ lost: a.lost, duplicated: a.duplicated, conflicting: a.conflicting, wrong: a.wrong, inputsRepeated: a.inputsRepeated, anonymous, unread })
-      .toEqual({ lost: 0, duplicated: 0, conflicting: 0, wrong: 0, inputsRepeated: 0, anonymous: 0, unread: 0 });
+    expect({
+      lost: a.lost,
+      duplicated: a.duplicated,
+      conflicting: a.conflicting,
+      wrong: a.wrong,
+      inputsRepeated: a.inputsRepeated,
+      anonymous,
+      unread,
+    }).toEqual({ lost: 0, duplicated: 0, conflicting: 0, wrong: 0, inputsRepeated: 0, anonymous: 0, unread: 0 });
     expect(a.delivered + a.parked + a.deadLettered).toBe(EVENTS);
     expect(a.parked).toBe(expected.filter((e) => e.outcome === 'parked').length);
     expect(a.deadLettered).toBe(expected.filter((e) => e.outcome === 'dead-lettered').length);
@@ -312,6 +360,9 @@ async function sendOnce(producer: Producer, records: Sent[]): Promise<void> {
   for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
   await producer.sendBatch({
     acks: -1,
-    topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+    topicMessages: [...byTopic].map(([topic, rs]) => ({
+      topic,
+      messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+    })),
   });
 }

@@ -19,11 +19,24 @@ describe('exactly-once ledger', () => {
 
   it('accounts for each event once when every record is there once', () => {
     const a = account(expected, clean);
-    expect(a).toMatchObject({ inputs: 4, delivered: 2, parked: 1, deadLettered: 1, lost: 0, duplicated: 0, conflicting: 0, wrong: 0, strangers: 0 });
+    expect(a).toMatchObject({
+      inputs: 4,
+      delivered: 2,
+      parked: 1,
+      deadLettered: 1,
+      lost: 0,
+      duplicated: 0,
+      conflicting: 0,
+      wrong: 0,
+      strangers: 0,
+    });
   });
 
   it('counts an event with no outcome, or a delivery missing a route, as lost', () => {
-    const a = account(expected, clean.filter((o) => !(o.eventId === 'a' && o.what === 'mss:patient') && o.eventId !== 'c'));
+    const a = account(
+      expected,
+      clean.filter((o) => !(o.eventId === 'a' && o.what === 'mss:patient') && o.eventId !== 'c'),
+    );
     expect(a.lost).toBe(2);
     expect(a.verdicts.find((v) => v.eventId === 'a')?.wrong).toBe('missing mss:patient');
   });

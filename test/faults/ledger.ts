@@ -106,7 +106,12 @@ function judge(e: Expectation, seen: Map<string, number>): Verdict {
   if (has(PARKED)) outcomes.push('parked');
   if (deadLetters.length > 0) outcomes.push('dead-lettered');
 
-  const verdict = (outcome: Verdict['outcome'], wrong: string | null = null): Verdict => ({ eventId: e.eventId, outcome, wrong, duplicates });
+  const verdict = (outcome: Verdict['outcome'], wrong: string | null = null): Verdict => ({
+    eventId: e.eventId,
+    outcome,
+    wrong,
+    duplicates,
+  });
   if (outcomes.length === 0) return verdict('lost');
   if (outcomes.length > 1) return verdict('conflicting', `expected ${e.outcome}, saw ${outcomes.join(' and ')}`);
   const [outcome] = outcomes as [Outcome];
@@ -115,7 +120,8 @@ function judge(e: Expectation, seen: Map<string, number>): Verdict {
     const missing = e.routes.filter((r) => !has(r));
     const extra = routes.filter((r) => !e.routes.includes(r));
     // A route missing is a record lost, even if the others arrived.
-    if (missing.length > 0 || !has('status:routed')) return verdict('lost', `missing ${[...missing, ...(has('status:routed') ? [] : ['status:routed'])].join(', ')}`);
+    if (missing.length > 0 || !has('status:routed'))
+      return verdict('lost', `missing ${[...missing, ...(has('status:routed') ? [] : ['status:routed'])].join(', ')}`);
     if (extra.length > 0) return verdict(outcome, `unexpected ${extra.join(', ')}`);
   }
   if (outcome === 'dead-lettered' && !deadLetters.includes(`dlq:${e.code}`)) {

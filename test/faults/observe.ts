@@ -16,15 +16,33 @@ const run = promisify(execFile);
 
 /** Every topic the ledger reads: inputs, intermediates, routes, statuses and every stage's dead letters. */
 export function observedTopics(t: TopicNames): string[] {
-  return [t.vaccination, t.dispensation, t.medicationReview, t.composed, t.signed, t.dmp, t.mss, t.status, ...stageInputTopics(t).map(dlqTopic)];
+  return [
+    t.vaccination,
+    t.dispensation,
+    t.medicationReview,
+    t.composed,
+    t.signed,
+    t.dmp,
+    t.mss,
+    t.status,
+    ...stageInputTopics(t).map(dlqTopic),
+  ];
 }
 
 /** The observation a record makes, or null for a record without an event id (none is expected). */
-export async function observationOf(codec: RegistryCodec, t: TopicNames, topic: string, message: KafkaMessage): Promise<Observation | null> {
+export async function observationOf(
+  codec: RegistryCodec,
+  t: TopicNames,
+  topic: string,
+  message: KafkaMessage,
+): Promise<Observation | null> {
   const headers = readHeaders(message.headers);
   if (topic === t.status) {
     const s = await codec.decode<DocumentStatus>(topic, message.value);
-    const what = s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' || s.state === 'waiting-for-certificate' ? `status:${s.state}:${s.detail}` : `status:${s.state}`;
+    const what =
+      s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' || s.state === 'waiting-for-certificate'
+        ? `status:${s.state}:${s.detail}`
+        : `status:${s.state}`;
     return { eventId: s.eventId, what };
   }
   const eventId = headers[H.eventId];
@@ -57,7 +75,12 @@ export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, t
   const anonymous: string[] = [];
   let last = 0;
   let joinedAt = 0;
-  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, readUncommitted, maxWaitTimeInMs: 250, sessionTimeout: 30_000 });
+  const consumer = kafka.consumer({
+    groupId: `faults-reader-${randomUUID()}`,
+    readUncommitted,
+    maxWaitTimeInMs: 250,
+    sessionTimeout: 30_000,
+  });
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joinedAt ||= Date.now();
   });
@@ -92,7 +115,12 @@ export async function watch(kafka: Kafka, codec: RegistryCodec, t: TopicNames, t
  * last offsets of a transactional topic are commit markers, never delivered, so the end is seen as silence).
  */
 export async function readAll(
-  kafka: Kafka, codec: RegistryCodec, t: TopicNames, topics: string[], idleMs = 5_000, readUncommitted = false,
+  kafka: Kafka,
+  codec: RegistryCodec,
+  t: TopicNames,
+  topics: string[],
+  idleMs = 5_000,
+  readUncommitted = false,
 ): Promise<{ observations: Observation[]; anonymous: string[] }> {
   const w = await watch(kafka, codec, t, topics, readUncommitted);
   const started = Date.now();
@@ -110,6 +138,13 @@ export async function readAll(
  * CommittedOffsets.java with the local stack's Kafka client jars.
  */
 export async function committedPlaces(javaClasspath: string, brokers: string[], topics: string[]): Promise<Set<string>> {
-  const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'CommittedOffsets.java'), brokers.join(','), ...topics], { maxBuffer: 256 * 1024 * 1024 });
-  return new Set(stdout.split('\n').filter((l) => /^\S+ \d+ \d+$/.test(l)).map((l) => l.split(' ').join(':')));
+  const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'CommittedOffsets.java'), brokers.join(','), ...topics], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return new Set(
+    stdout
+      .split('\n')
+      .filter((l) => /^\S+ \d+ \d+$/.test(l))
+      .map((l) => l.split(' ').join(':')),
+  );
 }

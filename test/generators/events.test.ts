@@ -56,15 +56,24 @@ describe('event arbitraries', () => {
   };
 
   it('vaccination events are schema-valid with a qualified INS', () => {
-    fc.assert(fc.property(vaccinationEventArb, (event) => checkEvent({ topic: 'lgo.vaccination.v1', event })), { numRuns: 200 });
+    fc.assert(
+      fc.property(vaccinationEventArb, (event) => checkEvent({ topic: 'lgo.vaccination.v1', event })),
+      { numRuns: 200 },
+    );
   });
 
   it('dispensation events are schema-valid with a qualified INS', () => {
-    fc.assert(fc.property(dispensationEventArb, (event) => checkEvent({ topic: 'lgo.dispensation.v1', event })), { numRuns: 200 });
+    fc.assert(
+      fc.property(dispensationEventArb, (event) => checkEvent({ topic: 'lgo.dispensation.v1', event })),
+      { numRuns: 200 },
+    );
   });
 
   it('medication review events are schema-valid with a qualified INS', () => {
-    fc.assert(fc.property(medicationReviewEventArb, (event) => checkEvent({ topic: 'lgo.medication-review.v1', event })), { numRuns: 200 });
+    fc.assert(
+      fc.property(medicationReviewEventArb, (event) => checkEvent({ topic: 'lgo.medication-review.v1', event })),
+      { numRuns: 200 },
+    );
   });
 
   it('any event is schema-valid', () => {
@@ -78,9 +87,7 @@ describe('generateEvents', () => {
   it('is deterministic and spreads events over the four document types', () => {
     expect(generateEvents(240, 42)).toEqual(events);
     expect(generateEvents(8, 43)).not.toEqual(events.slice(0, 8));
-    const shapes = events.map((e) =>
-      e.topic === 'lgo.medication-review.v1' ? `${e.topic}:${e.event.review.kind}` : e.topic,
-    );
+    const shapes = events.map((e) => (e.topic === 'lgo.medication-review.v1' ? `${e.topic}:${e.event.review.kind}` : e.topic));
     for (const shape of EVENT_SHAPES) {
       const key = 'kind' in shape ? `${shape.topic}:${shape.kind}` : shape.topic;
       expect(shapes.filter((s) => s === key)).toHaveLength(60);
@@ -123,7 +130,13 @@ describe('generateEvents', () => {
       expect({ path, hasValue: counts.values > 0 }).toEqual({ path, hasValue: true });
     }
     // The fields the schemas make optional are among them.
-    for (const path of ['lgo.vaccination.v1.correction', 'lgo.vaccination.v1.vaccination.route', 'lgo.dispensation.v1.dispensation.prescription', 'lgo.medication-review.v1.review.conclusion', 'lgo.vaccination.v1.patient.usedFamilyName']) {
+    for (const path of [
+      'lgo.vaccination.v1.correction',
+      'lgo.vaccination.v1.vaccination.route',
+      'lgo.dispensation.v1.dispensation.prescription',
+      'lgo.medication-review.v1.review.conclusion',
+      'lgo.vaccination.v1.patient.usedFamilyName',
+    ]) {
       expect(seen.get(path)?.nulls ?? 0).toBeGreaterThan(0);
     }
   });

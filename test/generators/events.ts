@@ -75,14 +75,7 @@ export class Rng {
 // Identity
 
 /** Where the patient was born, as the INS matricule encodes it. */
-export const IDENTITY_KINDS = [
-  'nir-mainland',
-  'nir-overseas',
-  'nir-corsica',
-  'nir-corsica-before-1976',
-  'nir-abroad',
-  'nia',
-] as const;
+export const IDENTITY_KINDS = ['nir-mainland', 'nir-overseas', 'nir-corsica', 'nir-corsica-before-1976', 'nir-abroad', 'nia'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /** Production INS OIDs (REFERENCE §4). */
@@ -115,7 +108,8 @@ const OVERSEAS_DEPARTMENTS = ['971', '972', '973', '974', '976'];
 /** A qualified INS identity of the given kind (random kind when absent). */
 export function generateIdentity(rng: Rng, kind: IdentityKind = rng.pick(IDENTITY_KINDS)): GeneratedIdentity {
   const sex = rng.pick(['F', 'M'] as const);
-  const year = kind === 'nir-corsica-before-1976' ? rng.int(1930, 1975) : kind === 'nir-corsica' ? rng.int(1976, 2023) : rng.int(1925, 2023);
+  const year =
+    kind === 'nir-corsica-before-1976' ? rng.int(1930, 1975) : kind === 'nir-corsica' ? rng.int(1976, 2023) : rng.int(1925, 2023);
   const month = rng.int(1, 12);
   const day = rng.int(1, 28);
   const birthDate = `${year}-${pad(month, 2)}-${pad(day, 2)}`;
@@ -272,7 +266,7 @@ function pharmacy(rng: Rng): Pharmacy {
     name: rng.pick([
       'Pharmacie de la Place',
       "Pharmacie de l'Église",
-      'Pharmacie O\'Brien & Fils',
+      "Pharmacie O'Brien & Fils",
       'Pharmacie <Centrale>',
       'Grande Pharmacie "du Marché"',
     ]),
@@ -362,11 +356,31 @@ function envelope(rng: Rng, careDate: string, options: PatientOptions) {
 }
 
 const VACCINES = [
-  { cis: '60219405', atc: 'J07BB02', atcLabel: 'influenza, inactivated, split virus or surface antigen', label: 'VAXIGRIPTETRA, suspension injectable en seringue préremplie' },
+  {
+    cis: '60219405',
+    atc: 'J07BB02',
+    atcLabel: 'influenza, inactivated, split virus or surface antigen',
+    label: 'VAXIGRIPTETRA, suspension injectable en seringue préremplie',
+  },
   { cis: '63417364', atc: 'J07BX03', atcLabel: 'covid-19 vaccines', label: 'COMIRNATY JN.1 30 µg/dose, dispersion injectable' },
-  { cis: '64563466', atc: 'J07AL02', atcLabel: 'pneumococcus, purified polysaccharides antigen conjugated', label: 'PREVENAR 20, suspension injectable' },
-  { cis: '68797316', atc: 'J07CA01', atcLabel: 'diphtheria-poliomyelitis-tetanus', label: 'REVAXIS, suspension injectable — "rappel" dTP & co' },
-  { cis: '61916458', atc: 'J07BM03', atcLabel: 'papillomavirus (human types 6, 11, 16, 18, 31, 33, 45, 52, 58)', label: 'GARDASIL 9 <seringue>' },
+  {
+    cis: '64563466',
+    atc: 'J07AL02',
+    atcLabel: 'pneumococcus, purified polysaccharides antigen conjugated',
+    label: 'PREVENAR 20, suspension injectable',
+  },
+  {
+    cis: '68797316',
+    atc: 'J07CA01',
+    atcLabel: 'diphtheria-poliomyelitis-tetanus',
+    label: 'REVAXIS, suspension injectable — "rappel" dTP & co',
+  },
+  {
+    cis: '61916458',
+    atc: 'J07BM03',
+    atcLabel: 'papillomavirus (human types 6, 11, 16, 18, 31, 33, 45, 52, 58)',
+    label: 'GARDASIL 9 <seringue>',
+  },
 ];
 
 /** A vaccination event (→ VAC-NOTE). */
@@ -437,10 +451,7 @@ export function dispensationEvent(rng: Rng, options: PatientOptions = {}): Dispe
 }
 
 /** A medication review or pharmaceutical interview event (→ 56445-0 / 78601-2). */
-export function medicationReviewEvent(
-  rng: Rng,
-  options: PatientOptions & { kind?: ReviewKind } = {},
-): MedicationReviewEvent {
+export function medicationReviewEvent(rng: Rng, options: PatientOptions & { kind?: ReviewKind } = {}): MedicationReviewEvent {
   const performedAt = isoDate(rng, CARE_FROM, CARE_TO);
   const kind = options.kind ?? rng.pick(['BILAN_PARTAGE_MEDICATION', 'ENTRETIEN_PHARMACEUTIQUE'] as const);
   const list = (items: readonly string[]) => Array.from({ length: rng.int(0, 3) }, () => rng.pick(items));
@@ -448,7 +459,10 @@ export function medicationReviewEvent(
     ...envelope(rng, performedAt, options),
     review: {
       kind,
-      topic: kind === 'ENTRETIEN_PHARMACEUTIQUE' ? rng.maybe(() => rng.pick(['Anticoagulants oraux (AOD)', 'Asthme', "Femme enceinte & médicaments <grossesse>"]), 0.8) : rng.maybe(() => 'Polymédication', 0.2),
+      topic:
+        kind === 'ENTRETIEN_PHARMACEUTIQUE'
+          ? rng.maybe(() => rng.pick(['Anticoagulants oraux (AOD)', 'Asthme', 'Femme enceinte & médicaments <grossesse>']), 0.8)
+          : rng.maybe(() => 'Polymédication', 0.2),
       performedAt,
       medications: Array.from({ length: rng.int(0, 5) }, () => ({
         label: rng.pick(PRODUCTS),
@@ -456,7 +470,11 @@ export function medicationReviewEvent(
         posology: rng.maybe(() => rng.pick(['1 comprimé le soir', '1 sachet le midi'])),
         comment: rng.maybe(() => rng.pick(FREE_TEXT)),
       })),
-      findings: list(["Oedèmes possiblement liés à l'amlodipine", 'IPP au long cours sans indication < 8 semaines', 'Observance "irrégulière" & oublis']),
+      findings: list([
+        "Oedèmes possiblement liés à l'amlodipine",
+        'IPP au long cours sans indication < 8 semaines',
+        'Observance "irrégulière" & oublis',
+      ]),
       recommendations: list(["Réévaluer l'indication de l'oméprazole", 'Contrôler l’INR à J+7', 'Arrêt </recommendation> progressif']),
       conclusion: rng.maybe(() => rng.pick(['Bilan partagé avec le médecin traitant.', 'Entretien à renouveler dans 6 mois & suivi.'])),
     },

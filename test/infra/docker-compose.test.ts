@@ -42,7 +42,7 @@ describe('docker-compose.yml mirrors infra/', () => {
     expect(service('kafka').environment?.KAFKA_ADVERTISED_LISTENERS).toBe(settings.kafka.get('advertised.listeners'));
   });
 
-  it('publishes the broker and the registry on the local stack\'s ports, on loopback only', () => {
+  it("publishes the broker and the registry on the local stack's ports, on loopback only", () => {
     expect(service('kafka').ports).toEqual([`127.0.0.1:${settings.brokerPort}:${settings.brokerPort}`]);
     expect(service('registry').ports).toEqual([`127.0.0.1:${settings.registryPort}:8080`]);
     expect(settings.stack.get('REGISTRY_HOST')).toBe('127.0.0.1');

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
 import {
-  createTestTopics, deleteTestTopics, FAST_FAILING_CLIENT, testKafka, testKafkaConfig, testStack, uniqueName,
+  createTestTopics,
+  deleteTestTopics,
+  FAST_FAILING_CLIENT,
+  testKafka,
+  testKafkaConfig,
+  testStack,
+  uniqueName,
 } from '../support/stack';
 import { REPO_ROOT } from '../support/stack-settings';
 
@@ -113,7 +119,10 @@ describe('the test stack', () => {
     const kafka = new Kafka({ ...testKafkaConfig('passerelle-test-closed', [`127.0.0.1:${port}`]), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     const started = Date.now();
-    const error = await producer.connect().then(() => undefined, (e: unknown) => e);
+    const error = await producer.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const elapsed = Date.now() - started;
     await producer.disconnect();
     expect(error).toMatchObject({ name: 'KafkaJSNumberOfRetriesExceeded' });

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     mailboxes[address] = finess;
   }
   const finessList = [...new Set(Object.values(mailboxes))];
-  if (finessList.length === 0) throw new Error('name at least one --mailbox address=FINESS (the operator\'s directory)');
+  if (finessList.length === 0) throw new Error("name at least one --mailbox address=FINESS (the operator's directory)");
   const dir = values.pki ?? mkdtempSync(join(tmpdir(), 'mss-simulator-pki-'));
   let rootPem = join(dir, 'ca', 'root.pem');
   let server = { keyPem: join(dir, 'tls', 'server.key'), certPem: join(dir, 'tls', 'server.pem') };
@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     host: values.host,
     port: Number(values.port),
     onReceived: (mail) =>
-      console.log(`mail ${mail.messageId ?? '(no Message-ID)'} queued as ${mail.queueId}, ${mail.rcptTo.length} recipient(s), duplicates so far ${sim.duplicates()}`),
+      console.log(
+        `mail ${mail.messageId ?? '(no Message-ID)'} queued as ${mail.queueId}, ${mail.rcptTo.length} recipient(s), duplicates so far ${sim.duplicates()}`,
+      ),
   });
   const port = await sim.listen();
   console.log(`MSSanté simulator on ${values.host}:${port} (STARTTLS, client certificate required)`);

@@ -45,7 +45,13 @@ const context: MessageContext = {
 async function record(route: MssRoute, patientId = `${MATRICULE}^^^&1.2.250.1.213.1.4.10&ISO^NH`): Promise<MssMessage> {
   const metadata = sampleMetadata(documentXml, { patientId });
   const built = await buildMssMessage({
-    route, metadata, documentXml, signatureXml, from: FROM, pharmacyName: 'Pharmacie Italie', context,
+    route,
+    metadata,
+    documentXml,
+    signatureXml,
+    from: FROM,
+    pharmacyName: 'Pharmacie Italie',
+    context,
     submissionSetUniqueId: '2.25.226180104452231917633960217040542458183',
   });
   return { eventId: 'e1', occurredAt: Date.UTC(2025, 10, 21), documentId: metadata.uniqueId, ...built };
@@ -67,7 +73,8 @@ const p12 = (variantDir: string) =>
   loadClientCredential({ pkcs12: readFileSync(join(variantDir, `${FINESS}.p12`)), passphrase: pki.passphrase(FINESS), finess: FINESS });
 
 function delivered(outcome: RecipientOutcome | undefined): Extract<RecipientOutcome, { outcome: 'delivered' }> {
-  if (outcome?.outcome !== 'delivered') throw new Error(`expected delivered, got ${outcome?.outcome} ${outcome && 'error' in outcome ? outcome.error.message : ''}`);
+  if (outcome?.outcome !== 'delivered')
+    throw new Error(`expected delivered, got ${outcome?.outcome} ${outcome && 'error' in outcome ? outcome.error.message : ''}`);
   return outcome;
 }
 function failed(outcome: RecipientOutcome | undefined): MssError {
@@ -96,7 +103,15 @@ beforeAll(async () => {
   const port = await sim.listen();
   credential = p12(pki.authDir);
   deps = {
-    smtp: { host: '127.0.0.1', port, servername: 'localhost', serverCa: readFileSync(pki.rootPem), connectionTimeoutMs: 5_000, greetingTimeoutMs: 5_000, socketTimeoutMs: 10_000 },
+    smtp: {
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      serverCa: readFileSync(pki.rootPem),
+      connectionTimeoutMs: 5_000,
+      greetingTimeoutMs: 5_000,
+      socketTimeoutMs: 10_000,
+    },
     credential,
     trustAnchors: [new X509Certificate(readFileSync(pki.rootPem))],
     testPlatform: true,
@@ -190,7 +205,11 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
     sim.failNext(1, 451);
     const [first] = await deliverMessage(patient, deps);
     expect(first?.outcome).toBe('transient');
-    expect(failed(first)).toMatchObject({ code: 'MSS_SMTP_TRANSIENT', retryable: true, smtp: { smtpCode: 451, enhancedCode: '4.3.0', command: 'DATA' } });
+    expect(failed(first)).toMatchObject({
+      code: 'MSS_SMTP_TRANSIENT',
+      retryable: true,
+      smtp: { smtpCode: 451, enhancedCode: '4.3.0', command: 'DATA' },
+    });
     const [second] = await deliverMessage(patient, deps);
     expect(delivered(second).messageId).toBe(first?.messageId);
   });
@@ -200,7 +219,11 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
     const before = sim.received.length;
     const [outcome] = await deliverMessage(patient, deps);
     expect(outcome?.outcome).toBe('permanent');
-    expect(failed(outcome)).toMatchObject({ code: 'MSS_SMTP_REJECTED', errorClass: 'permanent', smtp: { smtpCode: 550, enhancedCode: '5.1.1', command: 'DATA' } });
+    expect(failed(outcome)).toMatchObject({
+      code: 'MSS_SMTP_REJECTED',
+      errorClass: 'permanent',
+      smtp: { smtpCode: 550, enhancedCode: '5.1.1', command: 'DATA' },
+    });
     expect(failed(outcome).message).not.toContain(MATRICULE);
     expect(sim.received.length).toBe(before);
   });
@@ -238,7 +261,11 @@ describe('delivery to the MSSanté simulator over STARTTLS with the AUTH_CLI cer
     const rogueRoot = rogue.chain[rogue.chain.length - 1]?.x509 as X509Certificate;
     const refusals = sim.refusedSessions.length;
     const [outcome] = await deliverMessage(patient, { ...deps, credential: rogue, trustAnchors: [rogueRoot] });
-    expect(failed(outcome)).toMatchObject({ code: 'CERT_REFUSED_BY_SERVER', retryable: true, smtp: { smtpCode: 535, enhancedCode: '5.7.8' } });
+    expect(failed(outcome)).toMatchObject({
+      code: 'CERT_REFUSED_BY_SERVER',
+      retryable: true,
+      smtp: { smtpCode: 535, enhancedCode: '5.7.8' },
+    });
     expect(sim.refusedSessions.length).toBe(refusals + 1);
   });
 
@@ -334,21 +361,27 @@ describe('the simulator refuses what a real operator would', () => {
     await expect(send({ ...base(), requireTLS: true, tls }, mail(fullHeaders))).rejects.toMatchObject({ responseCode: 530 });
   });
 
-  it('a sender that is not the certificate organisation\'s mailbox: 550 5.7.1', async () => {
-    await expect(send({ ...base(), requireTLS: true }, { ...mail(fullHeaders), from: 'autre@pharmacie-autre.mssante.fr' })).rejects.toMatchObject({
+  it("a sender that is not the certificate organisation's mailbox: 550 5.7.1", async () => {
+    await expect(
+      send({ ...base(), requireTLS: true }, { ...mail(fullHeaders), from: 'autre@pharmacie-autre.mssante.fr' }),
+    ).rejects.toMatchObject({
       responseCode: 550,
       command: 'MAIL FROM',
     });
   });
 
   it('a recipient outside MSSanté: refused', async () => {
-    await expect(send({ ...base(), requireTLS: true }, mail(fullHeaders, 'someone@example.org'))).rejects.toMatchObject({ responseCode: 550 });
+    await expect(send({ ...base(), requireTLS: true }, mail(fullHeaders, 'someone@example.org'))).rejects.toMatchObject({
+      responseCode: 550,
+    });
   });
 
   it('missing X-MSS headers: 554 5.6.0, and no FIN to a patient: 554', async () => {
     const before = sim.received.length;
     await expect(send({ ...base(), requireTLS: true }, mail({ 'X-MSS-NIL': 'X' }))).rejects.toMatchObject({ responseCode: 554 });
-    await expect(send({ ...base(), requireTLS: true }, mail({ 'X-MSS-CODECDA': '87273-9', 'X-MSS-INS': 'O' }))).rejects.toMatchObject({ responseCode: 554 });
+    await expect(send({ ...base(), requireTLS: true }, mail({ 'X-MSS-CODECDA': '87273-9', 'X-MSS-INS': 'O' }))).rejects.toMatchObject({
+      responseCode: 554,
+    });
     await expect(send({ ...base(), requireTLS: true }, mail(fullHeaders, PATIENT))).rejects.toMatchObject({ responseCode: 554 });
     expect(sim.received.length).toBe(before);
   });

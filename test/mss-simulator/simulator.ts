@@ -209,7 +209,7 @@ export class MssSimulator {
     if (!finess) return reply(530, 'Authentication required');
     const owner = this.mailboxes.get(address.address.toLowerCase());
     if (owner === undefined) return reply(550, 'Sender is not a registered applicative mailbox');
-    if (owner !== finess) return reply(550, 'Sender mailbox does not belong to the certificate\'s organisation');
+    if (owner !== finess) return reply(550, "Sender mailbox does not belong to the certificate's organisation");
     return null;
   }
 

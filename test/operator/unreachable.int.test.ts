@@ -24,10 +24,15 @@ interface Run {
 function run(script: string, args: string[], env: Record<string, string>): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 50_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      TSX,
+      [join(ROOT, 'scripts', script), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 50_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -67,15 +72,31 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describe('passerelle with the broker down', () => {
   it.each(['status abcdefgh', 'follow', 'dlq list', 'dlq replay --all'])('%s', async (command) => {
-    const r = await run('passerelle.ts', command.split(' '), { KAFKA_BROKERS: deadBroker, SCHEMA_REGISTRY_URL: stack.registryUrl, PASSERELLE_TOPIC_PREFIX: prefix });
-    expectOneLine(r, new RegExp(`^passerelle: Kafka broker unreachable at ${escape(deadBroker)} \\(connect ECONNREFUSED [^)]*\\): .*KAFKA_BROKERS$`));
+    const r = await run('passerelle.ts', command.split(' '), {
+      KAFKA_BROKERS: deadBroker,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      PASSERELLE_TOPIC_PREFIX: prefix,
+    });
+    expectOneLine(
+      r,
+      new RegExp(`^passerelle: Kafka broker unreachable at ${escape(deadBroker)} \\(connect ECONNREFUSED [^)]*\\): .*KAFKA_BROKERS$`),
+    );
   });
 });
 
 describe('passerelle with the registry down', () => {
   it('status', async () => {
-    const r = await run('passerelle.ts', ['status', 'abcdefgh'], { KAFKA_BROKERS: stack.brokers.join(','), SCHEMA_REGISTRY_URL: deadRegistry, PASSERELLE_TOPIC_PREFIX: prefix });
-    expectOneLine(r, new RegExp(`^passerelle: schema registry unreachable at ${escape(deadRegistry)} \\(connect ECONNREFUSED [^)]*\\): .*SCHEMA_REGISTRY_URL$`));
+    const r = await run('passerelle.ts', ['status', 'abcdefgh'], {
+      KAFKA_BROKERS: stack.brokers.join(','),
+      SCHEMA_REGISTRY_URL: deadRegistry,
+      PASSERELLE_TOPIC_PREFIX: prefix,
+    });
+    expectOneLine(
+      r,
+      new RegExp(
+        `^passerelle: schema registry unreachable at ${escape(deadRegistry)} \\(connect ECONNREFUSED [^)]*\\): .*SCHEMA_REGISTRY_URL$`,
+      ),
+    );
   });
 });
 
@@ -83,13 +104,27 @@ describe('publish with the broker or the registry down', () => {
   const event = join(ROOT, 'test', 'fixtures', 'events', 'vaccination.json');
 
   it('the registry: its address and the socket error, not an HTTP status it never sent', async () => {
-    const r = await run('publish.ts', [event, '--test-platform', '--topic-prefix', prefix], { KAFKA_BROKERS: stack.brokers.join(','), SCHEMA_REGISTRY_URL: deadRegistry });
-    expectOneLine(r, new RegExp(`^error \\[REGISTRY_UNAVAILABLE\\]: Schema registry unreachable at ${escape(deadRegistry)}: connect ECONNREFUSED .*SCHEMA_REGISTRY_URL`));
+    const r = await run('publish.ts', [event, '--test-platform', '--topic-prefix', prefix], {
+      KAFKA_BROKERS: stack.brokers.join(','),
+      SCHEMA_REGISTRY_URL: deadRegistry,
+    });
+    expectOneLine(
+      r,
+      new RegExp(
+        `^error \\[REGISTRY_UNAVAILABLE\\]: Schema registry unreachable at ${escape(deadRegistry)}: connect ECONNREFUSED .*SCHEMA_REGISTRY_URL`,
+      ),
+    );
     expect(r.stderr).not.toMatch(/status 400|HTTP/);
   });
 
   it('the broker', async () => {
-    const r = await run('publish.ts', [event, '--test-platform', '--topic-prefix', prefix], { KAFKA_BROKERS: deadBroker, SCHEMA_REGISTRY_URL: stack.registryUrl });
-    expectOneLine(r, new RegExp(`^error \\[BROKER_UNAVAILABLE\\]: Kafka broker unreachable at ${escape(deadBroker)}: .*ECONNREFUSED.*KAFKA_BROKERS`));
+    const r = await run('publish.ts', [event, '--test-platform', '--topic-prefix', prefix], {
+      KAFKA_BROKERS: deadBroker,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+    });
+    expectOneLine(
+      r,
+      new RegExp(`^error \\[BROKER_UNAVAILABLE\\]: Kafka broker unreachable at ${escape(deadBroker)}: .*ECONNREFUSED.*KAFKA_BROKERS`),
+    );
   });
 });

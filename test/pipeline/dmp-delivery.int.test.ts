@@ -10,12 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AuthCliStore,
-  DmpHttpsTransport,
-  signingX509,
-  vihfSubjectFromMetadata,
-} from '@passerelle/dmp';
+import { AuthCliStore, DmpHttpsTransport, signingX509, vihfSubjectFromMetadata } from '@passerelle/dmp';
 import { createKafka, dlqTopic, H, prometheusMetrics } from '@passerelle/kafka-runtime';
 import { isDone, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
 import type { DmpSubmission, DocumentStatus } from '@passerelle/schemas';
@@ -25,7 +20,18 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipe
 import { isNationalDeviation, runIpfValidator, withoutNationalTypes } from '../dmp-simulator/ipf-validator';
 import { findDocuments, retrieveDocument } from '../dmp-simulator/read-back';
 import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
-import { brokers, collector, encodeEvents, latestStatuses, readCommitted, registryUrl, sample, send, waitFor, type AnyEvent } from './harness';
+import {
+  brokers,
+  collector,
+  encodeEvents,
+  latestStatuses,
+  readCommitted,
+  registryUrl,
+  sample,
+  send,
+  waitFor,
+  type AnyEvent,
+} from './harness';
 
 const PHARMACY = '750100208';
 const KNOWN = '279035121518989'; // the fixtures' patient
@@ -54,7 +60,9 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
   const submissionsOf = async (ids: string[]): Promise<DmpSubmission[]> => {
     let found: DmpSubmission[] = [];
     await waitFor('the DMP submissions', async () => {
-      const all = await Promise.all((await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<DmpSubmission>(r.topic, r.value)));
+      const all = await Promise.all(
+        (await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<DmpSubmission>(r.topic, r.value)),
+      );
       found = all.filter((s) => ids.includes(s.eventId));
       return ids.every((id) => found.some((s) => s.eventId === id));
     });
@@ -66,9 +74,15 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     sim = await startDmpSimulator({ pkiDir: pki.keyStoreDir, patients: [KNOWN], recordDir: join(work, 'requests') });
     const serverCaFile = join(work, 'dmp-ca.pem');
     writeFileSync(serverCaFile, sim.caPem);
-    const logger = pipelineLogger('pipeline', { destination: { write: (line: string) => void logLines.push(JSON.parse(line) as { msg: string }) } });
+    const logger = pipelineLogger('pipeline', {
+      destination: { write: (line: string) => void logLines.push(JSON.parse(line) as { msg: string }) },
+    });
     pipeline = await startLocalPipeline({
-      keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,2s', logger,
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      prefix,
+      tiers: '1s,2s',
+      logger,
       env: { PASSERELLE_DMP_BREAKER_THRESHOLD: '2', PASSERELLE_DMP_BREAKER_OPEN_MS: '1000', PASSERELLE_DMP_TIMEOUT_MS: '5000' },
       metrics: (service) => (service === 'dmp-gateway' ? metrics : undefined),
       dmp: { endpoint: sim.repositoryUrl, serverCaFile, authDir: pki.authDir },
@@ -84,7 +98,12 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
   }, 60_000);
 
   it('delivers each document type routed to the DMP; the DMP reads it back byte-identical; the route ends delivered', async () => {
-    const events: AnyEvent[] = [sample('vaccination'), sample('medication-review'), sample('pharmaceutical-interview'), sample('dispensation')];
+    const events: AnyEvent[] = [
+      sample('vaccination'),
+      sample('medication-review'),
+      sample('pharmaceutical-interview'),
+      sample('dispensation'),
+    ];
     await send(kafka, await encodeEvents(codec, pipeline.topics, events));
     const ids = events.map((e) => e.eventId);
     await waitFor('every document to be done', () => doneFor(ids), 90_000);
@@ -94,7 +113,12 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     for (const id of toDmp) {
       const s = all.get(id) as DocumentStatus;
       expect(s.state).toBe('delivered');
-      expect(routeProgress(s).find((r) => r.route === 'dmp')).toEqual({ route: 'dmp', state: 'delivered', detail: 'RegistryResponse Success', delivered: true });
+      expect(routeProgress(s).find((r) => r.route === 'dmp')).toEqual({
+        route: 'dmp',
+        state: 'delivered',
+        detail: 'RegistryResponse Success',
+        delivered: true,
+      });
     }
     expect(all.get(ids[3] as string)?.state).toBe('routed');
     expect(routeProgress(all.get(ids[3] as string) as DocumentStatus).some((r) => r.route === 'dmp')).toBe(false);
@@ -107,11 +131,14 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
       for (const submission of await submissionsOf(toDmp)) {
         const sign = keyStore.signingCredential(PHARMACY);
         const ctx = {
-          transport, auth: authCli.credential(PHARMACY),
+          transport,
+          auth: authCli.credential(PHARMACY),
           signKey: { privateKey: sign.privateKey, certificate: signingX509(sign) },
           vihf: { ...vihfSubjectFromMetadata(submission.metadata), software: SOFTWARE },
         };
-        const entry = (await findDocuments(ctx, sim.registryUrl, submission.metadata.patientId)).find((f) => f.uniqueId === submission.metadata.uniqueId);
+        const entry = (await findDocuments(ctx, sim.registryUrl, submission.metadata.patientId)).find(
+          (f) => f.uniqueId === submission.metadata.uniqueId,
+        );
         expect(entry).toBeDefined();
         const bytes = await retrieveDocument(ctx, sim.repositoryUrl, entry?.repositoryUniqueId ?? '', submission.metadata.uniqueId);
         expect(bytes.equals(Buffer.from(submission.documentXml, 'utf8'))).toBe(true);
@@ -122,7 +149,7 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     expect(sim.submissionSets.size).toBe(3);
   }, 150_000);
 
-  it('an unknown patient: dead-lettered with the DMP\'s XDSUnknownPatientId, no personal data in the reason', async () => {
+  it("an unknown patient: dead-lettered with the DMP's XDSUnknownPatientId, no personal data in the reason", async () => {
     sim.switches.unknown.add(KNOWN);
     try {
       const event = sample('vaccination');
@@ -144,9 +171,19 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     const before = logLines.length;
     const delivered = sim.submissionSets.size;
     sim.switches.outage = true;
-    const events = [sample('vaccination'), sample('vaccination'), sample('medication-review'), sample('vaccination'), sample('pharmaceutical-interview')];
+    const events = [
+      sample('vaccination'),
+      sample('vaccination'),
+      sample('medication-review'),
+      sample('vaccination'),
+      sample('pharmaceutical-interview'),
+    ];
     await send(kafka, await encodeEvents(codec, pipeline.topics, events));
-    await waitFor('the breaker to open', async () => (await metrics.text()).includes('passerelle_breaker_open{service="dmp-gateway",destination="dmp"} 1'), 90_000);
+    await waitFor(
+      'the breaker to open',
+      async () => (await metrics.text()).includes('passerelle_breaker_open{service="dmp-gateway",destination="dmp"} 1'),
+      90_000,
+    );
     // Down for a few probes' worth of time, then back.
     await new Promise((r) => setTimeout(r, 5_000));
     sim.switches.outage = false;
@@ -165,13 +202,15 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     expect(text).toContain('passerelle_breaker_transitions_total{service="dmp-gateway",destination="dmp",state="open"} 1');
   }, 240_000);
 
-  it('every request the simulator received passes IPF\'s XDS validation (the national deviations aside)', () => {
+  it("every request the simulator received passes IPF's XDS validation (the national deviations aside)", () => {
     const files = sim.received.flatMap((r) => (r.recordedAs ? [r.recordedAs] : []));
     expect(files.length).toBeGreaterThanOrEqual(9);
     const verdicts = runIpfValidator([...files, ...files.map(withoutNationalTypes)]);
     expect(verdicts).toHaveLength(2 * files.length);
     expect(verdicts.filter((v) => !v.ok && !isNationalDeviation(v.error))).toEqual([]);
     expect(verdicts.slice(files.length).filter((v) => !v.ok)).toEqual([]);
-    process.stdout.write(`IPF ITI-41 validation: ${files.length} requests received by the DMP simulator, ${verdicts.slice(files.length).filter((v) => v.ok).length} pass with the national data types rewritten the IHE way, ${verdicts.slice(0, files.length).filter((v) => !v.ok).length} flag only the national deviations\n`);
+    process.stdout.write(
+      `IPF ITI-41 validation: ${files.length} requests received by the DMP simulator, ${verdicts.slice(files.length).filter((v) => v.ok).length} pass with the national data types rewritten the IHE way, ${verdicts.slice(0, files.length).filter((v) => !v.ok).length} flag only the national deviations\n`,
+    );
   }, 150_000);
 });

@@ -58,7 +58,10 @@ export async function send(kafka: Kafka, records: Sent[]): Promise<void> {
   for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
   await producer.sendBatch({
     acks: -1,
-    topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+    topicMessages: [...byTopic].map(([topic, rs]) => ({
+      topic,
+      messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+    })),
   });
   await producer.disconnect();
 }
@@ -80,7 +83,14 @@ export async function collector(kafka: Kafka, topics: string[]) {
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }: { topic: string; partition: number; message: KafkaMessage }) => {
-      records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: readHeaders(message.headers) });
+      records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers: readHeaders(message.headers),
+      });
     },
   });
   return {
@@ -98,7 +108,12 @@ export async function collector(kafka: Kafka, topics: string[]) {
 export async function readCommitted(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<Collected[]> {
   const { records } = await readToEnd(kafka, topics, { timeoutMs });
   return records.map(({ topic, partition, message }) => ({
-    topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: readHeaders(message.headers),
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value,
+    headers: readHeaders(message.headers),
   }));
 }
 
@@ -121,7 +136,6 @@ export async function latestStatuses(codec: RegistryCodec, statusRecords: Collec
   }
   return latest;
 }
-
 
 export function eventIdOf(r: Collected): string | undefined {
   return r.headers[H.eventId];

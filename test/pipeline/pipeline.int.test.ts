@@ -9,8 +9,17 @@ import { createTestPki, type TestPki } from '@passerelle/testing';
 import { readXdmArchive } from '@passerelle/xdm';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import {
-  brokers, collector, encodeEvents, latestStatuses, readCommitted, registryUrl, sample, send, waitFor,
-  type AnyEvent, type Collected,
+  brokers,
+  collector,
+  encodeEvents,
+  latestStatuses,
+  readCommitted,
+  registryUrl,
+  sample,
+  send,
+  waitFor,
+  type AnyEvent,
+  type Collected,
 } from './harness';
 import { isFinal, pipelineCodec, replayDeadLetters } from '@passerelle/pipeline';
 
@@ -62,7 +71,16 @@ describe('pipeline end to end (real broker)', () => {
     }
     pipeline = await startLocalPipeline({ keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,8s' });
     const t = pipeline.topics;
-    out = await collector(kafka, [t.dmp, t.mss, t.status, dlqTopic(t.vaccination), dlqTopic(t.dispensation), dlqTopic(t.medicationReview), dlqTopic(t.composed), dlqTopic(t.signed)]);
+    out = await collector(kafka, [
+      t.dmp,
+      t.mss,
+      t.status,
+      dlqTopic(t.vaccination),
+      dlqTopic(t.dispensation),
+      dlqTopic(t.medicationReview),
+      dlqTopic(t.composed),
+      dlqTopic(t.signed),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -72,7 +90,12 @@ describe('pipeline end to end (real broker)', () => {
   }, 60_000);
 
   it('routes each document type to its destinations, signed, with a readable XDM archive', async () => {
-    const events: AnyEvent[] = [sample('vaccination'), sample('dispensation'), sample('medication-review'), sample('pharmaceutical-interview')];
+    const events: AnyEvent[] = [
+      sample('vaccination'),
+      sample('dispensation'),
+      sample('medication-review'),
+      sample('pharmaceutical-interview'),
+    ];
     await send(kafka, await encodeEvents(codec, pipeline.topics, events));
     const ids = events.map((e) => e.eventId);
     await waitFor('the four documents to be routed', () => finalFor(ids));
@@ -84,7 +107,11 @@ describe('pipeline end to end (real broker)', () => {
     const kinds = (list: { eventId: string }[], id: string) => list.filter((x) => x.eventId === id).length;
     // DESIGN §4: dispensations do not go to the DMP by default; the others do, once each.
     expect([kinds(dmp, vac), kinds(dmp, disp), kinds(dmp, bpm), kinds(dmp, interview)]).toEqual([1, 0, 1, 1]);
-    const audiences = (id: string) => mss.filter((m) => m.eventId === id).map((m) => m.audience).sort();
+    const audiences = (id: string) =>
+      mss
+        .filter((m) => m.eventId === id)
+        .map((m) => m.audience)
+        .sort();
     expect(audiences(vac)).toEqual(['patient', 'professionals']);
     expect(audiences(disp)).toEqual(['professionals']); // the prescriber; never the patient
     expect(audiences(bpm)).toEqual(['patient', 'professionals']);
@@ -99,7 +126,9 @@ describe('pipeline end to end (real broker)', () => {
     }
     for (const message of mss) {
       const archive = await readXdmArchive(Buffer.from(message.attachment));
-      expect([...archive.entries.keys()]).toEqual(expect.arrayContaining(['INDEX.HTM', 'README.TXT', 'IHE_XDM/SUBSET01/METADATA.XML', 'IHE_XDM/SUBSET01/DOC0001.XML']));
+      expect([...archive.entries.keys()]).toEqual(
+        expect.arrayContaining(['INDEX.HTM', 'README.TXT', 'IHE_XDM/SUBSET01/METADATA.XML', 'IHE_XDM/SUBSET01/DOC0001.XML']),
+      );
       expect(archive.documents[0]?.uniqueId).toBe(message.documentId);
       expect(archive.submissionSet.uniqueId).toBeDefined();
       expect(message.headers['X-MSS-INS']).toBe('O');
@@ -132,7 +161,12 @@ describe('pipeline end to end (real broker)', () => {
     const t = pipeline.topics;
     const encoded = await encodeEvents(codec, t, [...good.slice(0, 10), badKey, notQualified, noCert, huge, xml, ...good.slice(10)]);
     const notAvro = { topic: t.vaccination, key: 'poison-1', value: Buffer.from('{"not":"avro"}'), headers: { [H.eventId]: randomUUID() } };
-    const unknownId = { topic: t.medicationReview, key: 'poison-2', value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 2, 4, 6]), headers: { [H.eventId]: randomUUID() } };
+    const unknownId = {
+      topic: t.medicationReview,
+      key: 'poison-2',
+      value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 2, 4, 6]),
+      headers: { [H.eventId]: randomUUID() },
+    };
     await send(kafka, [...encoded.slice(0, 5), notAvro, ...encoded.slice(5, 15), unknownId, ...encoded.slice(15)]);
 
     const ids = [...good, badKey, notQualified, noCert, huge, xml].map((e) => e.eventId);
@@ -145,7 +179,10 @@ describe('pipeline end to end (real broker)', () => {
     expect(statuses.get(noCert.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'CERT_MISSING' });
     // Each attempt wrote its own status record; the last one's history holds the stages the document passed.
     const noCertStatuses = await Promise.all(
-      out.of(t.status).filter((r) => r.headers[H.eventId] === noCert.eventId).map((r) => codec.decode<DocumentStatus>(r.topic, r.value)),
+      out
+        .of(t.status)
+        .filter((r) => r.headers[H.eventId] === noCert.eventId)
+        .map((r) => codec.decode<DocumentStatus>(r.topic, r.value)),
     );
     expect(noCertStatuses.map((s) => s.state)).toEqual(['composed', 'waiting-for-certificate', 'waiting-for-certificate', 'dead-lettered']);
     expect(statuses.get(noCert.eventId)?.history.map((h) => h.state)).toEqual(['composed', 'dead-lettered']);
@@ -165,12 +202,16 @@ describe('pipeline end to end (real broker)', () => {
     expect(dmpIds).not.toContain(notQualified.eventId);
   }, 150_000);
 
-  it('lets a parked document through once its pharmacy\'s certificate appears, without a restart', async () => {
+  it("lets a parked document through once its pharmacy's certificate appears, without a restart", async () => {
     const event = sample('vaccination');
     event.pharmacy.finess = NO_CERT_PHARMACY;
     await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
-    await waitFor('the document to wait for its certificate', async () => (await refresh()).get(event.eventId)?.state === 'waiting-for-certificate');
-    for (const ext of ['p12', 'pass']) copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
+    await waitFor(
+      'the document to wait for its certificate',
+      async () => (await refresh()).get(event.eventId)?.state === 'waiting-for-certificate',
+    );
+    for (const ext of ['p12', 'pass'])
+      copyFileSync(join(work, 'held', `${NO_CERT_PHARMACY}.${ext}`), join(pki.keyStoreDir, `${NO_CERT_PHARMACY}.${ext}`));
     await waitFor('the document to be routed', () => finalFor([event.eventId]), 90_000);
     expect(statuses.get(event.eventId)).toMatchObject({ state: 'routed' });
     const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll([event.eventId]))).filter((d) => d.eventId === event.eventId);
@@ -191,12 +232,14 @@ describe('pipeline end to end (real broker)', () => {
     const dmp = (await committed<DmpSubmission>(pipeline.topics.dmp, hasAll(eventIds))).map((d) => d.eventId);
     for (const id of eventIds) expect(dmp.filter((x) => x === id)).toHaveLength(1);
     // Dead letters of another cause stay where they are.
-    const stillDead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter((d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH');
+    const stillDead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.vaccination)])).filter(
+      (d) => d.headers[H.errorCode] === 'INS_KEY_MISMATCH',
+    );
     expect(stillDead).toHaveLength(1);
   }, 120_000);
 
   // Order is kept per event family: each family is its own topic, and Kafka orders within a partition of a topic.
-  it('keeps one patient\'s documents of a family in order, stage after stage', async () => {
+  it("keeps one patient's documents of a family in order, stage after stage", async () => {
     const events = Array.from({ length: 30 }, (_, i) => {
       const e = sample<AnyEvent>(i % 3 === 0 ? 'pharmaceutical-interview' : 'medication-review');
       e.patient.localId = 'ORDERED-PATIENT';

@@ -79,7 +79,9 @@ describe('registry unavailable for a while (real broker and registry, through a 
     const topic = pipeline.topics.vaccination;
     const id = await registerNewVersion(codec, topic, field);
     const type = (await codec.registry.getSchema(id)) as unknown as { toBuffer(v: unknown): Buffer };
-    await send(kafka, [{ topic, key: eventKey(event), value: wire(id, type.toBuffer({ ...event, [field]: null })), headers: { [H.eventId]: event.eventId } }]);
+    await send(kafka, [
+      { topic, key: eventKey(event), value: wire(id, type.toBuffer({ ...event, [field]: null })), headers: { [H.eventId]: event.eventId } },
+    ]);
     return event;
   }
 
@@ -87,7 +89,10 @@ describe('registry unavailable for a while (real broker and registry, through a 
     const pki = await createTestPki(join(work, 'pki'), ['750100208'], { broken: false });
     await relay.up();
     pipeline = await startLocalPipeline({
-      keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '2s,4s',
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      prefix,
+      tiers: '2s,4s',
       env: { SCHEMA_REGISTRY_URL: `http://127.0.0.1:${relay.port}${target.pathname}` },
     });
     out = await collector(kafka, [pipeline.topics.status, pipeline.topics.dmp, dlqTopic(pipeline.topics.vaccination)]);
@@ -133,7 +138,9 @@ describe('registry unavailable for a while (real broker and registry, through a 
     // Routed, so its DMP record is committed: read the topic to its end offsets (again, until the marker is there) and count.
     let dmp: { eventId: string }[] = [];
     await waitFor('the DMP record to be readable', async () => {
-      dmp = await Promise.all((await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<{ eventId: string }>(r.topic, r.value)));
+      dmp = await Promise.all(
+        (await readCommitted(kafka, [pipeline.topics.dmp])).map((r) => codec.decode<{ eventId: string }>(r.topic, r.value)),
+      );
       return dmp.some((d) => d.eventId === event.eventId);
     });
     expect(dmp.filter((d) => d.eventId === event.eventId)).toHaveLength(1);

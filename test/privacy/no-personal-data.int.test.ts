@@ -18,16 +18,25 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipe
 import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
 import { insKey } from '../generators/events';
 import { readToEnd } from '../support/read-to-end';
-import {
-  brokers, collector, encodeEvents, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent,
-} from '../pipeline/harness';
+import { brokers, collector, encodeEvents, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent } from '../pipeline/harness';
 import { isDone, pipelineCodec, pipelineLogger } from '@passerelle/pipeline';
 
 const PHARMACY = '750100208';
 const NO_CERT_PHARMACY = '130001234';
 
 interface FixturePatient {
-  traits: Pick<Patient, 'birthFamilyName' | 'birthGivenNames' | 'firstGivenName' | 'usedFamilyName' | 'usedGivenName' | 'birthDate' | 'sex' | 'birthPlace' | 'identityStatus'>;
+  traits: Pick<
+    Patient,
+    | 'birthFamilyName'
+    | 'birthGivenNames'
+    | 'firstGivenName'
+    | 'usedFamilyName'
+    | 'usedGivenName'
+    | 'birthDate'
+    | 'sex'
+    | 'birthPlace'
+    | 'identityStatus'
+  >;
   matricule: string;
 }
 
@@ -39,47 +48,82 @@ const PATIENTS: Record<'routed' | 'noCert' | 'notQualified' | 'badKey' | 'dmpUnk
   dmpUnknown: {
     matricule: withKey('1720645088034'),
     traits: {
-      birthFamilyName: 'VANDERBROUCKENHEIM', birthGivenNames: 'ONÉSIPHORE AMBROISE', firstGivenName: 'ONÉSIPHORE',
-      usedFamilyName: 'MALESHERBIENNE', usedGivenName: 'AMBROISINO', birthDate: '1972-06-19', sex: 'M', birthPlace: '45088',
+      birthFamilyName: 'VANDERBROUCKENHEIM',
+      birthGivenNames: 'ONÉSIPHORE AMBROISE',
+      firstGivenName: 'ONÉSIPHORE',
+      usedFamilyName: 'MALESHERBIENNE',
+      usedGivenName: 'AMBROISINO',
+      birthDate: '1972-06-19',
+      sex: 'M',
+      birthPlace: '45088',
       identityStatus: 'QUALIFIEE',
     },
   },
   routed: {
     matricule: withKey('2790351215189'),
     traits: {
-      birthFamilyName: 'KERGUELENNEC-VASSILIADIS', birthGivenNames: 'PHILOMÈNE EUDOXIE', firstGivenName: 'PHILOMÈNE',
-      usedFamilyName: 'OUZBEKIANTZ', usedGivenName: 'EUDOXINETTE', birthDate: '1979-03-15', sex: 'F', birthPlace: '51215',
+      birthFamilyName: 'KERGUELENNEC-VASSILIADIS',
+      birthGivenNames: 'PHILOMÈNE EUDOXIE',
+      firstGivenName: 'PHILOMÈNE',
+      usedFamilyName: 'OUZBEKIANTZ',
+      usedGivenName: 'EUDOXINETTE',
+      birthDate: '1979-03-15',
+      sex: 'F',
+      birthPlace: '51215',
       identityStatus: 'QUALIFIEE',
     },
   },
   noCert: {
     matricule: withKey('1851175056123'),
     traits: {
-      birthFamilyName: 'TRZASKOWSKIEWICZ', birthGivenNames: 'ANATOLE BARNABÉ', firstGivenName: 'ANATOLE',
-      usedFamilyName: 'LEBRETONNIÈRE', usedGivenName: 'BARNABÉO', birthDate: '1985-11-02', sex: 'M', birthPlace: '75056',
+      birthFamilyName: 'TRZASKOWSKIEWICZ',
+      birthGivenNames: 'ANATOLE BARNABÉ',
+      firstGivenName: 'ANATOLE',
+      usedFamilyName: 'LEBRETONNIÈRE',
+      usedGivenName: 'BARNABÉO',
+      birthDate: '1985-11-02',
+      sex: 'M',
+      birthPlace: '75056',
       identityStatus: 'QUALIFIEE',
     },
   },
   notQualified: {
     matricule: withKey('2900769123045'),
     traits: {
-      birthFamilyName: 'XAVIERONNEAU', birthGivenNames: 'GWENDOLINETTE', firstGivenName: 'GWENDOLINETTE',
-      usedFamilyName: null, usedGivenName: null, birthDate: '1990-07-21', sex: 'F', birthPlace: '69123',
+      birthFamilyName: 'XAVIERONNEAU',
+      birthGivenNames: 'GWENDOLINETTE',
+      firstGivenName: 'GWENDOLINETTE',
+      usedFamilyName: null,
+      usedGivenName: null,
+      birthDate: '1990-07-21',
+      sex: 'F',
+      birthPlace: '69123',
       identityStatus: 'PROVISOIRE',
     },
   },
   badKey: {
     matricule: wrongKey('1620133063077'),
     traits: {
-      birthFamilyName: 'QUIMPERLÉ-ZAGORSKA', birthGivenNames: 'THÉODULINE', firstGivenName: 'THÉODULINE',
-      usedFamilyName: null, usedGivenName: null, birthDate: '1962-01-08', sex: 'M', birthPlace: '33063',
+      birthFamilyName: 'QUIMPERLÉ-ZAGORSKA',
+      birthGivenNames: 'THÉODULINE',
+      firstGivenName: 'THÉODULINE',
+      usedFamilyName: null,
+      usedGivenName: null,
+      birthDate: '1962-01-08',
+      sex: 'M',
+      birthPlace: '33063',
       identityStatus: 'QUALIFIEE',
     },
   },
 };
 
 function withPatient<T extends AnyEvent>(event: T, p: FixturePatient): T {
-  event.patient = { ...event.patient, ...p.traits, localId: `LGO-${randomUUID().slice(0, 8)}`, ins: { ...event.patient.ins, matricule: p.matricule } };
+  event.patient = {
+    ...event.patient,
+    ...p.traits,
+    localId: `LGO-${randomUUID().slice(0, 8)}`,
+    ins: { ...event.patient.ins, matricule: p.matricule },
+  };
   return event;
 }
 
@@ -94,9 +138,15 @@ function forbiddenStrings(p: FixturePatient): string[] {
     .flatMap((n) => [n, ...n.split(/[ -]/).filter((part) => part.length >= 6)]);
   const ins = p.matricule;
   return [
-    ins, `${ins.slice(0, 13)} ${ins.slice(13)}`, [ins.slice(0, 1), ins.slice(1, 3), ins.slice(3, 5), ins.slice(5, 7), ins.slice(7, 10), ins.slice(10, 13), ins.slice(13)].join(' '),
+    ins,
+    `${ins.slice(0, 13)} ${ins.slice(13)}`,
+    [ins.slice(0, 1), ins.slice(1, 3), ins.slice(3, 5), ins.slice(5, 7), ins.slice(7, 10), ins.slice(10, 13), ins.slice(13)].join(' '),
     ...names.flatMap((n) => [n, stripAccents(n)]),
-    t.birthDate, `${y}${m}${d}`, `${d}/${m}/${y}`, `${d}${m}${y}`, `${d}-${m}-${y}`,
+    t.birthDate,
+    `${y}${m}${d}`,
+    `${d}/${m}/${y}`,
+    `${d}${m}${y}`,
+    `${d}-${m}-${y}`,
   ].map((s) => s.toLowerCase());
 }
 
@@ -130,7 +180,11 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     dmp.switches.unknown.add(PATIENTS.dmpUnknown.matricule);
     writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
     pipeline = await startLocalPipeline({
-      keyStoreDir: pki.keyStoreDir, trustDir: pki.trustDir, prefix, tiers: '1s,2s', logger,
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      prefix,
+      tiers: '1s,2s',
+      logger,
       metrics: (service) => prometheusMetrics(service, { registry }),
       dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
     });
@@ -151,18 +205,26 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     await send(kafka, [...encoded, notAvro]);
 
     const ids = Object.values(events).map((e) => e.eventId);
-    await waitFor('every event to reach its final state', async () => {
-      const statuses = await latestStatuses(codec, out.of(t.status));
-      return ids.every((id) => {
-        const s = statuses.get(id);
-        return s !== undefined && isDone(s);
-      });
-    }, 120_000);
+    await waitFor(
+      'every event to reach its final state',
+      async () => {
+        const statuses = await latestStatuses(codec, out.of(t.status));
+        return ids.every((id) => {
+          const s = statuses.get(id);
+          return s !== undefined && isDone(s);
+        });
+      },
+      120_000,
+    );
     const statuses = await latestStatuses(codec, out.of(t.status));
     await out.stop();
     // The cases did take the paths they are here for.
     expect(statuses.get(events.vaccination.eventId)?.state).toBe('delivered');
-    expect(statuses.get(events.dmpUnknown.eventId)).toMatchObject({ state: 'dead-lettered', stage: 'dmp-gateway', detail: 'XDSUnknownPatientId' });
+    expect(statuses.get(events.dmpUnknown.eventId)).toMatchObject({
+      state: 'dead-lettered',
+      stage: 'dmp-gateway',
+      detail: 'XDSUnknownPatientId',
+    });
     expect(statuses.get(events.noCert.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'CERT_MISSING' });
     expect(statuses.get(events.notQualified.eventId)).toMatchObject({ state: 'parked', detail: 'identity-not-qualified' });
     expect(statuses.get(events.badKey.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'INS_KEY_MISMATCH' });
@@ -185,7 +247,9 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
   it('puts none of it in metric names or labels', async () => {
     const text = await registry.metrics();
     // The scrape is the real thing: the router's end-to-end latency and the dead letters by code are there.
-    expect(text).toMatch(new RegExp(`passerelle_end_to_end_seconds_count\\{service="router",topic="${prefix.replace('.', '\\.')}dmp\\.submissions"\\} [1-9]`));
+    expect(text).toMatch(
+      new RegExp(`passerelle_end_to_end_seconds_count\\{service="router",topic="${prefix.replace('.', '\\.')}dmp\\.submissions"\\} [1-9]`),
+    );
     expect(text).toContain('code="INS_KEY_MISMATCH"');
     expect(text).toContain('service="dmp-gateway"');
     expect(text).toContain('code="XDSUnknownPatientId"');
@@ -205,8 +269,21 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     const holding = (topic: string) => [...read.ends].filter(([tp, end]) => tp.startsWith(`${topic}:`) && end > 0n);
     const t = pipeline.topics;
     // Inputs, composed, signed, dmp, mss, status, retry tiers and dead letters all hold records.
-    for (const topic of [t.vaccination, t.dispensation, t.medicationReview, t.composed, t.signed, t.dmp, t.mss, t.status,
-      `${t.composed}.retry.1s`, `${t.composed}.retry.2s`, `${t.composed}.dlq`, `${t.vaccination}.dlq`, `${t.dmp}.dlq`]) {
+    for (const topic of [
+      t.vaccination,
+      t.dispensation,
+      t.medicationReview,
+      t.composed,
+      t.signed,
+      t.dmp,
+      t.mss,
+      t.status,
+      `${t.composed}.retry.1s`,
+      `${t.composed}.retry.2s`,
+      `${t.composed}.dlq`,
+      `${t.vaccination}.dlq`,
+      `${t.dmp}.dlq`,
+    ]) {
       expect({ topic, partitionsHoldingRecords: holding(topic).length > 0 }).toEqual({ topic, partitionsHoldingRecords: true });
     }
     // Every partition of every topic of the run was read to the end offset it had when the read began.
@@ -226,7 +303,10 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       const key = message.key?.toString('utf8') ?? '';
       for (const f of leaks(key)) found.push(`${f} in the key of ${topic}@${message.offset}`);
       for (const [name, value] of Object.entries(message.headers ?? {})) {
-        const text = `${name}=${([] as unknown[]).concat(value).map((v) => String(v)).join(',')}`;
+        const text = `${name}=${([] as unknown[])
+          .concat(value)
+          .map((v) => String(v))
+          .join(',')}`;
         for (const f of leaks(text)) found.push(`${f} in header ${name} of ${topic}@${message.offset}`);
       }
     }

@@ -35,10 +35,15 @@ interface Run {
 function publishCommand(args: string[]): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'scripts', 'publish.ts'), ...args], { cwd: ROOT, env: process.env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      TSX,
+      [join(ROOT, 'scripts', 'publish.ts'), ...args],
+      { cwd: ROOT, env: process.env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -56,7 +61,10 @@ beforeAll(async () => {
   const admin = testKafka('publish-cli-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: allTopics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: allTopics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -72,7 +80,8 @@ async function endOffsets(): Promise<Record<string, string[]>> {
   await admin.connect();
   try {
     const out: Record<string, string[]> = {};
-    for (const topic of allTopics) out[topic] = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((o) => o.high);
+    for (const topic of allTopics)
+      out[topic] = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((o) => o.high);
     return out;
   } finally {
     await admin.disconnect();
@@ -87,15 +96,17 @@ async function readAll(count: number): Promise<Array<{ topic: string; partition:
     for (const topic of allTopics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records`)), 20_000);
-      consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          out.push({ topic, partition, message });
-          if (out.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            out.push({ topic, partition, message });
+            if (out.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();
@@ -112,7 +123,11 @@ describe('scripts/publish.ts', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(SAMPLES.length);
     SAMPLES.forEach(([file, topic], i) => {
-      expect(lines[i]).toMatch(new RegExp(`^${join(FIXTURES, file)}\\ttopic=${topicOf(topic).replace(/\./g, '\\.')}\\tpartition=\\d+\\toffset=\\d+\\tkey=[0-9a-f]{32}$`));
+      expect(lines[i]).toMatch(
+        new RegExp(
+          `^${join(FIXTURES, file)}\\ttopic=${topicOf(topic).replace(/\./g, '\\.')}\\tpartition=\\d+\\toffset=\\d+\\tkey=[0-9a-f]{32}$`,
+        ),
+      );
     });
 
     const registry = new SchemaRegistry({ host: stack.registryUrl });
@@ -153,10 +168,19 @@ describe('scripts/publish.ts', () => {
         server.close(() => resolve(p));
       });
     });
-    const run = await publishCommand([join(FIXTURES, 'vaccination.json'), '--test-platform', '--topic-prefix', prefix, '--brokers', `127.0.0.1:${port}`]);
+    const run = await publishCommand([
+      join(FIXTURES, 'vaccination.json'),
+      '--test-platform',
+      '--topic-prefix',
+      prefix,
+      '--brokers',
+      `127.0.0.1:${port}`,
+    ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr.trim()).toMatch(new RegExp(`^error \\[BROKER_UNAVAILABLE\\]: Kafka broker unreachable at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    expect(run.stderr.trim()).toMatch(
+      new RegExp(`^error \\[BROKER_UNAVAILABLE\\]: Kafka broker unreachable at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    );
     // Node and tsx start-up included; the broker part is bounded by the publisher's connection retries.
     expect(run.ms).toBeLessThan(15_000);
   });

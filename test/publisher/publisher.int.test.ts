@@ -9,8 +9,18 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import {
-  BrokerUnavailableError, CONTENT_TYPE, createPublisher, eventKey, HEADERS, InvalidEventError, isTraceparent,
-  PRODUCER_SETTINGS, RegistryUnavailableError, validateEvent, type Publisher, type PublishResult,
+  BrokerUnavailableError,
+  CONTENT_TYPE,
+  createPublisher,
+  eventKey,
+  HEADERS,
+  InvalidEventError,
+  isTraceparent,
+  PRODUCER_SETTINGS,
+  RegistryUnavailableError,
+  validateEvent,
+  type Publisher,
+  type PublishResult,
 } from '@passerelle/publisher';
 import { EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
 import { logLevel, type KafkaMessage } from 'kafkajs';
@@ -31,8 +41,18 @@ const ON_TEST_PLATFORM = { testPlatform: true }; // the samples carry the INS te
 /** Personal values of an event: none may appear in a key or a header. */
 function personalValues(event: Json): string[] {
   const p = event.patient;
-  return [p.localId, p.ins.matricule, p.birthFamilyName, p.birthGivenNames, p.firstGivenName, p.birthDate,
-    p.birthDate.replace(/-/g, ''), p.birthPlace, event.author.familyName, ...(event.recipients ?? []).map((r: Json) => r.mssanteAddress)];
+  return [
+    p.localId,
+    p.ins.matricule,
+    p.birthFamilyName,
+    p.birthGivenNames,
+    p.firstGivenName,
+    p.birthDate,
+    p.birthDate.replace(/-/g, ''),
+    p.birthPlace,
+    event.author.familyName,
+    ...(event.recipients ?? []).map((r: Json) => r.mssanteAddress),
+  ];
 }
 
 // First connections and consumer-group joins take seconds; each test still ends on its own bounded waits.
@@ -45,14 +65,20 @@ let publisher: Publisher;
 
 beforeAll(async () => {
   const [vaccination, dispensation, review] = await createTestTopics(
-    [EVENT_TOPICS.vaccination, EVENT_TOPICS.dispensation, EVENT_TOPICS.medicationReview], 3);
+    [EVENT_TOPICS.vaccination, EVENT_TOPICS.dispensation, EVENT_TOPICS.medicationReview],
+    3,
+  );
   topics = {
     [EVENT_TOPICS.vaccination]: vaccination as string,
     [EVENT_TOPICS.dispensation]: dispensation as string,
     [EVENT_TOPICS.medicationReview]: review as string,
   };
   publisher = createPublisher({
-    brokers: stack.brokers, registryUrl: stack.registryUrl, clientId: 'publisher-int-test', topicNames: topics, ...ON_TEST_PLATFORM,
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    clientId: 'publisher-int-test',
+    topicNames: topics,
+    ...ON_TEST_PLATFORM,
   });
 }, 120_000);
 
@@ -70,17 +96,22 @@ async function readBack(places: Array<Pick<PublishResult, 'topic' | 'partition' 
   try {
     for (const topic of new Set(places.map((p) => p.topic))) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read back ${found.size} of ${wanted.size} records within ${timeoutMs} ms`)), timeoutMs);
-      consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          const place = `${topic}/${partition}/${message.offset}`;
-          if (wanted.has(place)) found.set(place, message);
-          if (found.size === wanted.size) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+      const timer = setTimeout(
+        () => reject(new Error(`read back ${found.size} of ${wanted.size} records within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            const place = `${topic}/${partition}/${message.offset}`;
+            if (wanted.has(place)) found.set(place, message);
+            if (found.size === wanted.size) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();
@@ -160,10 +191,15 @@ describe('publisher against the real broker and registry', () => {
     const [message] = await readBack([result]);
     const decoded = await registry.decode(message?.value as Buffer);
     expect(decoded).toEqual({ ...fixture('vaccination'), recipients: [] });
-    expect(decoded.confidentiality).toEqual({ level: 'N', maskedFromProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false });
+    expect(decoded.confidentiality).toEqual({
+      level: 'N',
+      maskedFromProfessionals: false,
+      invisibleToPatient: false,
+      invisibleToLegalRepresentatives: false,
+    });
   });
 
-  it('keeps one patient\'s events on one partition, in the order published (publishMany)', async () => {
+  it("keeps one patient's events on one partition, in the order published (publishMany)", async () => {
     const base = fixture('vaccination');
     const events = Array.from({ length: 20 }, (_, i) => ({
       ...base,
@@ -210,10 +246,12 @@ describe('publisher against the real broker and registry', () => {
     bad.dispensation.lines = [];
     const error = await publisher.publish(EVENT_TOPICS.dispensation, bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidEventError);
-    expect((error as InvalidEventError).violations).toEqual(expect.arrayContaining([
-      { path: 'patient.birthDate', rule: 'must be a real calendar date' },
-      { path: 'dispensation.lines', rule: 'must hold at least one dispensed line' },
-    ]));
+    expect((error as InvalidEventError).violations).toEqual(
+      expect.arrayContaining([
+        { path: 'patient.birthDate', rule: 'must be a real calendar date' },
+        { path: 'dispensation.lines', rule: 'must hold at least one dispensed line' },
+      ]),
+    );
     expect((error as Error).message).not.toContain('1979-02-30');
 
     // In a batch, one bad event stops the good ones too.
@@ -228,7 +266,11 @@ describe('publisher against the real broker and registry', () => {
   it('fails fast with BrokerUnavailableError when the broker is down (a closed port)', async () => {
     const port = await closedPort();
     const down = createPublisher({
-      brokers: [`127.0.0.1:${port}`], registryUrl: stack.registryUrl, topicNames: topics, logLevel: logLevel.NOTHING, ...ON_TEST_PLATFORM,
+      brokers: [`127.0.0.1:${port}`],
+      registryUrl: stack.registryUrl,
+      topicNames: topics,
+      logLevel: logLevel.NOTHING,
+      ...ON_TEST_PLATFORM,
     });
     const started = Date.now();
     try {
@@ -247,7 +289,11 @@ describe('publisher against the real broker and registry', () => {
     const before = await endOffsets();
     const port = await closedPort();
     const noRegistry = createPublisher({
-      brokers: stack.brokers, registryUrl: `http://127.0.0.1:${port}/apis/ccompat/v7`, topicNames: topics, logLevel: logLevel.NOTHING, ...ON_TEST_PLATFORM,
+      brokers: stack.brokers,
+      registryUrl: `http://127.0.0.1:${port}/apis/ccompat/v7`,
+      topicNames: topics,
+      logLevel: logLevel.NOTHING,
+      ...ON_TEST_PLATFORM,
     });
     const started = Date.now();
     try {

@@ -86,8 +86,7 @@ export function readStackSettings(): StackSettings {
 }
 
 /** The environment variable the apache/kafka image maps to a server property (`a.b-c` → `KAFKA_A_B_C`). */
-export const kafkaImageEnvName = (property: string): string =>
-  `KAFKA_${property.toUpperCase().replace(/[.-]/g, '_')}`;
+export const kafkaImageEnvName = (property: string): string => `KAFKA_${property.toUpperCase().replace(/[.-]/g, '_')}`;
 
 /**
  * Properties whose values must differ inside a container: it listens on all of its interfaces (Docker publishes

@@ -14,7 +14,10 @@ export interface TestStack {
 
 /** The stack found by the integration project's global setup. */
 export function testStack(): TestStack {
-  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const brokers = (process.env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? '';
   if (brokers.length === 0 || registryUrl === '') {
     throw new Error(

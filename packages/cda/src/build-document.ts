@@ -27,8 +27,14 @@ const BUILDERS: { [F in EventFamily]: (event: EventByFamily[F], identity: Qualif
  * (what `checkPatientIdentity` of @passerelle/ins returned for the event's patient: nothing else has the type).
  * Same event → byte-identical document.
  */
-export async function buildDocument<F extends EventFamily>(family: F, event: EventByFamily[F], identity: QualifiedIdentity): Promise<BuiltDocument> {
-  const build = (BUILDERS as Record<string, ((e: unknown, i: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument>) | undefined>)[family];
+export async function buildDocument<F extends EventFamily>(
+  family: F,
+  event: EventByFamily[F],
+  identity: QualifiedIdentity,
+): Promise<BuiltDocument> {
+  const build = (BUILDERS as Record<string, ((e: unknown, i: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument>) | undefined>)[
+    family
+  ];
   if (!build) throw new UnknownFamilyError(family);
   return build(event, identity);
 }

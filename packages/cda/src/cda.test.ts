@@ -6,7 +6,13 @@ import { XMLParser } from 'fast-xml-parser';
 import { runTool } from '../../../test/support/tools';
 import type { QualifiedIdentity } from '@passerelle/ins';
 import type { EventFamily } from '@passerelle/schemas';
-import { dispensationEvent, identityOf, interviewEvent, medicationReviewEvent, vaccinationEvent } from '../../../test/support/sample-events';
+import {
+  dispensationEvent,
+  identityOf,
+  interviewEvent,
+  medicationReviewEvent,
+  vaccinationEvent,
+} from '../../../test/support/sample-events';
 import { buildDocument as buildFor, documentIdFor, setIdFor, type BuiltDocument } from './index';
 
 /** Builds for the event's own patient, checked by @passerelle/ins as the composer does. */
@@ -41,14 +47,20 @@ function xsdFailures(docs: Record<string, string>): string[] {
     // 3: a document does not validate; 1: one is not well-formed. Anything else is xmllint failing (e.g. 5: the
     // schema did not compile), which must not read as "no failures".
     if (run.status !== 1 && run.status !== 3) throw new Error(`xmllint exited with ${run.status}: ${run.stderr}`);
-    const failures = run.stderr.split('\n').filter(l => l.includes('fails to validate') || / error/.test(l) && !l.includes('Schemas parser warning'));
+    const failures = run.stderr
+      .split('\n')
+      .filter((l) => l.includes('fails to validate') || (/ error/.test(l) && !l.includes('Schemas parser warning')));
     return failures.length > 0 ? failures : [run.stderr];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: name => ['given', 'family', 'templateId', 'entry'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  isArray: (name) => ['given', 'family', 'templateId', 'entry'].includes(name),
+});
 type Node = Record<string, unknown>;
 const parse = (xml: string): Node => (parser.parse(xml) as Node).ClinicalDocument as Node;
 
@@ -68,13 +80,18 @@ describe('buildDocument', () => {
 
   it('refuses an unknown family with a stable code', async () => {
     const event = vaccinationEvent();
-    await expect(buildFor('lgo.unknown' as EventFamily, event as never, identityOf(event))).rejects.toMatchObject({ code: 'CDA_UNKNOWN_FAMILY' });
+    await expect(buildFor('lgo.unknown' as EventFamily, event as never, identityOf(event))).rejects.toMatchObject({
+      code: 'CDA_UNKNOWN_FAMILY',
+    });
   });
 
   it('writes the patient from the qualified identity it is given, not from the event', async () => {
     const event = vaccinationEvent();
     const identity = identityOf(event);
-    const altered = { ...event, patient: { ...event.patient, birthFamilyName: 'AUTRE', ins: { ...event.patient.ins, matricule: '000000000000000' } } };
+    const altered = {
+      ...event,
+      patient: { ...event.patient, birthFamilyName: 'AUTRE', ins: { ...event.patient.ins, matricule: '000000000000000' } },
+    };
     const { xml, metadata } = await buildFor('vaccination', altered, identity);
     expect(xml).toContain(identity.traits.birthFamilyName);
     expect(xml).not.toContain('AUTRE');
@@ -87,7 +104,7 @@ describe('header', () => {
     const event = vaccinationEvent();
     const doc = parse((await buildDocument('vaccination', event)).xml);
     expect(doc.realmCode).toEqual({ '@_code': 'FR' });
-    expect((doc.templateId as Node[]).filter(t => t['@_root'] === '1.2.250.1.213.1.1.1.1')).toHaveLength(1);
+    expect((doc.templateId as Node[]).filter((t) => t['@_root'] === '1.2.250.1.213.1.1.1.1')).toHaveLength(1);
     expect(doc.id).toEqual({ '@_root': documentIdFor(event.eventId) });
     expect(doc.setId).toEqual({ '@_root': setIdFor(event.eventId) });
     expect(doc.versionNumber).toEqual({ '@_value': '1' });
@@ -111,15 +128,17 @@ describe('header', () => {
   it('makes a correction version n with the same setId and relatedDocument RPLC', async () => {
     const first = vaccinationEvent();
     const second = {
-      ...vaccinationEvent(), eventId: 'a1b2c3d4-0000-4000-8000-000000000002',
+      ...vaccinationEvent(),
+      eventId: 'a1b2c3d4-0000-4000-8000-000000000002',
       correction: { originalEventId: first.eventId, replacedEventId: first.eventId, versionNumber: 2 },
     };
     const third = {
-      ...vaccinationEvent(), eventId: 'a1b2c3d4-0000-4000-8000-000000000003',
+      ...vaccinationEvent(),
+      eventId: 'a1b2c3d4-0000-4000-8000-000000000003',
       correction: { originalEventId: first.eventId, replacedEventId: second.eventId, versionNumber: 3 },
     };
-    const [d1, d2, d3] = await Promise.all([first, second, third].map(e => buildDocument('vaccination', e)));
-    const [p1, p2, p3] = [d1, d2, d3].map(d => parse((d as BuiltDocument).xml));
+    const [d1, d2, d3] = await Promise.all([first, second, third].map((e) => buildDocument('vaccination', e)));
+    const [p1, p2, p3] = [d1, d2, d3].map((d) => parse((d as BuiltDocument).xml));
     expect((p2 as Node).setId).toEqual((p1 as Node).setId);
     expect((p3 as Node).setId).toEqual((p1 as Node).setId);
     expect((p3 as Node).versionNumber).toEqual({ '@_value': '3' });
@@ -158,11 +177,19 @@ describe('XDS metadata', () => {
   });
 
   it('carries the type, format and confidentiality flags', async () => {
-    const event = { ...dispensationEvent(), confidentiality: { level: 'R' as const, maskedFromProfessionals: true, invisibleToPatient: true, invisibleToLegalRepresentatives: false } };
+    const event = {
+      ...dispensationEvent(),
+      confidentiality: {
+        level: 'R' as const,
+        maskedFromProfessionals: true,
+        invisibleToPatient: true,
+        invisibleToLegalRepresentatives: false,
+      },
+    };
     const { metadata, xml } = await buildDocument('dispensation', event);
     expect(metadata.typeCode.code).toBe('60593-1');
     expect(metadata.formatCode.code).toBe('urn:ihe:pharm:dis:2010');
-    expect(metadata.confidentialityCodes.map(c => c.code)).toEqual(['R', 'MASQUE_PS', 'INVISIBLE_PATIENT']);
+    expect(metadata.confidentialityCodes.map((c) => c.code)).toEqual(['R', 'MASQUE_PS', 'INVISIBLE_PATIENT']);
     expect(parse(xml).confidentialityCode).toMatchObject({ '@_code': 'R' });
     const review = await buildDocument('medicationReview', interviewEvent());
     expect([review.metadata.typeCode.code, review.metadata.formatCode.code]).toEqual(['78601-2', 'urn:ihe:iti:xds-sd:pdf:2008']);
@@ -181,7 +208,14 @@ describe('escaping', () => {
         const author = e.author as Record<string, unknown>;
         return {
           ...e,
-          patient: { ...patient, birthFamilyName: text, birthGivenNames: `${text} MARIE`, firstGivenName: text, usedFamilyName: text, usedGivenName: text },
+          patient: {
+            ...patient,
+            birthFamilyName: text,
+            birthGivenNames: `${text} MARIE`,
+            firstGivenName: text,
+            usedFamilyName: text,
+            usedGivenName: text,
+          },
           pharmacy: { ...pharmacy, name: text, address: { lines: [text], postalCode: text, city: text, country: 'FR' } },
           author: { ...author, familyName: text, givenName: text },
         };
@@ -191,12 +225,17 @@ describe('escaping', () => {
       v.vaccination.lotNumber = text;
       v.vaccination.vaccine.label = text;
       const d = dispensationEvent();
-      d.dispensation.lines.forEach(l => { l.posology = text; l.product.label = text; });
+      d.dispensation.lines.forEach((l) => {
+        l.posology = text;
+        l.product.label = text;
+      });
       const r = medicationReviewEvent();
       r.review.findings = [text];
       r.review.topic = text;
       for (const [name, topic, event] of [
-        ['vac', 'vaccination', v], ['disp', 'dispensation', d], ['bpm', 'medicationReview', r],
+        ['vac', 'vaccination', v],
+        ['disp', 'dispensation', d],
+        ['bpm', 'medicationReview', r],
       ] as const) {
         const patched = patch(event as unknown as Record<string, unknown>);
         // @passerelle/ins refuses control characters in names; the builder must escape whatever it is given all the
@@ -226,7 +265,14 @@ describe('robustness on schema-valid but odd events', () => {
   it('builds valid documents from minimal events (empty lists, nulls, unusable dates, unknown codes)', async () => {
     const v = vaccinationEvent();
     Object.assign(v.vaccination.vaccine, { cis: '602 194', atc: '' });
-    Object.assign(v.vaccination, { doseNumber: null, doseQuantity: { value: 0.5, unit: 'demi dose' }, route: 'NASINHL', site: 'XYZ', administeredAt: 'hier', comment: null });
+    Object.assign(v.vaccination, {
+      doseNumber: null,
+      doseQuantity: { value: 0.5, unit: 'demi dose' },
+      route: 'NASINHL',
+      site: 'XYZ',
+      administeredAt: 'hier',
+      comment: null,
+    });
     // The patient's traits come from the checked identity (a real birth date); the rest may be odd.
     Object.assign(v.patient, { sex: 'U', usedFamilyName: '', usedGivenName: null });
     v.pharmacy.telecom = null;
@@ -235,9 +281,24 @@ describe('robustness on schema-valid but odd events', () => {
     d.dispensation.prescription = null;
     d.dispensation.dispensedAt = '2025-13-45';
     d.dispensation.lines = [
-      { product: { cip13: null, ucd: null, label: 'Préparation magistrale' }, quantity: { value: -1, unit: 'boîte de 30' }, posology: null, substitution: 'THERAPEUTIC' },
-      { product: { cip13: null, ucd: '9000001', label: 'UCD seule' }, quantity: { value: 1.5, unit: '' }, posology: '', substitution: 'NONE' },
-      { product: { cip13: '34009 365', ucd: ' ', label: 'Codes abîmés' }, quantity: { value: 2, unit: 'boîte de 30' }, posology: 'x', substitution: 'GENERIC' },
+      {
+        product: { cip13: null, ucd: null, label: 'Préparation magistrale' },
+        quantity: { value: -1, unit: 'boîte de 30' },
+        posology: null,
+        substitution: 'THERAPEUTIC',
+      },
+      {
+        product: { cip13: null, ucd: '9000001', label: 'UCD seule' },
+        quantity: { value: 1.5, unit: '' },
+        posology: '',
+        substitution: 'NONE',
+      },
+      {
+        product: { cip13: '34009 365', ucd: ' ', label: 'Codes abîmés' },
+        quantity: { value: 2, unit: 'boîte de 30' },
+        posology: 'x',
+        substitution: 'GENERIC',
+      },
     ];
     const withRx = dispensationEvent();
     if (withRx.dispensation.prescription) Object.assign(withRx.dispensation.prescription, { prescribedAt: null, ePrescriptionId: null });

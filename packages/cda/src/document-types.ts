@@ -20,7 +20,11 @@ export interface DocumentType {
 const CISIS_BASE = [{ root: '2.16.840.1.113883.2.8.2.1' }, { root: '1.2.250.1.213.1.1.1.1' }];
 /** A non-structured (level-1) CI-SIS document carries exactly these three (structuration minimale rule). */
 const LEVEL1_TEMPLATES = [...CISIS_BASE, { root: '1.3.6.1.4.1.19376.1.2.20' }];
-const PDF_FORMAT: Coded = { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: IHE_FORMAT, displayName: 'Document à corps non structuré en Pdf/A-1' };
+const PDF_FORMAT: Coded = {
+  code: 'urn:ihe:iti:xds-sd:pdf:2008',
+  codeSystem: IHE_FORMAT,
+  displayName: 'Document à corps non structuré en Pdf/A-1',
+};
 // The class codes of 87273-9, 78601-2 and 56445-0 are unconfirmed (REFERENCE §5): keep them in this one table.
 const COMPTE_RENDU: Coded = { code: '10', codeSystem: CLASS_SYSTEM, displayName: 'Compte rendu' };
 
@@ -29,11 +33,7 @@ export const DOCUMENT_TYPES: Record<DocumentKind, DocumentType> = {
     kind: 'vaccination-note',
     code: { code: '87273-9', codeSystem: LOINC, displayName: 'Note de vaccination' },
     title: 'Note de vaccination',
-    templateIds: [
-      ...CISIS_BASE,
-      { root: '1.3.6.1.4.1.19376.1.5.3.1.1.18.1.2' },
-      { root: '1.2.250.1.213.1.1.1.46', extension: '2023.01' },
-    ],
+    templateIds: [...CISIS_BASE, { root: '1.3.6.1.4.1.19376.1.5.3.1.1.18.1.2' }, { root: '1.2.250.1.213.1.1.1.46', extension: '2023.01' }],
     classCode: { code: '45', codeSystem: CLASS_SYSTEM, displayName: 'Traitement administré' },
     formatCode: { code: 'urn:asip:ci-sis:vac-note:2021', codeSystem: '1.2.250.1.213.1.1.4.2.282', displayName: 'Note de vaccination' },
   },

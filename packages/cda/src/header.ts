@@ -11,7 +11,8 @@ import type { DocumentType } from './document-types';
  * identity `@passerelle/ins` returned, never the event's fields as they came.
  */
 export type CommonEvent = Pick<
-  VaccinationEvent, 'eventId' | 'occurredAt' | 'correction' | 'pharmacy' | 'author' | 'recipients' | 'confidentiality'
+  VaccinationEvent,
+  'eventId' | 'occurredAt' | 'correction' | 'pharmacy' | 'author' | 'recipients' | 'confidentiality'
 >;
 
 export const OID = {
@@ -50,8 +51,10 @@ export function professionCode(author: Pharmacist): { code: string; displayName:
  * event's lines are unparsed, so the first goes in streetName and the others in additionalLocator.
  */
 export function addr(address: Address): XmlElement {
-  const lines = address.lines.map(l => l.trim()).filter(l => l !== '');
-  return el('addr', {},
+  const lines = address.lines.map((l) => l.trim()).filter((l) => l !== '');
+  return el(
+    'addr',
+    {},
     lines.length > 0 && textEl('streetName', lines[0] as string),
     lines.length > 1 && textEl('additionalLocator', lines.slice(1).join(', ')),
     address.postalCode.trim() !== '' && textEl('postalCode', address.postalCode),
@@ -79,7 +82,9 @@ function coded(c: { code: string; displayName: string; codeSystem: string }): Re
 
 /** The pharmacy as representedOrganization (author, legal authenticator, performers). */
 export function pharmacyOrganization(pharmacy: Pharmacy, withSetting: boolean): XmlElement {
-  return el('representedOrganization', {},
+  return el(
+    'representedOrganization',
+    {},
     el('id', { root: OID.STRUCTURE, extension: finessId(pharmacy.finess) }),
     textEl('name', pharmacy.name),
     pharmacyTelecoms(pharmacy),
@@ -119,11 +124,19 @@ export function recordTarget(identity: QualifiedIdentity): XmlElement {
     patient.usedGivenName?.trim() && textEl('given', patient.usedGivenName, { qualifier: 'CL' }),
   ];
   const gender = GENDER[patient.sex] ?? { code: 'UN', displayName: 'Inconnu' };
-  return el('recordTarget', {},
-    el('patientRole', {},
+  return el(
+    'recordTarget',
+    {},
+    el(
+      'patientRole',
+      {},
       el('id', { root: identity.oid, extension: identity.matricule }),
-      el('patient', { classCode: 'PSN' },
-        el('name', {},
+      el(
+        'patient',
+        { classCode: 'PSN' },
+        el(
+          'name',
+          {},
           textEl('family', patient.birthFamilyName, { qualifier: 'BR' }),
           textEl('given', patient.birthGivenNames),
           textEl('given', patient.firstGivenName, { qualifier: 'BR' }),
@@ -170,7 +183,7 @@ export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
   return [
     el('realmCode', { code: 'FR' }),
     el('typeId', { root: '2.16.840.1.113883.1.3', extension: 'POCD_HD000040' }),
-    type.templateIds.map(t => el('templateId', { root: t.root, extension: t.extension })),
+    type.templateIds.map((t) => el('templateId', { root: t.root, extension: t.extension })),
     el('id', { root: v.id }),
     el('code', { ...coded(type.code), codeSystemName: 'LOINC' }),
     textEl('title', type.title),
@@ -181,9 +194,15 @@ export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
     el('versionNumber', { value: v.version }),
     recordTarget(parts.identity),
     el('author', {}, el('time', { value: time }), assignedAuthor(event)),
-    el('custodian', {},
-      el('assignedCustodian', {},
-        el('representedCustodianOrganization', {},
+    el(
+      'custodian',
+      {},
+      el(
+        'assignedCustodian',
+        {},
+        el(
+          'representedCustodianOrganization',
+          {},
           el('id', { root: OID.STRUCTURE, extension: finessId(event.pharmacy.finess) }),
           textEl('name', event.pharmacy.name),
           pharmacyTelecoms(event.pharmacy)[0],
@@ -193,21 +212,33 @@ export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
     ),
     el('legalAuthenticator', {}, el('time', { value: time }), el('signatureCode', { code: 'S' }), assignedEntity(event)),
     parts.participants ?? [],
-    el('documentationOf', {},
-      el('serviceEvent', { classCode: 'ACT' },
+    el(
+      'documentationOf',
+      {},
+      el(
+        'serviceEvent',
+        { classCode: 'ACT' },
         el('code', { ...coded(type.code), codeSystemName: 'LOINC' }),
         el('effectiveTime', {}, el('low', { value: parts.serviceTime })),
         el('performer', { typeCode: 'PRF' }, assignedEntity(event)),
       ),
     ),
     v.replaces && el('relatedDocument', { typeCode: 'RPLC' }, el('parentDocument', {}, el('id', { root: v.replaces }))),
-    el('componentOf', {},
-      el('encompassingEncounter', {},
+    el(
+      'componentOf',
+      {},
+      el(
+        'encompassingEncounter',
+        {},
         el('id', { root: derivedOid('encounter', event.eventId) }),
         el('code', { code: 'AMB', displayName: 'Ambulatoire (hors établissement)', codeSystem: OID.ACT_CODE }),
         el('effectiveTime', {}, el('low', { value: parts.serviceTime })),
-        el('location', {},
-          el('healthCareFacility', {},
+        el(
+          'location',
+          {},
+          el(
+            'healthCareFacility',
+            {},
             el('id', { root: OID.STRUCTURE, extension: finessId(event.pharmacy.finess) }),
             el('code', coded(PHARMACY_FACILITY)),
             el('location', {}, textEl('name', event.pharmacy.name), addr(event.pharmacy.address)),
@@ -215,14 +246,20 @@ export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
         ),
       ),
     ),
-  ].flat().filter((e): e is XmlElement => Boolean(e));
+  ]
+    .flat()
+    .filter((e): e is XmlElement => Boolean(e));
 }
 
 /** The root element with its namespaces. */
 export function clinicalDocument(children: XmlElement[], extraNamespaces: Record<string, string> = {}): XmlElement {
-  return el('ClinicalDocument', {
-    xmlns: 'urn:hl7-org:v3',
-    'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-    ...extraNamespaces,
-  }, children);
+  return el(
+    'ClinicalDocument',
+    {
+      xmlns: 'urn:hl7-org:v3',
+      'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+      ...extraNamespaces,
+    },
+    children,
+  );
 }

@@ -5,7 +5,12 @@
  */
 const paris = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/Paris',
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
   hourCycle: 'h23',
 });
 
@@ -23,11 +28,15 @@ export function hl7Timestamp(epochMs: number): string {
 }
 
 function formatParis(epochMs: number): string {
-  const parts = Object.fromEntries(paris.formatToParts(new Date(epochMs)).map(p => [p.type, p.value]));
+  const parts = Object.fromEntries(paris.formatToParts(new Date(epochMs)).map((p) => [p.type, p.value]));
   const local = `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
   const asUtc = Date.UTC(
-    Number(parts.year), Number(parts.month) - 1, Number(parts.day),
-    Number(parts.hour), Number(parts.minute), Number(parts.second),
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
   );
   const offsetMinutes = Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60000);
   const sign = offsetMinutes < 0 ? '-' : '+';
@@ -38,8 +47,10 @@ function formatParis(epochMs: number): string {
 /** `YYYYMMDDHHMMSS` in UTC, as XDS wants creationTime. */
 export function xdsTimestamp(epochMs: number): string {
   const d = new Date(epochMs);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`
-    + `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  return (
+    `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
+    `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
+  );
 }
 
 /**

@@ -16,15 +16,12 @@ export async function buildMedicationReview(event: MedicationReviewEvent, identi
   const type = DOCUMENT_TYPES[event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? 'pharmaceutical-interview' : 'medication-review'];
   const day = hl7Date(event.review.performedAt) ?? hl7Timestamp(event.occurredAt).slice(0, 8);
   const pdf = await renderReviewPdf(event, versioning(event).version);
-  const body = el('component', {},
-    el('nonXMLBody', {},
-      textEl('text', Buffer.from(pdf).toString('base64'), { mediaType: 'application/pdf', representation: 'B64' }),
-    ),
+  const body = el(
+    'component',
+    {},
+    el('nonXMLBody', {}, textEl('text', Buffer.from(pdf).toString('base64'), { mediaType: 'application/pdf', representation: 'B64' })),
   );
   const docType = { ...type, title: reviewTitle(event) };
-  const xml = serialize(clinicalDocument([
-    ...header(event, { type: docType, serviceTime: day, identity }),
-    body,
-  ]));
+  const xml = serialize(clinicalDocument([...header(event, { type: docType, serviceTime: day, identity }), body]));
   return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, docType, xml, day) };
 }

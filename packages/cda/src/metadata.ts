@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Coded, XdsDocumentMetadata } from './xds-metadata';
 import type { QualifiedIdentity } from '@passerelle/ins';
 import type { DocumentType } from './document-types';
-import { AMBULATORY, CONFIDENTIALITY, OID, PHARMACY_FACILITY, finessId, professionCode, rppsId, versioning, type CommonEvent } from './header';
+import {
+  AMBULATORY,
+  CONFIDENTIALITY,
+  OID,
+  PHARMACY_FACILITY,
+  finessId,
+  professionCode,
+  rppsId,
+  versioning,
+  type CommonEvent,
+} from './header';
 import { xdsTimestamp } from './hl7-time';
 
 const DMP_FLAGS_SYSTEM = '1.2.250.1.213.1.1.4.13';
@@ -20,7 +30,11 @@ const dateOrTime = (hl7: string): string => hl7.replace(/[+-]\d{4}$/, '');
  * size of the exact bytes.
  */
 export function xdsMetadata(
-  event: CommonEvent, identity: QualifiedIdentity, type: DocumentType, xml: string, serviceTime: string,
+  event: CommonEvent,
+  identity: QualifiedIdentity,
+  type: DocumentType,
+  xml: string,
+  serviceTime: string,
 ): XdsDocumentMetadata {
   const bytes = Buffer.from(xml, 'utf8');
   const v = versioning(event);
@@ -36,7 +50,8 @@ export function xdsMetadata(
   }
   if (c.invisibleToLegalRepresentatives) {
     confidentialityCodes.push({
-      code: 'INVISIBLE_REPRESENTANTS_LEGAUX', codeSystem: DMP_FLAGS_SYSTEM,
+      code: 'INVISIBLE_REPRESENTANTS_LEGAUX',
+      codeSystem: DMP_FLAGS_SYSTEM,
       displayName: 'Non visible par les représentants légaux du patient',
     });
   }

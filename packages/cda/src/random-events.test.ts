@@ -6,7 +6,7 @@ import { buildDocument } from './index';
 // Any value the Avro schema admits, however meaningless (random strings for codes and dates, empty arrays, nulls,
 // negative numbers), must yield a well-formed document rather than crash the composer. The patient is a qualified
 // identity (documents are built for nothing else). Conformance of realistic events is proved by the ANS validators.
-describe.each(FAMILIES.map(f => [f.family, f.topic] as const))('buildDocument on random schema-valid %s events', (family, topic) => {
+describe.each(FAMILIES.map((f) => [f.family, f.topic] as const))('buildDocument on random schema-valid %s events', (family, topic) => {
   it('never throws and always yields well-formed XML with matching metadata', async () => {
     const type = avroType(topic);
     const identity = identityOf(vaccinationEvent());

@@ -32,7 +32,10 @@ describe('renderReviewPdf, read by independent tools', () => {
   it('is a well-formed PDF (qpdf --check: structure, cross-references, deflated streams)', async () => {
     const event = interviewEvent();
     event.review.findings = Array.from({ length: 80 }, (_, i) => `Constat ${i} : ${'texte '.repeat(20)}`);
-    for (const [name, pdf] of [['review.pdf', await renderReviewPdf(medicationReviewEvent(), 1)], ['long.pdf', await renderReviewPdf(event, 2)]] as const) {
+    for (const [name, pdf] of [
+      ['review.pdf', await renderReviewPdf(medicationReviewEvent(), 1)],
+      ['long.pdf', await renderReviewPdf(event, 2)],
+    ] as const) {
       const path = join(dir, name);
       writeFileSync(path, pdf);
       const check = runTool('qpdf', ['--check', path]);

@@ -77,7 +77,7 @@ export function winAnsiText(text: string, charset: ReadonlySet<number>): string 
       continue;
     }
     const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-    out += base.length > 0 && [...base].every(c => charset.has(c.codePointAt(0) ?? 0)) ? base : '?';
+    out += base.length > 0 && [...base].every((c) => charset.has(c.codePointAt(0) ?? 0)) ? base : '?';
   }
   return out;
 }
@@ -117,7 +117,7 @@ class Writer {
     const lines: string[] = [];
     let current = '';
     let currentWidth = 0;
-    for (const word of text.split(' ').filter(w => w !== '')) {
+    for (const word of text.split(' ').filter((w) => w !== '')) {
       let w = word;
       let ww = font.width(w, size);
       while (ww > limit) {
@@ -180,7 +180,9 @@ class Writer {
     const total = this.pages.length;
     this.pages.forEach((ops, i) => {
       const text = winAnsiText(`${note} - page ${i + 1}/${total}`, this.charset);
-      ops.push(`BT 0.3 g /${HELVETICA.resource} 8 Tf 1 0 0 1 ${num(PAGE.margin)} ${num(PAGE.margin - 20)} Tm ${StandardFont.encode(text)} Tj ET`);
+      ops.push(
+        `BT 0.3 g /${HELVETICA.resource} 8 Tf 1 0 0 1 ${num(PAGE.margin)} ${num(PAGE.margin - 20)} Tm ${StandardFont.encode(text)} Tj ET`,
+      );
     });
   }
 }
@@ -264,9 +266,7 @@ function pdfFile(pages: readonly string[][], info: { title: string; lang: string
 
 /** The review's title as the document shows it. */
 export function reviewTitle(event: MedicationReviewEvent): string {
-  return event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE'
-    ? "Compte rendu d'entretien pharmaceutique"
-    : 'Bilan partagé de médication';
+  return event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? "Compte rendu d'entretien pharmaceutique" : 'Bilan partagé de médication';
 }
 
 /**

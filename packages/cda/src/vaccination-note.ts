@@ -61,51 +61,109 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
   const vaccinator = `${event.author.givenName} ${event.author.familyName}`;
 
   const row = (cells: (XmlElement | string)[]): XmlElement =>
-    el('tr', {}, cells.map(c => (typeof c === 'string' ? textEl('td', c) : el('td', {}, c))));
-  const narrative = el('text', {},
-    el('table', { border: '0' },
-      el('thead', {}, el('tr', {}, ['Date', 'Vaccin', 'Lot n°', 'Rang', 'Dose', "Voie d'administration", "Région d'administration", 'Commentaire', 'Vaccinateur']
-        .map(h => textEl('th', h)))),
-      el('tbody', {}, row([
-        frenchDate(day),
-        textEl('content', `${v.vaccine.label} (${v.vaccine.atcLabel})`, { ID: 'vac-1' }),
-        v.lotNumber,
-        v.doseNumber === null ? '' : String(v.doseNumber),
-        dose,
-        routeLabel,
-        site ? textEl('content', siteLabel, { ID: 'vac-1-site' }) : siteLabel,
-        v.comment ? textEl('content', v.comment, { ID: 'vac-1-comment' }) : '',
-        vaccinator,
-      ])),
+    el(
+      'tr',
+      {},
+      cells.map((c) => (typeof c === 'string' ? textEl('td', c) : el('td', {}, c))),
+    );
+  const narrative = el(
+    'text',
+    {},
+    el(
+      'table',
+      { border: '0' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          [
+            'Date',
+            'Vaccin',
+            'Lot n°',
+            'Rang',
+            'Dose',
+            "Voie d'administration",
+            "Région d'administration",
+            'Commentaire',
+            'Vaccinateur',
+          ].map((h) => textEl('th', h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        row([
+          frenchDate(day),
+          textEl('content', `${v.vaccine.label} (${v.vaccine.atcLabel})`, { ID: 'vac-1' }),
+          v.lotNumber,
+          v.doseNumber === null ? '' : String(v.doseNumber),
+          dose,
+          routeLabel,
+          site ? textEl('content', siteLabel, { ID: 'vac-1-site' }) : siteLabel,
+          v.comment ? textEl('content', v.comment, { ID: 'vac-1-comment' }) : '',
+          vaccinator,
+        ]),
+      ),
     ),
   );
 
-  const entry = el('entry', {},
-    el('substanceAdministration', { classCode: 'SBADM', moodCode: 'EVN', negationInd: 'false' },
+  const entry = el(
+    'entry',
+    {},
+    el(
+      'substanceAdministration',
+      { classCode: 'SBADM', moodCode: 'EVN', negationInd: 'false' },
       el('templateId', { root: '2.16.840.1.113883.10.20.1.24' }),
       el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.12' }),
       el('templateId', { root: '1.2.250.1.213.1.1.3.45' }),
       el('id', { root: derivedOid('vaccination', event.eventId) }),
-      el('code', { code: 'IMMUNIZ', displayName: 'Vaccination sans autre précision', codeSystem: '2.16.840.1.113883.5.4', codeSystemName: 'ActCode' }),
+      el('code', {
+        code: 'IMMUNIZ',
+        displayName: 'Vaccination sans autre précision',
+        codeSystem: '2.16.840.1.113883.5.4',
+        codeSystemName: 'ActCode',
+      }),
       el('text', {}, el('reference', { value: '#vac-1' })),
       el('statusCode', { code: 'completed' }),
       el('effectiveTime', { value: day }),
       route && el('routeCode', { code: route.code, displayName: route.displayName, codeSystem: EDQM, codeSystemName: 'EDQM' }),
-      site && el('approachSiteCode', { code: site.code, displayName: site.displayName, codeSystem: SNOMED, codeSystemName: 'SNOMED CT' },
-        el('originalText', {}, el('reference', { value: '#vac-1-site' }))),
-      v.doseQuantity && Number.isFinite(v.doseQuantity.value) && v.doseQuantity.value >= 0
-        && el('doseQuantity', { value: String(v.doseQuantity.value), unit: csValue(v.doseQuantity.unit) }),
-      el('consumable', { typeCode: 'CSM' },
-        el('manufacturedProduct', {},
+      site &&
+        el(
+          'approachSiteCode',
+          { code: site.code, displayName: site.displayName, codeSystem: SNOMED, codeSystemName: 'SNOMED CT' },
+          el('originalText', {}, el('reference', { value: '#vac-1-site' })),
+        ),
+      v.doseQuantity &&
+        Number.isFinite(v.doseQuantity.value) &&
+        v.doseQuantity.value >= 0 &&
+        el('doseQuantity', { value: String(v.doseQuantity.value), unit: csValue(v.doseQuantity.unit) }),
+      el(
+        'consumable',
+        { typeCode: 'CSM' },
+        el(
+          'manufacturedProduct',
+          {},
           el('templateId', { root: '2.16.840.1.113883.10.20.1.53' }),
           el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.7.2' }),
           el('templateId', { root: '1.2.250.1.213.1.1.3.43' }),
-          el('manufacturedMaterial', {},
-            el('code', cis
-              ? { code: cis, displayName: v.vaccine.label, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS' }
-              : { nullFlavor: 'UNK' },
-            el('originalText', {}, el('reference', { value: '#vac-1' })),
-            atc && el('translation', { code: atc, displayName: v.vaccine.atcLabel, codeSystem: '2.16.840.1.113883.6.73', codeSystemName: 'ATC' }),
+          el(
+            'manufacturedMaterial',
+            {},
+            el(
+              'code',
+              cis
+                ? { code: cis, displayName: v.vaccine.label, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS' }
+                : { nullFlavor: 'UNK' },
+              el('originalText', {}, el('reference', { value: '#vac-1' })),
+              atc &&
+                el('translation', {
+                  code: atc,
+                  displayName: v.vaccine.atcLabel,
+                  codeSystem: '2.16.840.1.113883.6.73',
+                  codeSystemName: 'ATC',
+                }),
             ),
             textEl('name', v.vaccine.label),
             textEl('lotNumberText', v.lotNumber),
@@ -113,38 +171,72 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
         ),
       ),
       el('performer', { typeCode: 'PRF' }, assignedEntity(event)),
-      el('author', { typeCode: 'AUT', contextControlCode: 'OP' }, el('time', { value: hl7Timestamp(event.occurredAt) }), assignedAuthor(event)),
-      v.doseNumber !== null && Number.isInteger(v.doseNumber) && el('entryRelationship', { typeCode: 'SUBJ' },
-        el('observation', { classCode: 'OBS', moodCode: 'EVN' },
-          el('templateId', { root: '2.16.840.1.113883.10.20.1.46' }),
-          el('templateId', { root: '1.2.250.1.213.1.1.3.82' }),
-          el('code', { code: '30973-2', displayName: 'Rang de la vaccination', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC' }),
-          el('statusCode', { code: 'completed' }),
-          el('value', { 'xsi:type': 'INT', value: v.doseNumber }),
-        ),
+      el(
+        'author',
+        { typeCode: 'AUT', contextControlCode: 'OP' },
+        el('time', { value: hl7Timestamp(event.occurredAt) }),
+        assignedAuthor(event),
       ),
-      v.comment && el('entryRelationship', { typeCode: 'SUBJ' },
-        el('act', { classCode: 'ACT', moodCode: 'EVN' },
-          el('templateId', { root: '2.16.840.1.113883.10.20.1.40' }),
-          el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.2' }),
-          el('templateId', { root: '1.2.250.1.213.1.1.3.32' }),
-          el('code', { code: '48767-8', displayName: 'Commentaire', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC' }),
-          el('text', {}, el('reference', { value: '#vac-1-comment' })),
-          el('statusCode', { code: 'completed' }),
+      v.doseNumber !== null &&
+        Number.isInteger(v.doseNumber) &&
+        el(
+          'entryRelationship',
+          { typeCode: 'SUBJ' },
+          el(
+            'observation',
+            { classCode: 'OBS', moodCode: 'EVN' },
+            el('templateId', { root: '2.16.840.1.113883.10.20.1.46' }),
+            el('templateId', { root: '1.2.250.1.213.1.1.3.82' }),
+            el('code', {
+              code: '30973-2',
+              displayName: 'Rang de la vaccination',
+              codeSystem: '2.16.840.1.113883.6.1',
+              codeSystemName: 'LOINC',
+            }),
+            el('statusCode', { code: 'completed' }),
+            el('value', { 'xsi:type': 'INT', value: v.doseNumber }),
+          ),
         ),
-      ),
+      v.comment &&
+        el(
+          'entryRelationship',
+          { typeCode: 'SUBJ' },
+          el(
+            'act',
+            { classCode: 'ACT', moodCode: 'EVN' },
+            el('templateId', { root: '2.16.840.1.113883.10.20.1.40' }),
+            el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.2' }),
+            el('templateId', { root: '1.2.250.1.213.1.1.3.32' }),
+            el('code', { code: '48767-8', displayName: 'Commentaire', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC' }),
+            el('text', {}, el('reference', { value: '#vac-1-comment' })),
+            el('statusCode', { code: 'completed' }),
+          ),
+        ),
     ),
   );
 
-  const body = el('component', {},
-    el('structuredBody', {},
-      el('component', {},
-        el('section', {},
+  const body = el(
+    'component',
+    {},
+    el(
+      'structuredBody',
+      {},
+      el(
+        'component',
+        {},
+        el(
+          'section',
+          {},
           el('templateId', { root: '2.16.840.1.113883.10.20.1.6' }),
           el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.3.23' }),
           el('templateId', { root: '1.2.250.1.213.1.1.2.147' }),
           el('id', { root: derivedOid('section', event.eventId) }),
-          el('code', { code: '11369-6', displayName: 'Historique des vaccinations', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC' }),
+          el('code', {
+            code: '11369-6',
+            displayName: 'Historique des vaccinations',
+            codeSystem: '2.16.840.1.113883.6.1',
+            codeSystemName: 'LOINC',
+          }),
           textEl('title', 'Note de vaccination'),
           narrative,
           entry,

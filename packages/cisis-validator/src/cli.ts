@@ -15,9 +15,7 @@ import { validateCorpus, type DocumentGroup } from './validate';
 
 function usage(message: string): never {
   console.error(message);
-  console.error(
-    `usage: cli.ts <file-or-dir>… [--kind ${DOCUMENT_KINDS.join('|')}] [--concurrency N]`,
-  );
+  console.error(`usage: cli.ts <file-or-dir>… [--kind ${DOCUMENT_KINDS.join('|')}] [--concurrency N]`);
   process.exit(2);
 }
 
@@ -93,7 +91,9 @@ async function main(): Promise<void> {
         const items =
           name === 'XSD'
             ? result.xsd
-            : result.failedAsserts.filter((a) => a.layer === name).map((a) => `${a.id !== a.test ? `[${a.id}] ` : ''}${a.text} @ ${a.location}`);
+            : result.failedAsserts
+                .filter((a) => a.layer === name)
+                .map((a) => `${a.id !== a.test ? `[${a.id}] ` : ''}${a.text} @ ${a.location}`);
         console.log(`     ${name}: ${items.length}`);
         for (const item of items) console.log(`       - ${item}`);
       }

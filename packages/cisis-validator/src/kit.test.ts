@@ -5,7 +5,9 @@ describe('cisisDir', () => {
     const saved = process.env.CISIS_DIR;
     process.env.CISIS_DIR = '/nonexistent/cisis';
     try {
-      expect(() => cisisDir()).toThrow(expect.objectContaining({ code: 'CISIS_KIT_MISSING', message: expect.stringContaining('CISIS_DIR') }));
+      expect(() => cisisDir()).toThrow(
+        expect.objectContaining({ code: 'CISIS_KIT_MISSING', message: expect.stringContaining('CISIS_DIR') }),
+      );
     } finally {
       if (saved === undefined) delete process.env.CISIS_DIR;
       else process.env.CISIS_DIR = saved;

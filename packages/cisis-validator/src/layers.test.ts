@@ -20,9 +20,9 @@ describe('layersFor', () => {
 
 describe('detectKind', () => {
   it('reads the ClinicalDocument code', () => {
-    expect(detectKind('<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1"/><code code="60593-1" codeSystem="2.16.840.1.113883.6.1"/>')).toBe(
-      'dispensation',
-    );
+    expect(
+      detectKind('<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1"/><code code="60593-1" codeSystem="2.16.840.1.113883.6.1"/>'),
+    ).toBe('dispensation');
     expect(detectKind('<cda:ClinicalDocument><cda:code code="78601-2"/>')).toBe('pharmaceutical-interview');
     expect(detectKind('<ClinicalDocument><code code="11488-4"/>')).toBeUndefined();
   });

@@ -47,12 +47,7 @@ export const LAYERS = {
   },
 } as const satisfies Record<string, SchematronLayer>;
 
-const COMMON: SchematronLayer[] = [
-  LAYERS.ihe,
-  LAYERS.modelesDeContenus,
-  LAYERS.modelesAns,
-  LAYERS.structurationMinimale,
-];
+const COMMON: SchematronLayer[] = [LAYERS.ihe, LAYERS.modelesDeContenus, LAYERS.modelesAns, LAYERS.structurationMinimale];
 
 /**
  * The schematron layers that apply to a document kind: the header and profile rules for all,

@@ -33,7 +33,12 @@ describe('parseSvrl', () => {
   });
 
   it('returns nothing for a clean report', () => {
-    expect(parseSvrl('<svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl"><svrl:fired-rule context="/"/></svrl:schematron-output>', 'L')).toEqual([]);
+    expect(
+      parseSvrl(
+        '<svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl"><svrl:fired-rule context="/"/></svrl:schematron-output>',
+        'L',
+      ),
+    ).toEqual([]);
   });
 
   it('flags something that is not SVRL', () => {

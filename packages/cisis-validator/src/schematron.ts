@@ -40,7 +40,11 @@ export function schematronHash(schPath: string): string {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file);
-    hash.update(file.slice(dirname(schPath).length)).update('\0').update(text).update('\0');
+    hash
+      .update(file.slice(dirname(schPath).length))
+      .update('\0')
+      .update(text)
+      .update('\0');
     for (const m of text.toString('utf8').matchAll(INCLUDE)) {
       const href = m[1];
       if (href === undefined || /^[a-z]+:/i.test(href)) continue;
@@ -241,9 +245,7 @@ function runJava(args: string[]): Promise<{ code: number | null; stderr: string 
       // Keep the head: Saxon's first lines say what went wrong; a flood of warnings is not useful.
       if (stderr.length < 1_000_000) stderr += chunk;
     });
-    child.on('error', (err) =>
-      reject(new ValidatorError('SCHEMATRON_RUN_FAILED', `java could not be started (${err.message})`)),
-    );
+    child.on('error', (err) => reject(new ValidatorError('SCHEMATRON_RUN_FAILED', `java could not be started (${err.message})`)));
     child.on('close', (code) => resolvePromise({ code, stderr }));
   });
 }

@@ -79,9 +79,7 @@ export async function validateCorpus(groups: readonly DocumentGroup[], options: 
 
   const staging = mkdtempSync(join(tmpdir(), 'cisis-validate-'));
   try {
-    const jobs = [...layerFiles.values()].sort(
-      (a, b) => rank(a.layer.name) - rank(b.layer.name) || b.files.size - a.files.size,
-    );
+    const jobs = [...layerFiles.values()].sort((a, b) => rank(a.layer.name) - rank(b.layer.name) || b.files.size - a.files.size);
     const runs: LayerRunSummary[] = [];
     const worker = async (): Promise<void> => {
       for (let job = jobs.shift(); job; job = jobs.shift()) {

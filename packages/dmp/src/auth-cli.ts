@@ -88,7 +88,11 @@ export class AuthCliStore {
     try {
       const passphrase = envPassphrase ?? (passStat ? readFileSync(pass, 'utf8').replace(/\r?\n$/, '') : undefined);
       if (passphrase === undefined) {
-        throw new ClientCertificateError('AUTH_CLI_UNREADABLE', finess, `no passphrase: set ${AUTH_PASSPHRASE_ENV_PREFIX}${finess} or write ${finess}.pass`);
+        throw new ClientCertificateError(
+          'AUTH_CLI_UNREADABLE',
+          finess,
+          `no passphrase: set ${AUTH_PASSPHRASE_ENV_PREFIX}${finess} or write ${finess}.pass`,
+        );
       }
       const credential = readPkcs12(readFileSync(p12), passphrase, finess);
       entry.error = this.staticError(credential);
@@ -119,7 +123,11 @@ export class AuthCliStore {
     const { finess, certificate } = credential;
     const usages = certificate.x509.keyUsage ?? [];
     if (certificate.x509.ca || !usages.includes(CLIENT_AUTH)) {
-      return new ClientCertificateError('AUTH_CLI_KEY_USAGE', finess, 'certificate is not a TLS client certificate (extKeyUsage clientAuth)');
+      return new ClientCertificateError(
+        'AUTH_CLI_KEY_USAGE',
+        finess,
+        'certificate is not a TLS client certificate (extKeyUsage clientAuth)',
+      );
     }
     const untrusted = chainError(credential.chain, this.trustAnchors, finess);
     if (untrusted) return mapCertificateError(untrusted);

@@ -72,7 +72,11 @@ export async function deliver(submission: DmpSubmission, deps: DeliverDeps): Pro
   const auth = deps.authCli.credential(finess, now);
   const sign = deps.signKeys.signingCredential(finess, now);
   const signCertificate = signingX509(sign);
-  if (auth.certificate.publicKey.export({ type: 'spki', format: 'der' }).equals(signCertificate.publicKey.export({ type: 'spki', format: 'der' }))) {
+  if (
+    auth.certificate.publicKey
+      .export({ type: 'spki', format: 'der' })
+      .equals(signCertificate.publicKey.export({ type: 'spki', format: 'der' }))
+  ) {
     throw new ClientCertificateError('AUTH_CLI_SAME_KEY_AS_SIGN', finess, 'the AUTH_CLI and SIGN certificates share a key: they must not');
   }
   const vihf = signVihf(

@@ -9,13 +9,7 @@ import { PasserelleError, type ErrorClass } from '@passerelle/errors';
 
 /** Codes the gateway raises itself, before or around the exchange (the DMP's own codes are kept as they come). */
 export type TransportErrorCode =
-  | 'DMP_TIMEOUT'
-  | 'DMP_UNREACHABLE'
-  | 'DMP_TLS'
-  | 'DMP_HTTP_5XX'
-  | 'DMP_HTTP_STATUS'
-  | 'DMP_SOAP_FAULT'
-  | 'DMP_ANSWER_UNREADABLE';
+  'DMP_TIMEOUT' | 'DMP_UNREACHABLE' | 'DMP_TLS' | 'DMP_HTTP_5XX' | 'DMP_HTTP_STATUS' | 'DMP_SOAP_FAULT' | 'DMP_ANSWER_UNREADABLE';
 
 /** Codes of the AUTH_CLI checks made before any connection. */
 export type ClientCertificateErrorCode =

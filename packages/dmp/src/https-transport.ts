@@ -58,7 +58,13 @@ export class DmpHttpsTransport {
    * POSTs a body and reads the whole answer. Throws DmpDeliveryError (transient) on timeout (`DMP_TIMEOUT`), TLS
    * failure (`DMP_TLS`), connection failure (`DMP_UNREACHABLE`). HTTP statuses are the caller's to read.
    */
-  post(url: string, credential: ClientCredential, contentType: string, body: Buffer, extraHeaders: Record<string, string> = {}): Promise<HttpAnswer> {
+  post(
+    url: string,
+    credential: ClientCredential,
+    contentType: string,
+    body: Buffer,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     const agent = this.agentFor(credential);
     const limit = this.options.maxAnswerBytes ?? 64 * 1024 * 1024;
     return new Promise<HttpAnswer>((resolve, reject) => {
@@ -87,7 +93,9 @@ export class DmpHttpsTransport {
           if (size > limit) fail(new DmpDeliveryError('DMP_ANSWER_UNREADABLE', 'transient', `answer larger than ${limit} bytes`));
           else chunks.push(chunk);
         });
-        res.on('error', (cause) => fail(new DmpDeliveryError('DMP_UNREACHABLE', 'transient', 'connection lost while reading the answer', undefined, { cause })));
+        res.on('error', (cause) =>
+          fail(new DmpDeliveryError('DMP_UNREACHABLE', 'transient', 'connection lost while reading the answer', undefined, { cause })),
+        );
         res.on('end', () => {
           if (settled) return;
           settled = true;

@@ -19,7 +19,12 @@ beforeAll(async () => {
   submission = await makeSubmission('vaccination', new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir }));
 }, 60_000);
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, isArray: (_name, _path, _leaf, isAttribute) => !isAttribute });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+});
 type Node = Record<string, Node[]> & Record<`@_${string}`, string>;
 const first = (node: Node | undefined, name: string): Node | undefined => node?.[name]?.[0];
 
@@ -32,12 +37,16 @@ function skeleton(envelopeXml: string) {
   const names = (nodes: Node[] | undefined, attribute: string) => (nodes ?? []).map((n) => n[`@_${attribute}`]).sort();
   const entries = list?.ExtrinsicObject ?? [];
   return {
-    header: Object.keys(header ?? {}).filter((k) => !k.startsWith('@_')).sort(),
+    header: Object.keys(header ?? {})
+      .filter((k) => !k.startsWith('@_'))
+      .sort(),
     actionMustUnderstand: first(header, 'Action')?.['@_mustUnderstand'],
     security: Object.keys(first(header, 'Security') ?? {}).filter((k) => !k.startsWith('@_')),
     registryPackages: (list?.RegistryPackage ?? []).length,
     setExternalIds: names(list?.RegistryPackage?.[0]?.ExternalIdentifier, 'identificationScheme'),
-    setClassifications: (list?.RegistryPackage?.[0]?.Classification ?? []).map((c) => c['@_classificationScheme'] ?? c['@_classificationNode']).sort(),
+    setClassifications: (list?.RegistryPackage?.[0]?.Classification ?? [])
+      .map((c) => c['@_classificationScheme'] ?? c['@_classificationNode'])
+      .sort(),
     entries: entries.map((e) => ({
       slots: names(e.Slot, 'name'),
       schemes: [...new Set(names(e.Classification, 'classificationScheme'))],

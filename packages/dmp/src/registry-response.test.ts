@@ -10,7 +10,10 @@ const INS = '279035121518989';
 
 function failure(...errors: [code: string, context: string, severity?: string][]): Buffer {
   const list = errors
-    .map(([code, context, severity = 'Error']) => `<rs:RegistryError errorCode="${code}" codeContext="${context}" location="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:${severity}"/>`)
+    .map(
+      ([code, context, severity = 'Error']) =>
+        `<rs:RegistryError errorCode="${code}" codeContext="${context}" location="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:${severity}"/>`,
+    )
     .join('');
   return Buffer.from(
     `<soap:Envelope xmlns:soap="${SOAP}"><soap:Body><rs:RegistryResponse xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0" ` +
@@ -41,7 +44,10 @@ describe('the DMP’s answers', () => {
   it.each(['XDSUnknownPatientId', 'XDSPatientIdDoesNotMatch', 'XDSRegistryMetadataError', 'XDSNonIdenticalHash'])(
     '%s is permanent, with the DMP’s code and its text stripped of personal data',
     (code) => {
-      const answer = parseDmpAnswer('application/soap+xml', failure([code, `Patient ${INS}^^^&amp;1.2.250.1.213.1.4.10&amp;ISO^NH né le 1979-03-15 inconnu`]));
+      const answer = parseDmpAnswer(
+        'application/soap+xml',
+        failure([code, `Patient ${INS}^^^&amp;1.2.250.1.213.1.4.10&amp;ISO^NH né le 1979-03-15 inconnu`]),
+      );
       const error = thrown(() => classifyAnswer(answer));
       expect(error).toMatchObject({ code, dmpCode: code, errorClass: 'permanent', retryable: false });
       expect(error.message).not.toContain(INS);
@@ -64,8 +70,12 @@ describe('the DMP’s answers', () => {
           `<rs:RegistryErrorList><rs:RegistryError errorCode="XDSDuplicateUniqueIdInRegistry" codeContext="x" location="${location}" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse></soap:Body></soap:Envelope>`,
       );
     const ours = ['2.25.1234567890123456789', '2.25.99'];
-    expect(classifyAnswer(parseDmpAnswer(undefined, located('2.25.1234567890123456789')), undefined, ours)).toMatchObject({ outcome: 'already-delivered' });
-    expect(thrown(() => classifyAnswer(parseDmpAnswer(undefined, located('2.25.42')), undefined, ours))).toMatchObject({ errorClass: 'permanent' });
+    expect(classifyAnswer(parseDmpAnswer(undefined, located('2.25.1234567890123456789')), undefined, ours)).toMatchObject({
+      outcome: 'already-delivered',
+    });
+    expect(thrown(() => classifyAnswer(parseDmpAnswer(undefined, located('2.25.42')), undefined, ours))).toMatchObject({
+      errorClass: 'permanent',
+    });
   });
 
   it('warnings alone do not fail a Success; an unknown code is permanent (looked at, not retried blindly)', () => {
@@ -84,14 +94,21 @@ describe('the DMP’s answers', () => {
     const error = thrown(() => classifyAnswer(parseDmpAnswer('application/soap+xml', fault('DMPServiceError'))));
     expect(error).toMatchObject({ code: 'DMP_SOAP_FAULT', dmpCode: 'DMPServiceError', errorClass: 'transient' });
     expect(error.message).not.toContain(INS);
-    expect(thrown(() => classifyAnswer(parseDmpAnswer(undefined, fault('DMPInvalidCertificate'))))).toMatchObject({ errorClass: 'transient' });
+    expect(thrown(() => classifyAnswer(parseDmpAnswer(undefined, fault('DMPInvalidCertificate'))))).toMatchObject({
+      errorClass: 'transient',
+    });
   });
 
   it('an answer that is not SOAP (a proxy’s error page) is transient', () => {
-    expect(thrown(() => parseDmpAnswer('text/html', Buffer.from('<html><body>Bad gateway</body></html>')))).toMatchObject({ code: 'DMP_ANSWER_UNREADABLE', errorClass: 'transient' });
+    expect(thrown(() => parseDmpAnswer('text/html', Buffer.from('<html><body>Bad gateway</body></html>')))).toMatchObject({
+      code: 'DMP_ANSWER_UNREADABLE',
+      errorClass: 'transient',
+    });
   });
 
   it('scrubbing removes INS, CX identifiers, long numbers and dates', () => {
-    expect(scrubDmpText(`INS 2790351215189 89, id 279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH, RPPS 10001234567, né le 19790315`)).not.toMatch(/2790351215|10001234567|19790315/);
+    expect(
+      scrubDmpText(`INS 2790351215189 89, id 279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH, RPPS 10001234567, né le 19790315`),
+    ).not.toMatch(/2790351215|10001234567|19790315/);
   });
 });

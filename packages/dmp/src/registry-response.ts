@@ -78,7 +78,8 @@ export function parseDmpAnswer(contentType: string | undefined, body: Buffer): D
     };
   }
   const response = child(soapBody, 'RegistryResponse');
-  if (!response) throw new DmpDeliveryError('DMP_ANSWER_UNREADABLE', 'transient', 'the answer holds neither a RegistryResponse nor a SOAP fault');
+  if (!response)
+    throw new DmpDeliveryError('DMP_ANSWER_UNREADABLE', 'transient', 'the answer holds neither a RegistryResponse nor a SOAP fault');
   const status = String(response['@_status'] ?? '');
   const errors = ((child(child(response, 'RegistryErrorList'), 'RegistryError') as unknown as Node[] | undefined) ?? []).map(
     (e): RegistryErrorInfo => ({
@@ -134,9 +135,7 @@ export const DEFAULT_CLASSIFICATION: Readonly<Record<string, ErrorClass | 'alrea
   DMPInvalidCertificate: 'transient',
 };
 
-export type DeliveryVerdict =
-  | { outcome: 'delivered'; answer: string }
-  | { outcome: 'already-delivered'; answer: string };
+export type DeliveryVerdict = { outcome: 'delivered'; answer: string } | { outcome: 'already-delivered'; answer: string };
 
 /**
  * The verdict on an answer: delivered, already delivered (the DMP holds this submission set: our earlier attempt

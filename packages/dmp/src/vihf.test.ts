@@ -44,9 +44,16 @@ function xmlsecVerify(xml: string): { status: number; output: string } {
   return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', removeNSPrefix: true, parseTagValue: false, isArray: (n) => n === 'Attribute' || n === 'AttributeValue' });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (n) => n === 'Attribute' || n === 'AttributeValue',
+});
 type Attr = { '@_Name': string; AttributeValue: ({ '#text'?: string } & Record<string, { '@_code'?: string; '@_codeSystem'?: string }>)[] };
-const attributesOf = (xml: string): Attr[] => (parser.parse(xml) as { Assertion: { AttributeStatement: { Attribute: Attr[] } } }).Assertion.AttributeStatement.Attribute;
+const attributesOf = (xml: string): Attr[] =>
+  (parser.parse(xml) as { Assertion: { AttributeStatement: { Attribute: Attr[] } } }).Assertion.AttributeStatement.Attribute;
 
 describe('the VIHF, INDIRECTE mode', () => {
   it('is verified by xmlsec1 against the test CA (enveloped, exclusive C14N, RSA-SHA256), and a tampered copy is not', () => {
@@ -82,12 +89,21 @@ describe('the VIHF, INDIRECTE mode', () => {
       expect.objectContaining({ '@_code': 'A', '@_codeSystem': '1.2.250.1.71.4.2.6' }),
     ]);
     // Issuer: the SIGN certificate's subject, X509SubjectName.
-    expect(xml).toContain(`<saml2:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">CN=PHARMACIE TEST ${FINESS} SIGN,OU=1${FINESS},O=PHARMACIE TEST ${FINESS},C=FR</saml2:Issuer>`);
+    expect(xml).toContain(
+      `<saml2:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">CN=PHARMACIE TEST ${FINESS} SIGN,OU=1${FINESS},O=PHARMACIE TEST ${FINESS},C=FR</saml2:Issuer>`,
+    );
   });
 
   it('gives an adjoint (G15_21 without section) the section D, and refuses what is not a G15 specialty', () => {
-    const base = { authorPerson: '810001234567^DURAND^Paul^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS', patientId: input.patientId, authorFiness: FINESS, healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: 'x' } };
-    expect(vihfSubjectFromMetadata({ ...base, authorSpecialty: 'G15_21^Pharmacien^1.2.250.1.213.1.1.4.5' }).section).toMatchObject({ code: 'D' });
+    const base = {
+      authorPerson: '810001234567^DURAND^Paul^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS',
+      patientId: input.patientId,
+      authorFiness: FINESS,
+      healthcareFacilityTypeCode: { code: 'SA33', codeSystem: '1.2.250.1.71.4.2.4', displayName: 'x' },
+    };
+    expect(vihfSubjectFromMetadata({ ...base, authorSpecialty: 'G15_21^Pharmacien^1.2.250.1.213.1.1.4.5' }).section).toMatchObject({
+      code: 'D',
+    });
     expect(() => vihfSubjectFromMetadata({ ...base, authorSpecialty: 'SM26^Médecine^1.2.250.1.213.1.1.4.5' })).toThrow(DmpRequestError);
   });
 });

@@ -1,3 +1,1 @@
-export {
-  PasserelleError, PermanentError, TransientError, ConfigError, type ErrorClass, type ErrorOptions,
-} from './errors';
+export { PasserelleError, PermanentError, TransientError, ConfigError, type ErrorClass, type ErrorOptions } from './errors';

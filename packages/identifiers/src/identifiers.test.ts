@@ -1,11 +1,22 @@
 import {
-  EVENT_NAMESPACE, finessOfOrganisationId, isFiness, isOid, isRpps, nameBasedOid, organisationId, professionalId, SUBMISSION_SET_NAMESPACE, uuidToOid,
+  EVENT_NAMESPACE,
+  finessOfOrganisationId,
+  isFiness,
+  isOid,
+  isRpps,
+  nameBasedOid,
+  organisationId,
+  professionalId,
+  SUBMISSION_SET_NAMESPACE,
+  uuidToOid,
 } from './index';
 
 describe('derived ids', () => {
   it('are the ids the hand-written derivations gave before (values fixed on the day they moved here)', () => {
     // A document id (cda) and a submission set id (signature) computed by the code this package replaced.
-    expect(nameBasedOid(EVENT_NAMESPACE, 'document:3f2c1a9e-0000-4000-8000-000000000001')).toBe('2.25.183777397759018510350882833772205438735');
+    expect(nameBasedOid(EVENT_NAMESPACE, 'document:3f2c1a9e-0000-4000-8000-000000000001')).toBe(
+      '2.25.183777397759018510350882833772205438735',
+    );
     expect(nameBasedOid(SUBMISSION_SET_NAMESPACE, '1.2.250.1.999.1.1.7898.4.101')).toBe('2.25.218169183509049340711295119490572427133');
   });
 

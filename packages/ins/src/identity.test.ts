@@ -18,7 +18,7 @@ const official: PatientIdentity = {
 const withKey = (first13: string): string => first13 + String(controlKey(first13)).padStart(2, '0');
 const prod = (p: Partial<PatientIdentity>): PatientIdentity => ({ ...official, ins: { ...official.ins, oid: INS_OID.NIR }, ...p });
 const codeOf = (p: PatientIdentity, testPlatform = false): string =>
-  (r => (r.ok ? 'OK' : r.error.code))(checkPatientIdentity(p, { testPlatform }));
+  ((r) => (r.ok ? 'OK' : r.error.code))(checkPatientIdentity(p, { testPlatform }));
 
 describe('checkPatientIdentity: OIDs', () => {
   it('accepts the official example on a test platform only', () => {
@@ -112,18 +112,28 @@ describe('checkPatientIdentity: consistency with the matricule', () => {
 
   it('handles Corsica', () => {
     const corsican = prod({
-      ins: { matricule: '253072B07300470', oid: INS_OID.NIR }, birthDate: '1953-07-01', birthPlace: '2B073',
+      ins: { matricule: '253072B07300470', oid: INS_OID.NIR },
+      birthDate: '1953-07-01',
+      birthPlace: '2B073',
     });
     expect(codeOf(corsican)).toBe('OK');
     expect(codeOf({ ...corsican, birthPlace: '2A004' })).toBe('INS_TRAIT_INCONSISTENT');
     // Registered before 1976: department 20 stands for both.
-    const old = prod({ ins: { matricule: withKey('1650220123045'), oid: INS_OID.NIR }, sex: 'M', birthDate: '1965-02-10', birthPlace: '2A004' });
+    const old = prod({
+      ins: { matricule: withKey('1650220123045'), oid: INS_OID.NIR },
+      sex: 'M',
+      birthDate: '1965-02-10',
+      birthPlace: '2A004',
+    });
     expect(codeOf(old)).toBe('OK');
   });
 
   it('handles a birth abroad (99 ↔ 99xxx) with a NIR or a NIA', () => {
     const abroad = prod({
-      ins: { matricule: '185129935212381', oid: INS_OID.NIA }, sex: 'M', birthDate: '1985-12-24', birthPlace: '99352',
+      ins: { matricule: '185129935212381', oid: INS_OID.NIA },
+      sex: 'M',
+      birthDate: '1985-12-24',
+      birthPlace: '99352',
     });
     expect(codeOf(abroad)).toBe('OK');
     expect(codeOf({ ...abroad, ins: { ...abroad.ins, oid: INS_OID.NIR } })).toBe('OK');
@@ -131,13 +141,20 @@ describe('checkPatientIdentity: consistency with the matricule', () => {
     // Born in France, matricule says abroad: inconsistent; and the converse.
     expect(codeOf(prod({ birthPlace: '99100' }))).toBe('INS_TRAIT_INCONSISTENT');
     // Born in Algeria before 1962: department 91-94 with a 99xxx birth place.
-    const algeria = prod({ ins: { matricule: withKey('1560391352012'), oid: INS_OID.NIR }, sex: 'M', birthDate: '1956-03-05', birthPlace: '99352' });
+    const algeria = prod({
+      ins: { matricule: withKey('1560391352012'), oid: INS_OID.NIR },
+      sex: 'M',
+      birthDate: '1956-03-05',
+      birthPlace: '99352',
+    });
     expect(codeOf(algeria)).toBe('OK');
   });
 
   it('handles overseas departments', () => {
     const reunion = prod({
-      ins: { matricule: '292049740801282', oid: INS_OID.NIR }, birthDate: '1992-04-30', birthPlace: '97408',
+      ins: { matricule: '292049740801282', oid: INS_OID.NIR },
+      birthDate: '1992-04-30',
+      birthPlace: '97408',
     });
     expect(codeOf(reunion)).toBe('OK');
     expect(codeOf({ ...reunion, birthPlace: '97108' })).toBe('INS_TRAIT_INCONSISTENT');
@@ -145,7 +162,7 @@ describe('checkPatientIdentity: consistency with the matricule', () => {
 });
 
 describe('checkPatientIdentity: identity status', () => {
-  it.each(['PROVISOIRE', 'RECUPEREE', 'VALIDEE'])('parks a %s identity', status => {
+  it.each(['PROVISOIRE', 'RECUPEREE', 'VALIDEE'])('parks a %s identity', (status) => {
     const r = checkPatientIdentity({ ...official, identityStatus: status }, { testPlatform: true });
     expect(r.ok).toBe(false);
     if (!r.ok) {
@@ -160,8 +177,9 @@ describe('checkPatientIdentity: identity status', () => {
   });
 
   it('reports a broken INS rather than parking an unqualified identity', () => {
-    expect(codeOf({ ...official, identityStatus: 'PROVISOIRE', ins: { ...official.ins, matricule: '279035121518988' } }, true))
-      .toBe('INS_KEY_MISMATCH');
+    expect(codeOf({ ...official, identityStatus: 'PROVISOIRE', ins: { ...official.ins, matricule: '279035121518988' } }, true)).toBe(
+      'INS_KEY_MISMATCH',
+    );
   });
 });
 

@@ -142,7 +142,11 @@ function check(patient: PatientIdentity, options: IdentityCheckOptions): Checked
     throw new InsError('INS_TRAIT_INCONSISTENT', 'patient.birthDate', 'month must match the month of the matricule');
   }
   if (!birthPlaceMatches(parsed, birthPlace)) {
-    throw new InsError('INS_TRAIT_INCONSISTENT', 'patient.birthPlace', 'must match the birth department of the matricule (99 for a birth abroad)');
+    throw new InsError(
+      'INS_TRAIT_INCONSISTENT',
+      'patient.birthPlace',
+      'must match the birth department of the matricule (99 for a birth abroad)',
+    );
   }
 
   if (!(IDENTITY_STATUSES as readonly string[]).includes(patient.identityStatus)) {
@@ -153,11 +157,22 @@ function check(patient: PatientIdentity, options: IdentityCheckOptions): Checked
     throw new InsError('IDENTITY_NOT_QUALIFIED', 'patient.identityStatus', 'only a qualified identity may appear in a document');
   }
   const traits: IdentityTraits = {
-    birthFamilyName: patient.birthFamilyName, birthGivenNames: givenNames, firstGivenName: first,
-    birthDate: patient.birthDate, sex: sex as IdentityTraits['sex'], birthPlace,
-    usedFamilyName: patient.usedFamilyName ?? null, usedGivenName: patient.usedGivenName ?? null,
+    birthFamilyName: patient.birthFamilyName,
+    birthGivenNames: givenNames,
+    firstGivenName: first,
+    birthDate: patient.birthDate,
+    sex: sex as IdentityTraits['sex'],
+    birthPlace,
+    usedFamilyName: patient.usedFamilyName ?? null,
+    usedGivenName: patient.usedGivenName ?? null,
   };
-  return Object.freeze({ ...authority, matricule: patient.ins.matricule, oid: patient.ins.oid, parsed, traits: Object.freeze(traits) }) as QualifiedIdentity;
+  return Object.freeze({
+    ...authority,
+    matricule: patient.ins.matricule,
+    oid: patient.ins.oid,
+    parsed,
+    traits: Object.freeze(traits),
+  }) as QualifiedIdentity;
 }
 
 /**

@@ -32,8 +32,16 @@ describe('controlKey', () => {
 describe('parseMatricule', () => {
   it('splits a NIR into its parts', () => {
     expect(parseMatricule('279035121518989')).toEqual({
-      sexDigit: '2', year: '79', month: '03', department: '51', commune: '215', order: '189', key: '89',
-      sex: 'F', monthKnown: true, bornAbroad: false,
+      sexDigit: '2',
+      year: '79',
+      month: '03',
+      department: '51',
+      commune: '215',
+      order: '189',
+      key: '89',
+      sex: 'F',
+      monthKnown: true,
+      bornAbroad: false,
     });
   });
 

@@ -56,7 +56,11 @@ export function parseMatricule(matricule: string): ParsedMatricule {
   }
   const m = SHAPE.exec(matricule);
   if (!m) {
-    throw new InsError('INS_MALFORMED', FIELD, 'must follow the NIR layout: sex digit 1-4/7/8, year, month, department, commune, order, key');
+    throw new InsError(
+      'INS_MALFORMED',
+      FIELD,
+      'must follow the NIR layout: sex digit 1-4/7/8, year, month, department, commune, order, key',
+    );
   }
   const [, sexDigit = '', year = '', month = '', dept2 = '', commune3 = '', order = '', key = ''] = m;
   if (!isValidMonth(Number(month))) {

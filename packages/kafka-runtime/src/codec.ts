@@ -126,10 +126,7 @@ export class RegistryCodec {
  * library's own error.
  */
 export type RegistryFailure =
-  | { kind: 'no-answer'; reason: string }
-  | { kind: 'status'; status: number }
-  | { kind: 'incompatible' }
-  | { kind: 'unknown' };
+  { kind: 'no-answer'; reason: string } | { kind: 'status'; status: number } | { kind: 'incompatible' } | { kind: 'unknown' };
 
 // A Node socket error code (ECONNREFUSED, ETIMEDOUT…: upper case) or the texts of a dropped or timed-out request.
 const SOCKET_ERROR = /\bE[A-Z]{4,}\b|socket hang up|[Tt]imeout/;

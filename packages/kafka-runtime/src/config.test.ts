@@ -24,7 +24,10 @@ describe('closeConnections', () => {
   it('ends a request that would wait for a silent broker, and every reconnection after it', async () => {
     const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'close-test', ssl: false }, pino({ level: 'silent' }));
     const admin = kafka.admin();
-    const connecting = admin.connect().then(() => 'connected', (e: Error) => `${e.name}: ${e.message}`);
+    const connecting = admin.connect().then(
+      () => 'connected',
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
     for (let waited = 0; accepted.length === 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     expect(accepted.length).toBeGreaterThan(0);
     expect(closeConnections(kafka)).toBeGreaterThan(0);
@@ -40,7 +43,12 @@ describe('kafkajs log lines', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const log = kafkajsLogCreator(logger, 1_000)(logLevel.INFO);
-    const entry = (message: string) => ({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { message, timestamp: 'now', logger: 'kafkajs', broker: '127.0.0.1:1', stack: 'Error\n    at x' } });
+    const entry = (message: string) => ({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { message, timestamp: 'now', logger: 'kafkajs', broker: '127.0.0.1:1', stack: 'Error\n    at x' },
+    });
     const now = jest.spyOn(Date, 'now');
     now.mockReturnValue(0);
     for (let i = 0; i < 5; i++) log(entry('Connection error: connect ECONNREFUSED'));
@@ -49,13 +57,26 @@ describe('kafkajs log lines', () => {
     log(entry('Connection error: connect ECONNREFUSED'));
     now.mockRestore();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ level: 40, component: 'kafkajs', namespace: 'Connection', broker: '127.0.0.1:1', msg: 'Connection error: connect ECONNREFUSED' });
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      component: 'kafkajs',
+      namespace: 'Connection',
+      broker: '127.0.0.1:1',
+      msg: 'Connection error: connect ECONNREFUSED',
+    });
     expect(lines[0]).not.toHaveProperty('stack');
     expect(lines[1]).toMatchObject({ level: 40, repeated: 4 });
   });
 
   it('read as one line each on a console', () => {
-    const json = JSON.stringify({ level: 40, name: 'passerelle-operator', component: 'kafkajs', namespace: 'Connection', broker: '127.0.0.1:1', msg: 'Connection error' });
+    const json = JSON.stringify({
+      level: 40,
+      name: 'passerelle-operator',
+      component: 'kafkajs',
+      namespace: 'Connection',
+      broker: '127.0.0.1:1',
+      msg: 'Connection error',
+    });
     expect(formatLogLine(json)).toBe('passerelle-operator/kafkajs warn: Connection error (namespace=Connection broker=127.0.0.1:1)\n');
   });
 });
@@ -86,14 +107,28 @@ describe('loadRuntimeConfig', () => {
       logLevel: 'info',
     });
     const full = loadRuntimeConfig('router', {
-      ...base, KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'router', KAFKA_SASL_PASSWORD: 's3cret',
-      PASSERELLE_RETRY_TIERS: '2s,5s', PASSERELLE_METRICS_PORT: '9464',
-      PASSERELLE_METRICS_HOST: '0.0.0.0', PASSERELLE_TOPIC_PREFIX: 'tenant-a.', LOG_LEVEL: 'warn',
+      ...base,
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'router',
+      KAFKA_SASL_PASSWORD: 's3cret',
+      PASSERELLE_RETRY_TIERS: '2s,5s',
+      PASSERELLE_METRICS_PORT: '9464',
+      PASSERELLE_METRICS_HOST: '0.0.0.0',
+      PASSERELLE_TOPIC_PREFIX: 'tenant-a.',
+      LOG_LEVEL: 'warn',
     });
     expect(full).toMatchObject({
-      ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'router', password: 's3cret' },
-      tiers: [{ name: '2s', delayMs: 2_000 }, { name: '5s', delayMs: 5_000 }], metricsPort: 9464,
-      metricsHost: '0.0.0.0', topicPrefix: 'tenant-a.', logLevel: 'warn',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'router', password: 's3cret' },
+      tiers: [
+        { name: '2s', delayMs: 2_000 },
+        { name: '5s', delayMs: 5_000 },
+      ],
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+      topicPrefix: 'tenant-a.',
+      logLevel: 'warn',
     });
   });
 
@@ -107,8 +142,14 @@ describe('loadRuntimeConfig', () => {
     [{ SCHEMA_REGISTRY_URL: 'registry:8081' }, 'SCHEMA_REGISTRY_URL must be an http(s) URL of a Confluent-compatible registry API'],
     [{ KAFKA_SSL: 'yes' }, 'KAFKA_SSL must be one of true, false (default false)'],
     [{ KAFKA_SASL_MECHANISM: 'gssapi' }, 'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512 (unset: no SASL)'],
-    [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM'],
-    [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/nonexistent/pw' }, 'KAFKA_SASL_PASSWORD_FILE must name a readable file'],
+    [
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },
+      'KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM',
+    ],
+    [
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/nonexistent/pw' },
+      'KAFKA_SASL_PASSWORD_FILE must name a readable file',
+    ],
     [{ PASSERELLE_RETRY_TIERS: '5s,1 minute' }, 'PASSERELLE_RETRY_TIERS must be durations like 5s,1m,10m,1h (units ms, s, m, h)'],
     [{ PASSERELLE_METRICS_PORT: '70000' }, 'PASSERELLE_METRICS_PORT must be a port number 0-65535 (default 0)'],
     [{ PASSERELLE_TOPIC_PREFIX: 'a/b' }, 'PASSERELLE_TOPIC_PREFIX must hold only letters, digits, ".", "_" and "-"'],

@@ -26,9 +26,18 @@ export interface RuntimeConfig {
 
 /** The variables {@link loadRuntimeConfig} reads (the README's configuration table lists them; a test checks it). */
 export const RUNTIME_VARIABLES = [
-  'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_PASSWORD_FILE', 'PASSERELLE_TOPIC_PREFIX', 'PASSERELLE_RETRY_TIERS',
-  'PASSERELLE_METRICS_PORT', 'PASSERELLE_METRICS_HOST', 'LOG_LEVEL',
+  'KAFKA_BROKERS',
+  'SCHEMA_REGISTRY_URL',
+  'KAFKA_SSL',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD_FILE',
+  'PASSERELLE_TOPIC_PREFIX',
+  'PASSERELLE_RETRY_TIERS',
+  'PASSERELLE_METRICS_PORT',
+  'PASSERELLE_METRICS_HOST',
+  'LOG_LEVEL',
 ] as const;
 
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -41,12 +50,16 @@ const TOPIC_PREFIX = /^[A-Za-z0-9._-]*$/;
  * the variable and what it accepts.
  */
 export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const brokers = readRequired(env, 'KAFKA_BROKERS', 'host:port[,host:port…]').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = readRequired(env, 'KAFKA_BROKERS', 'host:port[,host:port…]')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0 || !brokers.every((b) => BROKER.test(b))) {
     throw new ConfigError('KAFKA_BROKERS', 'must be host:port[,host:port…]');
   }
   const registryUrl = readRequired(env, 'SCHEMA_REGISTRY_URL', 'an http(s) URL of a Confluent-compatible registry API');
-  if (!isHttpUrl(registryUrl)) throw new ConfigError('SCHEMA_REGISTRY_URL', 'must be an http(s) URL of a Confluent-compatible registry API');
+  if (!isHttpUrl(registryUrl))
+    throw new ConfigError('SCHEMA_REGISTRY_URL', 'must be an http(s) URL of a Confluent-compatible registry API');
   let sasl: SASLOptions | undefined;
   const mechanism = readOptional(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
   if (mechanism !== undefined) {
@@ -103,22 +116,23 @@ export function secret(env: NodeJS.ProcessEnv, name: string): string | undefined
 export function kafkajsLogCreator(logger: Logger, summaryMs = 30_000): logCreator {
   const child = logger.child({ component: 'kafkajs' });
   const seen = new Map<string, { at: number; left: number }>();
-  return () => ({ namespace, level, log }: LogEntry) => {
-    const { message, timestamp: _t, logger: _l, stack: _s, ...rest } = log as LogEntry['log'] & { stack?: unknown };
-    const warn = level === logLevel.ERROR || level === logLevel.WARN;
-    if (!warn) return void child.debug({ namespace, ...rest }, message);
-    const key = `${namespace}|${message}`;
-    const now = Date.now();
-    const last = seen.get(key);
-    if (last && now - last.at < summaryMs) {
-      last.left += 1;
-      return;
-    }
-    // Lines carry addresses and error texts: forget the quiet ones now and then, so the map stays small.
-    if (seen.size >= 1_000) for (const [k, v] of seen) if (now - v.at >= summaryMs && v.left === 0) seen.delete(k);
-    seen.set(key, { at: now, left: 0 });
-    child.warn({ namespace, ...rest, ...(last?.left ? { repeated: last.left } : {}) }, message);
-  };
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _t, logger: _l, stack: _s, ...rest } = log as LogEntry['log'] & { stack?: unknown };
+      const warn = level === logLevel.ERROR || level === logLevel.WARN;
+      if (!warn) return void child.debug({ namespace, ...rest }, message);
+      const key = `${namespace}|${message}`;
+      const now = Date.now();
+      const last = seen.get(key);
+      if (last && now - last.at < summaryMs) {
+        last.left += 1;
+        return;
+      }
+      // Lines carry addresses and error texts: forget the quiet ones now and then, so the map stays small.
+      if (seen.size >= 1_000) for (const [k, v] of seen) if (now - v.at >= summaryMs && v.left === 0) seen.delete(k);
+      seen.set(key, { at: now, left: 0 });
+      child.warn({ namespace, ...rest, ...(last?.left ? { repeated: last.left } : {}) }, message);
+    };
 }
 
 /** The sockets of each client made by {@link createKafka}, so that a stop that does not end can close them. */

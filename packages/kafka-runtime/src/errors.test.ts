@@ -6,10 +6,14 @@ import { classify, PermanentError, TransientError } from './errors';
 describe('classify', () => {
   it('takes our own errors with the class they state', () => {
     expect(classify(new PermanentError('NOT_AVRO', 'value is not Avro'))).toEqual({
-      code: 'NOT_AVRO', errorClass: 'permanent', message: 'value is not Avro',
+      code: 'NOT_AVRO',
+      errorClass: 'permanent',
+      message: 'value is not Avro',
     });
     expect(classify(new TransientError('REGISTRY_UNAVAILABLE', 'schema registry unavailable'))).toEqual({
-      code: 'REGISTRY_UNAVAILABLE', errorClass: 'transient', message: 'schema registry unavailable',
+      code: 'REGISTRY_UNAVAILABLE',
+      errorClass: 'transient',
+      message: 'schema registry unavailable',
     });
   });
 
@@ -32,10 +36,14 @@ describe('classify', () => {
 
   it("a library's error with its own code, a bug, or a thrown non-error is transient", () => {
     expect(classify(Object.assign(new Error('bad'), { code: 'some-library-code' }))).toEqual({
-      code: 'UNEXPECTED', errorClass: 'transient', message: 'unexpected Error',
+      code: 'UNEXPECTED',
+      errorClass: 'transient',
+      message: 'unexpected Error',
     });
     expect(classify(new TypeError("Cannot read properties of undefined (reading 'x')"))).toEqual({
-      code: 'UNEXPECTED', errorClass: 'transient', message: 'unexpected TypeError',
+      code: 'UNEXPECTED',
+      errorClass: 'transient',
+      message: 'unexpected TypeError',
     });
     expect(classify('oops')).toEqual({ code: 'UNEXPECTED', errorClass: 'transient', message: 'unexpected string' });
   });

@@ -52,8 +52,18 @@ describe('routeFailure', () => {
     });
     // The header order is what the stage always wrote (kafkajs sends them in this order).
     expect(Object.keys(route.record.headers)).toEqual([
-      'event-id', 'traceparent', 'attempt', 'first-failure-at', 'last-failure-at', 'error-code', 'error-class',
-      'error-message', 'origin-topic', 'origin-partition', 'origin-offset', 'due-at',
+      'event-id',
+      'traceparent',
+      'attempt',
+      'first-failure-at',
+      'last-failure-at',
+      'error-code',
+      'error-class',
+      'error-message',
+      'origin-topic',
+      'origin-partition',
+      'origin-offset',
+      'due-at',
     ]);
   });
 
@@ -63,7 +73,10 @@ describe('routeFailure', () => {
     const second = routeFailure(failed({ headers: first.record.headers, now: later }));
     expect(second).toMatchObject({ destination: 'invoices.retry.1m', attempt: 2, dueAt: later + 60_000 });
     expect(second.record.headers).toMatchObject({
-      attempt: '2', 'first-failure-at': String(now), 'last-failure-at': String(later), 'due-at': String(later + 60_000),
+      attempt: '2',
+      'first-failure-at': String(now),
+      'last-failure-at': String(later),
+      'due-at': String(later + 60_000),
     });
   });
 
@@ -96,7 +109,11 @@ describe('routeFailure', () => {
     }
     const route = routeFailure(failed({ error: thrown }));
     expect(route).toMatchObject({ destination: 'invoices.retry.5s', deadLettered: false, attempt: 1 });
-    expect(route.record.headers).toMatchObject({ 'error-code': 'UNEXPECTED', 'error-class': 'transient', 'error-message': 'unexpected Error (ENOENT)' });
+    expect(route.record.headers).toMatchObject({
+      'error-code': 'UNEXPECTED',
+      'error-class': 'transient',
+      'error-message': 'unexpected Error (ENOENT)',
+    });
     const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     expect(routeFailure(failed({ error: eacces })).destination).toBe('invoices.retry.5s');
   });
@@ -110,7 +127,9 @@ describe('routeFailure', () => {
     const route = routeFailure(failed({ topic: 'orders.v1', partition: 0, offset: '9007199254740993', value: null, key: null }));
     expect(route.record).toMatchObject({ topic: 'orders.v1.retry.5s', key: null, value: Buffer.alloc(0) });
     expect(route.record.headers).toMatchObject({
-      'origin-topic': 'orders.v1', 'origin-partition': '0', 'origin-offset': '9007199254740993',
+      'origin-topic': 'orders.v1',
+      'origin-partition': '0',
+      'origin-offset': '9007199254740993',
     });
   });
 

@@ -63,5 +63,8 @@ export function formatLogLine(json: string): string {
  */
 export function consoleLogger(name: string, options: { level?: string; redact?: readonly string[] } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'warn';
-  return pino({ name, level, redact: redaction(options.redact), base: undefined, timestamp: false }, { write: (line: string) => void process.stderr.write(formatLogLine(line)) });
+  return pino(
+    { name, level, redact: redaction(options.redact), base: undefined, timestamp: false },
+    { write: (line: string) => void process.stderr.write(formatLogLine(line)) },
+  );
 }

@@ -54,12 +54,14 @@ describe('a service exposes /metrics, /readyz and /livez (real broker)', () => {
     schemaOf: () => undefined,
     inputTopics: ({ config }) => [`${config.topicPrefix}in`],
     topics: ({ config }) => ['in', 'in.retry.1m', 'in.dlq', 'out'].map((t) => ({ topic: `${config.topicPrefix}${t}`, partitions: 2 })),
-    handler: ({ config }) => (record) => {
-      const text = record.value.toString();
-      if (text === 'poison') throw new PermanentError('TEST_POISON', 'the test says so');
-      if (text === 'flaky') throw new TransientError('TEST_FLAKY', 'the test says so');
-      return [{ topic: `${config.topicPrefix}out`, key: record.key, value: record.value, headers: record.headers }];
-    },
+    handler:
+      ({ config }) =>
+      (record) => {
+        const text = record.value.toString();
+        if (text === 'poison') throw new PermanentError('TEST_POISON', 'the test says so');
+        if (text === 'flaky') throw new TransientError('TEST_FLAKY', 'the test says so');
+        return [{ topic: `${config.topicPrefix}out`, key: record.key, value: record.value, headers: record.headers }];
+      },
   };
 
   beforeAll(async () => {

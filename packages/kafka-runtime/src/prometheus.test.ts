@@ -19,17 +19,21 @@ describe('prometheusMetrics', () => {
     m.failed('orders.v1', 'INS_KEY_MISMATCH', 'dead-letter');
     m.failed('orders.v1', 'REGISTRY_UNAVAILABLE', 'retry');
 
-    expect(await values(m.registry, 'passerelle_records_consumed_total')).toEqual(expect.arrayContaining([
-      { value: 2, labels: { service: 'composer', topic: 'orders.v1', outcome: 'ok' } },
-      { value: 1, labels: { service: 'composer', topic: 'orders.v1', outcome: 'failed' } },
-    ]));
+    expect(await values(m.registry, 'passerelle_records_consumed_total')).toEqual(
+      expect.arrayContaining([
+        { value: 2, labels: { service: 'composer', topic: 'orders.v1', outcome: 'ok' } },
+        { value: 1, labels: { service: 'composer', topic: 'orders.v1', outcome: 'failed' } },
+      ]),
+    );
     expect(await values(m.registry, 'passerelle_records_produced_total')).toEqual([
       { value: 3, labels: { service: 'composer', topic: 'documents.composed', outcome: 'ok' } },
       { value: 1, labels: { service: 'composer', topic: 'orders.v1.retry.5s', outcome: 'retry' } },
       { value: 2, labels: { service: 'composer', topic: 'orders.v1.dlq', outcome: 'dead-letter' } },
     ]);
     const text = await m.text();
-    expect(text).toContain('passerelle_failures_total{service="composer",topic="orders.v1",code="INS_KEY_MISMATCH",outcome="dead-letter"} 1');
+    expect(text).toContain(
+      'passerelle_failures_total{service="composer",topic="orders.v1",code="INS_KEY_MISMATCH",outcome="dead-letter"} 1',
+    );
     expect(text).toContain('passerelle_failures_total{service="composer",topic="orders.v1",code="REGISTRY_UNAVAILABLE",outcome="retry"} 1');
   });
 

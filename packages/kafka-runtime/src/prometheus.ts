@@ -53,42 +53,99 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
   }
   const once = <M extends Metric>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
   const registers = [registry];
-  const consumed = once('passerelle_records_consumed_total', () => new Counter({
-    name: 'passerelle_records_consumed_total', help: 'Input records handled, by outcome (failed: sent to a retry tier or dead letters)',
-    labelNames: ['service', 'topic', 'outcome'], registers,
-  }));
-  const produced = once('passerelle_records_produced_total', () => new Counter({
-    name: 'passerelle_records_produced_total', help: 'Records committed to an output topic, by outcome (ok, retry, dead-letter)',
-    labelNames: ['service', 'topic', 'outcome'], registers,
-  }));
-  const failures = once('passerelle_failures_total', () => new Counter({
-    name: 'passerelle_failures_total', help: 'Failed input records by error code and where they went (retry tier or dead letters)',
-    labelNames: ['service', 'topic', 'code', 'outcome'], registers,
-  }));
-  const batchSeconds = once('passerelle_batch_duration_seconds', () => new Histogram({
-    name: 'passerelle_batch_duration_seconds', help: 'Processing time of one transaction: handle the records, produce, commit with the offsets',
-    labelNames: ['service', 'topic'], buckets: BATCH_BUCKETS, registers,
-  }));
-  const batchRecords = once('passerelle_batch_records', () => new Histogram({
-    name: 'passerelle_batch_records', help: 'Input records per transaction',
-    labelNames: ['service', 'topic'], buckets: [1, 5, 10, 25, 50, 100, 200, 500], registers,
-  }));
-  const endToEnd = once('passerelle_end_to_end_seconds', () => new Histogram({
-    name: 'passerelle_end_to_end_seconds', help: "Event time (occurredAt) to the output's commit, by output topic",
-    labelNames: ['service', 'topic'], buckets: LATENCY_BUCKETS, registers,
-  }));
-  const lag = once('passerelle_consumer_lag', () => new Gauge({
-    name: 'passerelle_consumer_lag', help: 'Records of an input partition not yet consumed (high watermark - 1 - last consumed offset)',
-    labelNames: ['service', 'topic', 'partition'], registers,
-  }));
-  const breakerOpen = once('passerelle_breaker_open', () => new Gauge({
-    name: 'passerelle_breaker_open', help: 'A destination judged down: 1 while its breaker is open (the partitions wait instead of cycling records through the retry tiers)',
-    labelNames: ['service', 'destination'], registers,
-  }));
-  const breakerChanges = once('passerelle_breaker_transitions_total', () => new Counter({
-    name: 'passerelle_breaker_transitions_total', help: 'Breaker state changes by destination and new state (open, closed)',
-    labelNames: ['service', 'destination', 'state'], registers,
-  }));
+  const consumed = once(
+    'passerelle_records_consumed_total',
+    () =>
+      new Counter({
+        name: 'passerelle_records_consumed_total',
+        help: 'Input records handled, by outcome (failed: sent to a retry tier or dead letters)',
+        labelNames: ['service', 'topic', 'outcome'],
+        registers,
+      }),
+  );
+  const produced = once(
+    'passerelle_records_produced_total',
+    () =>
+      new Counter({
+        name: 'passerelle_records_produced_total',
+        help: 'Records committed to an output topic, by outcome (ok, retry, dead-letter)',
+        labelNames: ['service', 'topic', 'outcome'],
+        registers,
+      }),
+  );
+  const failures = once(
+    'passerelle_failures_total',
+    () =>
+      new Counter({
+        name: 'passerelle_failures_total',
+        help: 'Failed input records by error code and where they went (retry tier or dead letters)',
+        labelNames: ['service', 'topic', 'code', 'outcome'],
+        registers,
+      }),
+  );
+  const batchSeconds = once(
+    'passerelle_batch_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'passerelle_batch_duration_seconds',
+        help: 'Processing time of one transaction: handle the records, produce, commit with the offsets',
+        labelNames: ['service', 'topic'],
+        buckets: BATCH_BUCKETS,
+        registers,
+      }),
+  );
+  const batchRecords = once(
+    'passerelle_batch_records',
+    () =>
+      new Histogram({
+        name: 'passerelle_batch_records',
+        help: 'Input records per transaction',
+        labelNames: ['service', 'topic'],
+        buckets: [1, 5, 10, 25, 50, 100, 200, 500],
+        registers,
+      }),
+  );
+  const endToEnd = once(
+    'passerelle_end_to_end_seconds',
+    () =>
+      new Histogram({
+        name: 'passerelle_end_to_end_seconds',
+        help: "Event time (occurredAt) to the output's commit, by output topic",
+        labelNames: ['service', 'topic'],
+        buckets: LATENCY_BUCKETS,
+        registers,
+      }),
+  );
+  const lag = once(
+    'passerelle_consumer_lag',
+    () =>
+      new Gauge({
+        name: 'passerelle_consumer_lag',
+        help: 'Records of an input partition not yet consumed (high watermark - 1 - last consumed offset)',
+        labelNames: ['service', 'topic', 'partition'],
+        registers,
+      }),
+  );
+  const breakerOpen = once(
+    'passerelle_breaker_open',
+    () =>
+      new Gauge({
+        name: 'passerelle_breaker_open',
+        help: 'A destination judged down: 1 while its breaker is open (the partitions wait instead of cycling records through the retry tiers)',
+        labelNames: ['service', 'destination'],
+        registers,
+      }),
+  );
+  const breakerChanges = once(
+    'passerelle_breaker_transitions_total',
+    () =>
+      new Counter({
+        name: 'passerelle_breaker_transitions_total',
+        help: 'Breaker state changes by destination and new state (open, closed)',
+        labelNames: ['service', 'destination', 'state'],
+        registers,
+      }),
+  );
   /** Partitions with a lag series, by topic: removed when the group rebalances */
   const lagged = new Map<string, Set<number>>();
 

@@ -9,7 +9,11 @@ import { createKafka } from './config';
 // transactions must never be delivered.
 describe('read committed (real broker, patched kafkajs)', () => {
   it('never delivers records of aborted transactions, however they interleave', async () => {
-    const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), clientId: 'read-committed-test', ssl: false });
+    const kafka = createKafka({
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+      clientId: 'read-committed-test',
+      ssl: false,
+    });
     const topic = `read-committed-${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();

@@ -99,7 +99,10 @@ export async function readToEnd(kafka: Kafka, topics: string[], options: ReadToE
     // does. A failed disconnect must not hide why the read failed.
     let grace: NodeJS.Timeout | undefined;
     const started = await Promise.race([
-      starting.then(() => true, () => true),
+      starting.then(
+        () => true,
+        () => true,
+      ),
       new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), 5_000))),
     ]);
     clearTimeout(grace);

@@ -135,7 +135,10 @@ async function serveHealth(port: number, host: string, stage: Stage, metricsText
     if (req.url === '/livez') return send(stage.isLive() ? 200 : 503, stage.isLive() ? 'live\n' : 'consumer crashed\n');
     if (req.url === '/readyz') return send(stage.isReady() ? 200 : 503, stage.isReady() ? 'ready\n' : 'not in its group yet\n');
     if (req.url === '/metrics' && metricsText) {
-      metricsText().then((t) => send(200, t, 'text/plain; version=0.0.4'), () => send(500, 'metrics failed\n'));
+      metricsText().then(
+        (t) => send(200, t, 'text/plain; version=0.0.4'),
+        () => send(500, 'metrics failed\n'),
+      );
       return;
     }
     send(404, 'not found\n');

@@ -18,13 +18,23 @@ async function startIdleStage(stopTimeoutMs?: number) {
   const kafka = createKafka({ brokers, clientId: 'stage-stop-test', ssl: false });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [input, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })));
+  await ensureTopics(
+    admin,
+    [input, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })),
+  );
   await admin.disconnect();
   const lines: { msg: string; ended?: boolean; closedConnections?: number }[] = [];
   const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
   const stage = createStage({
-    name: 'stage-stop-test', groupId: `${p}stage-stop-test`, kafka, codec: RegistryCodec.connect(registryUrl, itemSchema),
-    inputTopics: [input], tiers, logger, stopTimeoutMs, handle: () => [],
+    name: 'stage-stop-test',
+    groupId: `${p}stage-stop-test`,
+    kafka,
+    codec: RegistryCodec.connect(registryUrl, itemSchema),
+    inputTopics: [input],
+    tiers,
+    logger,
+    stopTimeoutMs,
+    handle: () => [],
   });
   await stage.start();
   // In its group with partitions: the state in which an idle stage sits in a long fetch.

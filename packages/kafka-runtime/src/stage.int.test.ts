@@ -40,7 +40,9 @@ async function readAll(kafka: Kafka, topic: string, expected: number, handledBy:
       });
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${expected} records on ${topic} (stage caught up: ${handled}, read ${records.length})`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${expected} records on ${topic} (stage caught up: ${handled}, read ${records.length})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200)); // not there yet: poll again
   }
@@ -59,7 +61,10 @@ describe('stage (real broker)', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })));
+    await ensureTopics(
+      admin,
+      [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })),
+    );
     await admin.disconnect();
     stage = createStage<Item>({
       name: 'stage-test',
@@ -143,11 +148,17 @@ describe('stage (real broker)', () => {
   it('sends a Node system error thrown by the handler through the retry tiers, not to the dead letters', async () => {
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({ topic: input, messages: [{ key: 'unreadable', value: await codec.encode(input, status('unreadable', 'unreadable')) }] });
+    await producer.send({
+      topic: input,
+      messages: [{ key: 'unreadable', value: await codec.encode(input, status('unreadable', 'unreadable')) }],
+    });
     await producer.disconnect();
     const retried = (await readAll(kafka, retryTopic(input, tiers[0] as RetryTier), 2, handledBy)).find((m) => m.key === 'unreadable');
     expect(retried?.headers).toMatchObject({
-      [H.errorCode]: 'UNEXPECTED', [H.errorClass]: 'transient', [H.errorMessage]: 'unexpected Error (ENOENT)', [H.attempt]: '1',
+      [H.errorCode]: 'UNEXPECTED',
+      [H.errorClass]: 'transient',
+      [H.errorMessage]: 'unexpected Error (ENOENT)',
+      [H.attempt]: '1',
     });
   }, 120_000);
 });

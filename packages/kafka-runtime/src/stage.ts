@@ -132,7 +132,15 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   /** The failed record to its retry tier or dead letter ({@link routeFailure}), with whatever `onFailure` adds. */
   function failure(msg: KafkaMessage, topic: string, partition: number, headers: Headers, err: unknown, value?: T): OutputRecord[] {
     const route = routeFailure({
-      topic, partition, offset: msg.offset, key: msg.key, value: msg.value, headers, error: err, tiers: opts.tiers, now: Date.now(),
+      topic,
+      partition,
+      offset: msg.offset,
+      key: msg.key,
+      value: msg.value,
+      headers,
+      error: err,
+      tiers: opts.tiers,
+      now: Date.now(),
     });
     const { error, destination, deadLettered, attempt } = route;
     opts.metrics?.failed(topic, error.code, deadLettered ? 'dead-letter' : 'retry');
@@ -228,10 +236,13 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     if (!consumer) return;
     consumer.pause([{ topic, partitions: [partition] }]);
     consumer.seek({ topic, partition, offset });
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!stopping) consumer?.resume([{ topic, partitions: [partition] }]);
-    }, Math.max(0, until - Date.now()));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        if (!stopping) consumer?.resume([{ topic, partitions: [partition] }]);
+      },
+      Math.max(0, until - Date.now()),
+    );
     timers.add(timer);
   }
 
@@ -243,7 +254,10 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     const graceful = (async () => {
       await consumer?.disconnect();
       await Promise.all([...producers.values()].map((p) => p.then((pr) => pr.disconnect()).catch(() => undefined)));
-    })().then(() => true, () => true);
+    })().then(
+      () => true,
+      () => true,
+    );
     const limit = opts.stopTimeoutMs ?? 20_000;
     if (await within(graceful, limit)) {
       log.info({ stage: opts.name, ms: Date.now() - started }, 'stage stopped');

@@ -28,8 +28,7 @@ export interface ClientCredential {
 
 /** Where the credential comes from: a PKCS#12 file as the IGC-Santé delivers it, or PEM files. */
 export type ClientCertificateSource =
-  | { pkcs12: Buffer; passphrase: string; finess?: string }
-  | { keyPem: string; certPem: string; finess?: string };
+  { pkcs12: Buffer; passphrase: string; finess?: string } | { keyPem: string; certPem: string; finess?: string };
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const ANY_EXTENDED_USAGE = '2.5.29.37.0';
@@ -50,7 +49,7 @@ function chainFromPem(keyPem: string, certPem: string, label: string): Certifica
   const leaf = certificates.find((c) => c.x509.publicKey.export({ type: 'spki', format: 'der' }).equals(publicDer));
   if (!leaf) throw new CertificateError('CERT_UNREADABLE', label, 'no certificate of the PEM matches the client private key');
   const chain = [leaf];
-  for (let current = leaf; ; ) {
+  for (let current = leaf; ;) {
     const issuer = certificates.find((c) => !chain.includes(c) && current.x509.checkIssued(c.x509));
     if (!issuer) break;
     chain.push(issuer);
@@ -107,7 +106,11 @@ export function checkClientCredential(credential: ClientCredential, trustAnchors
   }
   const extended = leaf.x509.keyUsage;
   if (extended && extended.length > 0 && !extended.includes(CLIENT_AUTH) && !extended.includes(ANY_EXTENDED_USAGE)) {
-    throw new CertificateError('CERT_KEY_USAGE', finess, 'certificate extended key usage does not allow TLS client authentication (not an AUTH_CLI certificate)');
+    throw new CertificateError(
+      'CERT_KEY_USAGE',
+      finess,
+      'certificate extended key usage does not allow TLS client authentication (not an AUTH_CLI certificate)',
+    );
   }
   if (leaf.x509.ca) throw new CertificateError('CERT_KEY_USAGE', finess, 'a CA certificate is not a client certificate');
   const untrusted = chainError(chain, trustAnchors, finess);

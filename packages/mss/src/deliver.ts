@@ -106,11 +106,7 @@ const unreachable = (error: MssError) =>
  * @throws MssError MSS_INVALID_MESSAGE, MSS_PATIENT_NOT_QUALIFIED, MSS_PATIENT_INS_MISMATCH (permanent)
  * @throws CertificateError CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_KEY_USAGE, CERT_UNTRUSTED (transient)
  */
-export async function deliverMessage(
-  message: MssMessage,
-  deps: DeliveryDeps,
-  options: DeliveryOptions = {},
-): Promise<RecipientOutcome[]> {
+export async function deliverMessage(message: MssMessage, deps: DeliveryDeps, options: DeliveryOptions = {}): Promise<RecipientOutcome[]> {
   checkMessage(message);
   const recipients = options.recipients
     ? message.to.filter((to) => options.recipients?.some((r) => r.toLowerCase() === to.toLowerCase()))

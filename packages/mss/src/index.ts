@@ -1,10 +1,5 @@
 export { MssError, type MssErrorCode, type SmtpFailure } from './errors';
-export {
-  checkClientCredential,
-  loadClientCredential,
-  type ClientCertificateSource,
-  type ClientCredential,
-} from './client-certificate';
+export { checkClientCredential, loadClientCredential, type ClientCertificateSource, type ClientCredential } from './client-certificate';
 export {
   PATIENT_DOMAIN,
   XDM_ATTACHMENT,
@@ -18,10 +13,4 @@ export {
   type PatientCheckOptions,
 } from './mail';
 export { classifySmtpFailure, queueIdOf, type TransportFailure } from './smtp-outcome';
-export {
-  deliverMessage,
-  type DeliveryDeps,
-  type DeliveryOptions,
-  type RecipientOutcome,
-  type SmtpSettings,
-} from './deliver';
+export { deliverMessage, type DeliveryDeps, type DeliveryOptions, type RecipientOutcome, type SmtpSettings } from './deliver';

@@ -53,13 +53,13 @@ describe('messageIdFor', () => {
     expect(messageIdFor('2.25.1', PATIENT, FROM)).not.toBe(id);
   });
 
-  it('is a fixed vector (checked with Python\'s uuid.uuid5): changing the derivation would break deduplication across versions', () => {
+  it("is a fixed vector (checked with Python's uuid.uuid5): changing the derivation would break deduplication across versions", () => {
     expect(messageIdFor('d', 'R@x.mssante.fr', 'f@Y.mssante.fr')).toBe('<ffdf7a97-a99f-5098-82ce-6647a5865bc4@y.mssante.fr>');
   });
 });
 
 describe('checkMessage', () => {
-  it('accepts the router\'s professional and patient messages', () => {
+  it("accepts the router's professional and patient messages", () => {
     expect(() => checkMessage(message())).not.toThrow();
     expect(() =>
       checkMessage(message({ audience: 'patient', to: [PATIENT], headers: { ...message().headers, 'X-MSS-MES': 'FIN' } })),

@@ -44,7 +44,7 @@ const invalid = (rule: string) => new MssError('MSS_INVALID_MESSAGE', `mss.messa
  */
 export function checkMessage(message: MssMessage): void {
   if (!isMssanteAddress(message.from)) throw invalid('from must be an MSSanté address');
-  if (isPatientMailbox(message.from)) throw invalid('from must be the pharmacy\'s mailbox, not a patient\'s');
+  if (isPatientMailbox(message.from)) throw invalid("from must be the pharmacy's mailbox, not a patient's");
   if (message.to.length === 0) throw invalid('to must name at least one recipient');
   if (!message.to.every(isMssanteAddress)) throw invalid('every recipient must be an MSSanté address');
   if (new Set(message.to.map((a) => a.toLowerCase())).size !== message.to.length) throw invalid('to must not repeat a recipient');
@@ -60,7 +60,7 @@ export function checkMessage(message: MssMessage): void {
   if (header('X-MSS-INS') !== 'O' && header('X-MSS-INS') !== 'N') throw invalid('X-MSS-INS must be O or N');
   const patients = message.to.filter(isPatientMailbox);
   if (message.audience === 'patient') {
-    if (patients.length !== message.to.length) throw invalid('a patient message goes to the patient\'s mailbox only');
+    if (patients.length !== message.to.length) throw invalid("a patient message goes to the patient's mailbox only");
     if (header('X-MSS-MES') !== 'FIN') throw invalid('a patient message carries X-MSS-MES: FIN');
   } else if (patients.length > 0) {
     throw invalid('a professionals message must not name a patient mailbox');
@@ -100,11 +100,11 @@ export async function checkPatientRecipients(message: MssMessage, options: Patie
   const ids = [archive.submissionSet.patientId, ...archive.documents.map((d) => d.patientId).filter((p) => p !== undefined)];
   const parsed = ids.map(parseCx);
   for (const cx of parsed) {
-    if (!cx) throw new MssError('MSS_PATIENT_NOT_QUALIFIED', 'the archive\'s patientId is not an INS (CX ^^^&<OID>&ISO^NH)');
+    if (!cx) throw new MssError('MSS_PATIENT_NOT_QUALIFIED', "the archive's patientId is not an INS (CX ^^^&<OID>&ISO^NH)");
     try {
       insAuthority(cx.oid, options);
     } catch (cause) {
-      throw new MssError('MSS_PATIENT_NOT_QUALIFIED', 'the archive\'s patientId is not an INS this platform accepts', {}, { cause });
+      throw new MssError('MSS_PATIENT_NOT_QUALIFIED', "the archive's patientId is not an INS this platform accepts", {}, { cause });
     }
   }
   const insValues = new Set(parsed.map((cx) => cx?.id));

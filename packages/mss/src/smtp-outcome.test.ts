@@ -2,11 +2,27 @@ import { classifySmtpFailure, queueIdOf, type TransportFailure } from './smtp-ou
 
 describe('classifySmtpFailure', () => {
   it.each([
-    [{ code: 'EMESSAGE', responseCode: 451, response: '451 4.3.0 try later', command: 'DATA', permanent: false }, 'MSS_SMTP_TRANSIENT', true],
-    [{ code: 'EENVELOPE', responseCode: 452, response: '452 4.2.2 mailbox full <279035121518989@patient.mssante.fr>', command: 'RCPT TO' }, 'MSS_SMTP_TRANSIENT', true],
-    [{ code: 'EMESSAGE', responseCode: 550, response: '550 5.1.1 unknown <a@b.mssante.fr>', command: 'DATA', permanent: true }, 'MSS_SMTP_REJECTED', false],
+    [
+      { code: 'EMESSAGE', responseCode: 451, response: '451 4.3.0 try later', command: 'DATA', permanent: false },
+      'MSS_SMTP_TRANSIENT',
+      true,
+    ],
+    [
+      { code: 'EENVELOPE', responseCode: 452, response: '452 4.2.2 mailbox full <279035121518989@patient.mssante.fr>', command: 'RCPT TO' },
+      'MSS_SMTP_TRANSIENT',
+      true,
+    ],
+    [
+      { code: 'EMESSAGE', responseCode: 550, response: '550 5.1.1 unknown <a@b.mssante.fr>', command: 'DATA', permanent: true },
+      'MSS_SMTP_REJECTED',
+      false,
+    ],
     [{ code: 'EENVELOPE', responseCode: 554, response: '554 5.6.0 refused', command: 'RCPT TO' }, 'MSS_SMTP_REJECTED', false],
-    [{ code: 'EPROTOCOL', responseCode: 503, response: '503 5.5.1 bad sequence', command: 'MAIL FROM', permanent: false }, 'MSS_SMTP_TRANSIENT', true],
+    [
+      { code: 'EPROTOCOL', responseCode: 503, response: '503 5.5.1 bad sequence', command: 'MAIL FROM', permanent: false },
+      'MSS_SMTP_TRANSIENT',
+      true,
+    ],
     [{ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' }, 'MSS_UNAVAILABLE', true],
     [{ code: 'ETIMEDOUT', command: 'CONN' }, 'MSS_UNAVAILABLE', true],
     [{ code: 'ECONNECTION', command: 'CONN' }, 'MSS_UNAVAILABLE', true],
@@ -17,8 +33,16 @@ describe('classifySmtpFailure', () => {
     [{ code: 'ESOCKET', originalCode: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', command: 'CONN' }, 'CERT_REFUSED_BY_SERVER', true],
     [{ code: 'ESOCKET', originalCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }, 'CERT_REFUSED_BY_SERVER', true],
     [{ code: 'ESOCKET', originalCode: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', command: 'CONN' }, 'MSS_TLS_FAILED', true],
-    [{ code: 'ECONNECTION', responseCode: 535, response: '535 5.7.8 certificate refused', command: 'EHLO' }, 'CERT_REFUSED_BY_SERVER', true],
-    [{ code: 'ECONNECTION', responseCode: 530, response: '530 5.7.0 certificate required', command: 'CONN' }, 'CERT_REFUSED_BY_SERVER', true],
+    [
+      { code: 'ECONNECTION', responseCode: 535, response: '535 5.7.8 certificate refused', command: 'EHLO' },
+      'CERT_REFUSED_BY_SERVER',
+      true,
+    ],
+    [
+      { code: 'ECONNECTION', responseCode: 530, response: '530 5.7.0 certificate required', command: 'CONN' },
+      'CERT_REFUSED_BY_SERVER',
+      true,
+    ],
     [{ code: 'EENVELOPE', responseCode: 550, response: '550 5.7.1 sender not allowed', command: 'MAIL FROM' }, 'MSS_SMTP_REJECTED', false],
   ])('%j → %s', (failure: TransportFailure, code, retryable) => {
     const err = classifySmtpFailure(failure);

@@ -17,9 +17,7 @@ export interface TransportFailure {
  */
 export function queueIdOf(response: string | undefined): string | undefined {
   const reply = response ?? '';
-  const id =
-    /queued as ([A-Za-z0-9._-]+)/i.exec(reply)?.[1] ??
-    /\bid=([A-Za-z0-9._-]+)/i.exec(reply)?.[1];
+  const id = /queued as ([A-Za-z0-9._-]+)/i.exec(reply)?.[1] ?? /\bid=([A-Za-z0-9._-]+)/i.exec(reply)?.[1];
   return id && id.length <= 128 ? id : undefined;
 }
 
@@ -66,7 +64,11 @@ export function classifySmtpFailure(err: TransportFailure): MssError {
   const settingUp = err.command === undefined || SESSION_SET_UP.has(err.command);
 
   if (CLIENT_CERT_ALERT.test(systemCode) || CLIENT_CERT_ALERT.test(err.message ?? '')) {
-    return new MssError('CERT_REFUSED_BY_SERVER', `the MSSanté server refused the client certificate (TLS alert ${systemCode || 'in the handshake'})`, facts);
+    return new MssError(
+      'CERT_REFUSED_BY_SERVER',
+      `the MSSanté server refused the client certificate (TLS alert ${systemCode || 'in the handshake'})`,
+      facts,
+    );
   }
   if (smtpCode !== undefined && settingUp && (smtpCode === 530 || smtpCode === 535 || /^[45]\.7\./.test(enhancedCode ?? ''))) {
     return new MssError('CERT_REFUSED_BY_SERVER', `the MSSanté server refused the client's authentication:${said}${where}`, facts);

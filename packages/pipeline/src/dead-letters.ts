@@ -68,7 +68,11 @@ export interface ReplayFilter {
  * replays nothing the second time. A replayed record starts its retry tiers afresh.
  */
 export async function replayDeadLetters(
-  kafka: Kafka, codec: RegistryCodec, topics: TopicNames, filter: ReplayFilter = {}, now: () => number = Date.now,
+  kafka: Kafka,
+  codec: RegistryCodec,
+  topics: TopicNames,
+  filter: ReplayFilter = {},
+  now: () => number = Date.now,
 ): Promise<DeadLetter[]> {
   const chosen = (await listDeadLetters(kafka, codec, topics)).filter(
     (d) => !d.replayed && (!filter.code || d.errorCode === filter.code) && (!filter.id || d.id === filter.id),

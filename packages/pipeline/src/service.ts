@@ -1,7 +1,16 @@
 import {
-  consoleLogger, createLogger, createTopics, RegistryCodec,
-  type Failure, type HandlerResult, type InputRecord, type LogLevel, type OutputRecord, type RuntimeConfig,
-  type ServiceContext, type ServiceDefinition,
+  consoleLogger,
+  createLogger,
+  createTopics,
+  RegistryCodec,
+  type Failure,
+  type HandlerResult,
+  type InputRecord,
+  type LogLevel,
+  type OutputRecord,
+  type RuntimeConfig,
+  type ServiceContext,
+  type ServiceDefinition,
 } from '@passerelle/kafka-runtime';
 import { PERSONAL_DATA_FIELDS, schemaOfTopic, type StageName } from '@passerelle/schemas';
 import type pino from 'pino';
@@ -24,7 +33,9 @@ export interface StageParts<T> {
  * personal-data fields. `build` gives the stage's handler (and its failure statuses) for the deployment's topics.
  */
 export function pipelineService<T>(
-  stage: StageName, build: (ctx: StageContext) => StageParts<T>, options: { raw?: boolean; close?: () => void | Promise<void> } = {},
+  stage: StageName,
+  build: (ctx: StageContext) => StageParts<T>,
+  options: { raw?: boolean; close?: () => void | Promise<void> } = {},
 ): ServiceDefinition<T> {
   const parts = new WeakMap<ServiceContext, StageParts<T>>();
   const partsOf = (ctx: ServiceContext): StageParts<T> => {

@@ -10,8 +10,13 @@ const EVENT_A = 'c711d69a-2f0e-4d5b-9a43-5f0c1c9e7a10';
 const EVENT_B = 'c711d69b-0000-4000-8000-000000000001';
 const EVENT_C = '0b3e44f1-7d1c-4b2a-8f6e-2a9d0c4e5b66';
 
-const entry = (state: string, stage: string, at: number, detail: string | null = null, attempt: number | null = null): StatusEntry =>
-  ({ state, stage, at, detail, attempt });
+const entry = (state: string, stage: string, at: number, detail: string | null = null, attempt: number | null = null): StatusEntry => ({
+  state,
+  stage,
+  at,
+  detail,
+  attempt,
+});
 const status = (documentId: string, eventId: string, history: StatusEntry[] = [entry('composed', 'composer', 1)]): DocumentStatus => {
   const last = history[history.length - 1] as StatusEntry;
   return { documentId, eventId, state: last.state, stage: last.stage, at: last.at, detail: last.detail, history };
@@ -60,7 +65,14 @@ describe('matchStatus', () => {
 
 describe('status history', () => {
   const failure = (attempt: number, deadLettered = false): Failure<unknown> => ({
-    record: { topic: 'documents.composed', partition: 0, offset: '7', key: null, headers: { [H.documentId]: DOC_A, [H.eventId]: EVENT_A }, raw: {} as never },
+    record: {
+      topic: 'documents.composed',
+      partition: 0,
+      offset: '7',
+      key: null,
+      headers: { [H.documentId]: DOC_A, [H.eventId]: EVENT_A },
+      raw: {} as never,
+    },
     error: { code: 'CERT_MISSING', errorClass: 'transient', message: 'no SIGN certificate for the pharmacy' },
     destination: deadLettered ? 'documents.composed.dlq' : 'documents.composed.retry.5s',
     deadLettered,
@@ -69,7 +81,11 @@ describe('status history', () => {
 
   it('a failure status records the attempt with the error code', () => {
     const [record] = failureStatus('documents.status', 'signer', failure(2), {}, 'waiting-for-certificate');
-    expect(record?.value).toMatchObject({ state: 'waiting-for-certificate', detail: 'CERT_MISSING', history: [{ state: 'waiting-for-certificate', detail: 'CERT_MISSING', attempt: 2 }] });
+    expect(record?.value).toMatchObject({
+      state: 'waiting-for-certificate',
+      detail: 'CERT_MISSING',
+      history: [{ state: 'waiting-for-certificate', detail: 'CERT_MISSING', attempt: 2 }],
+    });
     const composed = statusRecord('documents.status', { documentId: DOC_A, eventId: EVENT_A, state: 'composed', stage: 'composer' });
     expect(composed.entry.attempt).toBeNull();
   });
@@ -85,7 +101,10 @@ describe('status history', () => {
     const merged = records.reduce<DocumentStatus | undefined>((earlier, later) => mergeStatus(earlier, later), undefined);
     expect(merged?.state).toBe('signed');
     expect(merged?.history.map((h) => [h.state, h.detail, h.attempt])).toEqual([
-      ['composed', null, null], ['waiting-for-certificate', 'CERT_MISSING', 1], ['waiting-for-certificate', 'CERT_MISSING', 2], ['signed', null, null],
+      ['composed', null, null],
+      ['waiting-for-certificate', 'CERT_MISSING', 1],
+      ['waiting-for-certificate', 'CERT_MISSING', 2],
+      ['signed', null, null],
     ]);
   });
 
@@ -96,7 +115,15 @@ describe('status history', () => {
     items.fields = items.fields.filter((f) => f.name !== 'attempt');
     const writer = avro.Type.forSchema(before as avro.Schema);
     const reader = avro.Type.forSchema(schema as avro.Schema);
-    const old = { documentId: DOC_A, eventId: EVENT_A, state: 'retrying', stage: 'composer', at: 5, detail: 'X', history: [{ state: 'retrying', stage: 'composer', at: 5, detail: 'X' }] };
+    const old = {
+      documentId: DOC_A,
+      eventId: EVENT_A,
+      state: 'retrying',
+      stage: 'composer',
+      at: 5,
+      detail: 'X',
+      history: [{ state: 'retrying', stage: 'composer', at: 5, detail: 'X' }],
+    };
     const decoded = reader.fromBuffer(writer.toBuffer(old), reader.createResolver(writer)) as DocumentStatus;
     expect(decoded.history).toEqual([{ state: 'retrying', stage: 'composer', at: 5, detail: 'X', attempt: null }]);
   });
@@ -104,7 +131,8 @@ describe('status history', () => {
 
 describe('routes and when a document is done', () => {
   const routed = (detail: string) => entry('routed', 'router', 300, detail);
-  const doc = (...history: StatusEntry[]) => status(DOC_A, EVENT_A, [entry('composed', 'composer', 100), entry('signed', 'signer', 200), ...history]);
+  const doc = (...history: StatusEntry[]) =>
+    status(DOC_A, EVENT_A, [entry('composed', 'composer', 100), entry('signed', 'signer', 200), ...history]);
 
   it('a route with a gateway is sent until its gateway delivers it; one without a gateway ends on its topic', () => {
     const sent = doc(routed('dmp,mss:patient; withheld mss:professionals:no-recipient'));
@@ -118,7 +146,7 @@ describe('routes and when a document is done', () => {
     expect(isDone(delivered)).toBe(true);
   });
 
-  it('a gateway\'s retries keep the route waiting; its dead letter ends it as failed with the code', () => {
+  it("a gateway's retries keep the route waiting; its dead letter ends it as failed with the code", () => {
     const waiting = doc(routed('dmp'), entry('retrying', 'dmp-gateway', 400, 'DMP_TIMEOUT', 1));
     expect(routeProgress(waiting)[0]).toMatchObject({ state: 'waiting', detail: 'DMP_TIMEOUT' });
     expect(isDone(waiting)).toBe(false);

@@ -30,12 +30,21 @@ const kindOf = (route: string): RouteKind | undefined => {
 export function routeProgress(status: Pick<DocumentStatus, 'history'>): RouteProgress[] {
   const routed = [...status.history].reverse().find((h) => h.state === 'routed');
   if (!routed?.detail) return [];
-  const taken = (routed.detail.split(';')[0] ?? '').split(',').map((r) => r.trim()).filter((r) => r && r !== 'no-route');
+  const taken = (routed.detail.split(';')[0] ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r && r !== 'no-route');
   return taken.map((route) => {
     const kind = kindOf(route);
     const gateway: string | null = kind ? ROUTES[kind].gateway : null;
     const last = gateway ? [...status.history].reverse().find((h) => h.stage === gateway && h.at >= routed.at) : undefined;
-    const state: RouteProgress['state'] = !last ? 'sent' : last.state === 'delivered' ? 'delivered' : last.state === 'dead-lettered' ? 'failed' : 'waiting';
+    const state: RouteProgress['state'] = !last
+      ? 'sent'
+      : last.state === 'delivered'
+        ? 'delivered'
+        : last.state === 'dead-lettered'
+          ? 'failed'
+          : 'waiting';
     const detail = last?.detail?.startsWith(`${route}: `) ? last.detail.slice(route.length + 2) : (last?.detail ?? null);
     return { route, state, detail, delivered: gateway !== null };
   });
@@ -58,7 +67,13 @@ export function isDone(status: Pick<DocumentStatus, 'state' | 'history'>): boole
 export function statusRecord(
   statusTopic: string,
   s: {
-    documentId: string; eventId: string; state: DocumentState; stage: string; detail?: string | null; history?: StatusEntry[]; at?: number;
+    documentId: string;
+    eventId: string;
+    state: DocumentState;
+    stage: string;
+    detail?: string | null;
+    history?: StatusEntry[];
+    at?: number;
     /** Which failure of the record this status reports (1 = the first), for a failure's status */
     attempt?: number;
   },
@@ -161,5 +176,8 @@ export function failureStatus(
   const eventId = known.eventId ?? f.record.headers[H.eventId];
   if (!documentId || !eventId) return [];
   const state = f.deadLettered ? 'dead-lettered' : waitingState;
-  return [statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, attempt: f.attempt, history: known.history }).record];
+  return [
+    statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, attempt: f.attempt, history: known.history })
+      .record,
+  ];
 }

@@ -2,7 +2,10 @@ import { EVENT_TOPICS, FAMILIES, PIPELINE_TOPICS, STAGES, STATES } from '@passer
 import { isFinal } from './status';
 import { deadLetterTopics, familyOfTopic, stageInputs, stageInputTopics, topicNames, topicsToCreate } from './topology';
 
-const tiers = [{ name: '5s', delayMs: 5_000 }, { name: '1m', delayMs: 60_000 }];
+const tiers = [
+  { name: '5s', delayMs: 5_000 },
+  { name: '1m', delayMs: 60_000 },
+];
 
 describe('the topology derived from the catalogue', () => {
   const topics = topicNames('t1.');
@@ -42,7 +45,7 @@ describe('the topology derived from the catalogue', () => {
     expect(byName.get(`${topics.signed}.retry.5s`)).toEqual({ topic: `${topics.signed}.retry.5s`, partitions: 4 });
   });
 
-  it('tells a (prefixed) topic\'s family, and nothing for another topic', () => {
+  it("tells a (prefixed) topic's family, and nothing for another topic", () => {
     expect(familyOfTopic(topics.dispensation)).toEqual({ family: 'dispensation', topic: EVENT_TOPICS.dispensation });
     expect(familyOfTopic(topics.composed)).toBeUndefined();
     expect(familyOfTopic('t1.lgo.unknown.v1')).toBeUndefined();

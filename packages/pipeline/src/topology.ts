@@ -1,7 +1,14 @@
 import { dlqTopic, retryTopic, type RetryTier, type TopicSpec } from '@passerelle/kafka-runtime';
 import {
-  FAMILIES, PIPELINE_TOPICS, STAGES,
-  type EventFamily, type EventTopic, type PipelineRole, type RetentionClass, type StageName, type TopicRole,
+  FAMILIES,
+  PIPELINE_TOPICS,
+  STAGES,
+  type EventFamily,
+  type EventTopic,
+  type PipelineRole,
+  type RetentionClass,
+  type StageName,
+  type TopicRole,
 } from '@passerelle/schemas';
 
 /** Every topic of a deployment by its role (each family's, and the pipeline's), with the deployment's prefix. */

@@ -37,7 +37,15 @@ describe('eventKey', () => {
   it('carries no personal data: neither the local id, the FINESS, the INS, nor names or birth date', () => {
     const key = eventKey(vaccination);
     const p = vaccination.patient;
-    for (const value of [p.localId, p.ins.matricule, p.birthFamilyName, p.firstGivenName, p.birthDate, p.birthDate.replace(/-/g, ''), vaccination.pharmacy.finess]) {
+    for (const value of [
+      p.localId,
+      p.ins.matricule,
+      p.birthFamilyName,
+      p.firstGivenName,
+      p.birthDate,
+      p.birthDate.replace(/-/g, ''),
+      vaccination.pharmacy.finess,
+    ]) {
       expect(key).not.toContain(value);
       expect(key.toLowerCase()).not.toContain(Buffer.from(value).toString('hex').slice(0, 8));
     }

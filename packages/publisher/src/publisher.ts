@@ -3,12 +3,24 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { consoleLogger, kafkajsLogCreator, registryFailureOf } from '@passerelle/kafka-runtime';
 import { subjectOf, topicSchemas, type EventTopic } from '@passerelle/schemas';
 import {
-  Kafka, KafkaJSError, KafkaJSProtocolError, logLevel as KafkaLogLevel, Partitioners,
-  type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions,
+  Kafka,
+  KafkaJSError,
+  KafkaJSProtocolError,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type ICustomPartitioner,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
-  BrokerUnavailableError, InvalidEventError, PublishRejectedError, RegistryUnavailableError, SchemaRejectedError,
+  BrokerUnavailableError,
+  InvalidEventError,
+  PublishRejectedError,
+  RegistryUnavailableError,
+  SchemaRejectedError,
   type Violation,
 } from './errors';
 import { eventKey, type KeySource } from './event-key';
@@ -159,8 +171,12 @@ export function registryFailure(err: unknown, registryUrl: string, topic: string
       return new SchemaRejectedError(`Schema registry subject ${subject}: ${(err as Error).message}`, { cause: err });
     case 'status':
       return failure.status >= 400 && failure.status < 500
-        ? new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${failure.status}): ${causeText(err)}`, { cause: err })
-        : new RegistryUnavailableError(`Schema registry at ${registryUrl} failed (HTTP ${failure.status}): ${causeText(err)}`, { cause: err });
+        ? new SchemaRejectedError(`Schema registry refused the schema of ${topic} (HTTP ${failure.status}): ${causeText(err)}`, {
+            cause: err,
+          })
+        : new RegistryUnavailableError(`Schema registry at ${registryUrl} failed (HTTP ${failure.status}): ${causeText(err)}`, {
+            cause: err,
+          });
     default:
       return new RegistryUnavailableError(`Schema registry unreachable at ${registryUrl}: ${causeText(err)}`, { cause: err });
   }
@@ -173,9 +189,7 @@ export function registryFailure(err: unknown, registryUrl: string, topic: string
  * {@link BrokerUnavailableError} within `connectRetries` × `connectionTimeoutMs` and a few seconds of backoff.
  */
 export function createPublisher(options: PublisherOptions): Publisher {
-  const brokers = (Array.isArray(options.brokers) ? options.brokers : options.brokers.split(','))
-    .map((b) => b.trim())
-    .filter(Boolean);
+  const brokers = (Array.isArray(options.brokers) ? options.brokers : options.brokers.split(',')).map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new BrokerUnavailableError('No Kafka broker address given');
   const brokerText = brokers.join(',');
   const clientId = options.clientId ?? 'passerelle-publisher';
@@ -249,8 +263,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
   function schemaId(topic: EventTopic): Promise<number> {
     let id = schemaIds.get(topic);
     if (!id) {
-      id = withDeadline(registryTimeoutMs, lookupOrRegister(topic), () =>
-        new RegistryUnavailableError(`Schema registry at ${options.registryUrl} did not answer within ${registryTimeoutMs} ms`),
+      id = withDeadline(
+        registryTimeoutMs,
+        lookupOrRegister(topic),
+        () => new RegistryUnavailableError(`Schema registry at ${options.registryUrl} did not answer within ${registryTimeoutMs} ms`),
       ).catch((err: unknown) => {
         schemaIds.delete(topic);
         throw registryFailure(err, options.registryUrl, topic, subjectOf(kafkaTopic(topic)));
@@ -342,7 +358,16 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const n = rank.get(slot) ?? 0n;
       rank.set(slot, n + 1n);
       const offset = (base.get(slot) ?? -1n) + n;
-      return { topic: p.kafkaTopic, eventTopic: p.topic, partition, offset: offset.toString(), schemaId: p.schemaId, key: p.key, eventId: p.eventId, traceparent: p.traceparent };
+      return {
+        topic: p.kafkaTopic,
+        eventTopic: p.topic,
+        partition,
+        offset: offset.toString(),
+        schemaId: p.schemaId,
+        key: p.key,
+        eventId: p.eventId,
+        traceparent: p.traceparent,
+      };
     });
   }
 
@@ -374,9 +399,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const results: PublishResult[] = [];
       for (let start = 0; start < items.length; start += batchSize) {
         const chunk = items.slice(start, start + batchSize);
-        const prepared = await Promise.all(
-          chunk.map((item, i) => prepare(topics[start + i] as EventTopic, item.event, item.traceparent)),
-        );
+        const prepared = await Promise.all(chunk.map((item, i) => prepare(topics[start + i] as EventTopic, item.event, item.traceparent)));
         results.push(...(await produce(prepared)));
       }
       return results;

@@ -17,8 +17,9 @@ describe('registryFailure', () => {
     expect(err.message).toBe(`Schema registry unreachable at ${URL}: connect ECONNREFUSED 127.0.0.1:1`);
     expect(err.message).not.toMatch(/status 400|HTTP/);
     for (const text of ['socket hang up', 'getaddrinfo ENOTFOUND registry.invalid', 'connect ETIMEDOUT 10.0.0.1:8081']) {
-      expect(registryFailure(responseError(400, `Error, status 400: ${text}`), URL, TOPIC, SUBJECT).message)
-        .toBe(`Schema registry unreachable at ${URL}: ${text}`);
+      expect(registryFailure(responseError(400, `Error, status 400: ${text}`), URL, TOPIC, SUBJECT).message).toBe(
+        `Schema registry unreachable at ${URL}: ${text}`,
+      );
     }
   });
 
@@ -32,8 +33,13 @@ describe('registryFailure', () => {
   });
 
   it('an incompatible schema names the subject; an error already mapped is kept', () => {
-    const incompatible = Object.assign(new Error('Schema being registered is incompatible'), { name: 'ConfluentSchemaRegistryCompatibilityError' });
-    expect(registryFailure(incompatible, URL, TOPIC, SUBJECT)).toMatchObject({ code: 'SCHEMA_REJECTED', message: expect.stringContaining(SUBJECT) });
+    const incompatible = Object.assign(new Error('Schema being registered is incompatible'), {
+      name: 'ConfluentSchemaRegistryCompatibilityError',
+    });
+    expect(registryFailure(incompatible, URL, TOPIC, SUBJECT)).toMatchObject({
+      code: 'SCHEMA_REJECTED',
+      message: expect.stringContaining(SUBJECT),
+    });
     const timedOut = new RegistryUnavailableError(`Schema registry at ${URL} did not answer within 10000 ms`);
     expect(registryFailure(timedOut, URL, TOPIC, SUBJECT)).toBe(timedOut);
   });

@@ -18,7 +18,12 @@ function personalValues(event: Json): string[] {
 
 /** Validates `event`, expects an InvalidEventError, and checks that its message names each path and rule but no
  * value of the event's patient nor the `badValue`. */
-function expectInvalid(topic: Parameters<typeof validateEvent>[0], event: Json, expected: Array<{ path: string; rule: string | RegExp }>, badValue?: string): InvalidEventError {
+function expectInvalid(
+  topic: Parameters<typeof validateEvent>[0],
+  event: Json,
+  expected: Array<{ path: string; rule: string | RegExp }>,
+  badValue?: string,
+): InvalidEventError {
   let error: unknown;
   try {
     validateEvent(topic, event, onTest);
@@ -65,7 +70,12 @@ describe('validateEvent: the sample events', () => {
     delete event.vaccination.comment;
     const valid = validateEvent(EVENT_TOPICS.vaccination, event, onTest);
     expect(valid.recipients).toEqual([]);
-    expect(valid.confidentiality).toEqual({ level: 'N', maskedFromProfessionals: false, invisibleToPatient: false, invisibleToLegalRepresentatives: false });
+    expect(valid.confidentiality).toEqual({
+      level: 'N',
+      maskedFromProfessionals: false,
+      invisibleToPatient: false,
+      invisibleToLegalRepresentatives: false,
+    });
     expect(valid.correction).toBeNull();
     expect(valid.patient.dmpOpposition).toBe(false);
     expect(valid.vaccination.comment).toBeNull();
@@ -88,7 +98,12 @@ describe('validateEvent: bad events name the field and the rule, never the value
   it('a date that does not exist', () => {
     const event = fixture('dispensation');
     event.dispensation.dispensedAt = '2025-02-30';
-    expectInvalid(EVENT_TOPICS.dispensation, event, [{ path: 'dispensation.dispensedAt', rule: 'must be a real calendar date' }], '2025-02-30');
+    expectInvalid(
+      EVENT_TOPICS.dispensation,
+      event,
+      [{ path: 'dispensation.dispensedAt', rule: 'must be a real calendar date' }],
+      '2025-02-30',
+    );
   });
 
   it('identifiers of the wrong shape: event id, FINESS, RPPS, INS matricule', () => {
@@ -129,10 +144,15 @@ describe('validateEvent: bad events name the field and the rule, never the value
     const event = fixture('vaccination');
     event.recipients[0].mssanteAddress = 'jean.dupont';
     event.pharmacy.mssanteAddress = 'pharmacie @ italie.fr';
-    expectInvalid(EVENT_TOPICS.vaccination, event, [
-      { path: 'recipients[0].mssanteAddress', rule: 'must be a mail address (local-part@domain)' },
-      { path: 'pharmacy.mssanteAddress', rule: 'must be a mail address (local-part@domain)' },
-    ], 'jean.dupont');
+    expectInvalid(
+      EVENT_TOPICS.vaccination,
+      event,
+      [
+        { path: 'recipients[0].mssanteAddress', rule: 'must be a mail address (local-part@domain)' },
+        { path: 'pharmacy.mssanteAddress', rule: 'must be a mail address (local-part@domain)' },
+      ],
+      'jean.dupont',
+    );
   });
 
   it('a correction whose version number is below 2', () => {
@@ -148,13 +168,18 @@ describe('validateEvent: bad events name the field and the rule, never the value
     delete event.patient.birthFamilyName;
     event.patient.nickname = 'Dodo';
     event.dispensation.prescription.prescriber.mssanteAddress = 42;
-    const error = expectInvalid(EVENT_TOPICS.dispensation, event, [
-      { path: 'dispensation.lines[1].quantity.value', rule: 'must be a number' },
-      { path: 'patient.sex', rule: 'must be one of F, M, U' },
-      { path: 'patient.birthFamilyName', rule: 'is required' },
-      { path: 'patient.nickname', rule: 'is not a field of the schema' },
-      { path: 'dispensation.prescription.prescriber.mssanteAddress', rule: 'must be null or a string' },
-    ], 'deux');
+    const error = expectInvalid(
+      EVENT_TOPICS.dispensation,
+      event,
+      [
+        { path: 'dispensation.lines[1].quantity.value', rule: 'must be a number' },
+        { path: 'patient.sex', rule: 'must be one of F, M, U' },
+        { path: 'patient.birthFamilyName', rule: 'is required' },
+        { path: 'patient.nickname', rule: 'is not a field of the schema' },
+        { path: 'dispensation.prescription.prescriber.mssanteAddress', rule: 'must be null or a string' },
+      ],
+      'deux',
+    );
     expect(error.message).not.toContain('Dodo');
     expect(error.message).toMatch(/^Invalid event for lgo\.dispensation\.v1 \(5 problems\): /);
   });
@@ -163,10 +188,15 @@ describe('validateEvent: bad events name the field and the rule, never the value
     const event = fixture('dispensation');
     event.dispensation.lines[0].product.cip13 = null;
     event.dispensation.lines[1].product.cip13 = '340093000000';
-    expectInvalid(EVENT_TOPICS.dispensation, event, [
-      { path: 'dispensation.lines[0].product', rule: 'must carry a CIP13 or a UCD code' },
-      { path: 'dispensation.lines[1].product.cip13', rule: 'must be a CIP13 code of 13 digits' },
-    ], '340093000000');
+    expectInvalid(
+      EVENT_TOPICS.dispensation,
+      event,
+      [
+        { path: 'dispensation.lines[0].product', rule: 'must carry a CIP13 or a UCD code' },
+        { path: 'dispensation.lines[1].product.cip13', rule: 'must be a CIP13 code of 13 digits' },
+      ],
+      '340093000000',
+    );
   });
 
   it('an event that is not an object', () => {

@@ -1,5 +1,12 @@
 import {
-  avroType, familiesOfEvent, FAMILIES, isEventTopic, topicSchemas, type EventByTopic, type EventTopic, EVENT_TOPICS,
+  avroType,
+  familiesOfEvent,
+  FAMILIES,
+  isEventTopic,
+  topicSchemas,
+  type EventByTopic,
+  type EventTopic,
+  EVENT_TOPICS,
 } from '@passerelle/schemas';
 import { InvalidEventError, type Violation } from './errors';
 import { ruleViolations } from './event-rules';
@@ -37,7 +44,9 @@ export function checkEvent(topic: string, json: unknown, options: ValidateOption
   }
   const fromSchema = schemaViolations(avroType(topic), json);
   if (typeof json !== 'object' || json === null) return fromSchema;
-  const fromRules = ruleViolations(topicSchemas[topic].family, json as Record<string, unknown>, { testPlatform: options.testPlatform ?? false });
+  const fromRules = ruleViolations(topicSchemas[topic].family, json as Record<string, unknown>, {
+    testPlatform: options.testPlatform ?? false,
+  });
   // One rule per field: a field of the wrong type is not checked again by the rules.
   const reported = new Set(fromSchema.map((v) => v.path));
   return [...fromSchema, ...fromRules.filter((v) => !reported.has(v.path))];

@@ -130,8 +130,7 @@ export function readPkcs12(bytes: Buffer, passphrase: string, finess: string): P
       cause,
     });
   }
-  const bagsOf = (oid: string | undefined): forge.pkcs12.Bag[] =>
-    oid === undefined ? [] : (p12.getBags({ bagType: oid })[oid] ?? []);
+  const bagsOf = (oid: string | undefined): forge.pkcs12.Bag[] => (oid === undefined ? [] : (p12.getBags({ bagType: oid })[oid] ?? []));
   const keyBags = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag), ...bagsOf(forge.pki.oids.keyBag)];
   const certBags = bagsOf(forge.pki.oids.certBag);
   const forgeKey = keyBags.find((bag) => bag.key)?.key;
@@ -141,9 +140,7 @@ export function readPkcs12(bytes: Buffer, passphrase: string, finess: string): P
   const privateKey = createPrivateKey(forge.pki.privateKeyToPem(forgeKey));
   const certificates: CertificateInfo[] = certBags.flatMap((bag) => (bag.cert ? [certificateInfo(bag.cert)] : []));
   const publicDer = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  const leafIndex = certificates.findIndex((c) =>
-    c.x509.publicKey.export({ type: 'spki', format: 'der' }).equals(publicDer),
-  );
+  const leafIndex = certificates.findIndex((c) => c.x509.publicKey.export({ type: 'spki', format: 'der' }).equals(publicDer));
   const certificate = certificates[leafIndex];
   if (!certificate) {
     throw new CertificateError('CERT_UNREADABLE', finess, 'PKCS#12 file holds no certificate for its private key');
@@ -151,7 +148,7 @@ export function readPkcs12(bytes: Buffer, passphrase: string, finess: string): P
   // Order the rest as a path upwards from the signing certificate; certificates that are not on it are dropped.
   const rest = certificates.filter((_, i) => i !== leafIndex);
   const chain = [certificate];
-  for (let current = certificate; ; ) {
+  for (let current = certificate; ;) {
     const issuer = rest.find((c) => !chain.includes(c) && current.x509.checkIssued(c.x509));
     if (!issuer || issuer.x509.fingerprint256 === current.x509.fingerprint256) break;
     chain.push(issuer);
@@ -180,15 +177,17 @@ const SIGNING_EXTENDED_USAGES = new Set([
  * Returns the first failure (in that order), or undefined. Cheap to cache per credential.
  */
 export function checkKeyUsage(certificate: CertificateInfo, finess: string): CertificateError | undefined {
-  const keyUsage = certificate.forge.getExtension('keyUsage') as
-    | { digitalSignature?: boolean; nonRepudiation?: boolean }
-    | undefined;
+  const keyUsage = certificate.forge.getExtension('keyUsage') as { digitalSignature?: boolean; nonRepudiation?: boolean } | undefined;
   if (!keyUsage || !(keyUsage.digitalSignature || keyUsage.nonRepudiation)) {
     return new CertificateError('CERT_KEY_USAGE', finess, 'certificate key usage allows neither digitalSignature nor nonRepudiation');
   }
   const extended = certificate.x509.keyUsage;
   if (extended && extended.length > 0 && !extended.some((oid) => SIGNING_EXTENDED_USAGES.has(oid))) {
-    return new CertificateError('CERT_KEY_USAGE', finess, 'certificate extended key usage does not allow document signing (an AUTH_CLI certificate?)');
+    return new CertificateError(
+      'CERT_KEY_USAGE',
+      finess,
+      'certificate extended key usage does not allow document signing (an AUTH_CLI certificate?)',
+    );
   }
   if (certificate.x509.ca) {
     return new CertificateError('CERT_KEY_USAGE', finess, 'a CA certificate is not a signing certificate');
@@ -196,10 +195,7 @@ export function checkKeyUsage(certificate: CertificateInfo, finess: string): Cer
   return undefined;
 }
 
-export function checkCredentialStatic(
-  credential: Pkcs12Contents,
-  trustAnchors: readonly X509Certificate[],
-): CertificateError | undefined {
+export function checkCredentialStatic(credential: Pkcs12Contents, trustAnchors: readonly X509Certificate[]): CertificateError | undefined {
   const { finess, certificate } = credential;
   const usageError = checkKeyUsage(certificate, finess);
   if (usageError) return usageError;
@@ -238,10 +234,7 @@ export function chainError(
 }
 
 /** The validity-period checks, on the signing certificate and the chain above it, at a given time. */
-export function checkCredentialDates(
-  credential: { chain: readonly Validity[]; finess: string },
-  at: Date,
-): CertificateError | undefined {
+export function checkCredentialDates(credential: { chain: readonly Validity[]; finess: string }, at: Date): CertificateError | undefined {
   for (const [index, cert] of credential.chain.entries()) {
     const { notBefore, notAfter } = cert;
     const which = index === 0 ? 'certificate' : 'an issuer certificate in the chain';

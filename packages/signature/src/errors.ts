@@ -37,11 +37,7 @@ export class CertificateError extends PasserelleError {
 
 /** Codes of problems with the input of a signature (not the certificate). */
 export type SignatureInputErrorCode =
-  | 'DOCUMENT_NOT_XML'
-  | 'DOCUMENT_AUTHOR_MISMATCH'
-  | 'INVALID_FINESS'
-  | 'INVALID_UNIQUE_ID'
-  | 'UNSUPPORTED_ALGORITHM';
+  'DOCUMENT_NOT_XML' | 'DOCUMENT_AUTHOR_MISMATCH' | 'INVALID_FINESS' | 'INVALID_UNIQUE_ID' | 'UNSUPPORTED_ALGORITHM';
 
 /** The document or the request cannot be signed as given: a permanent error, retrying will not help. */
 export class SignatureInputError extends PasserelleError {

@@ -97,7 +97,13 @@ describe('canonicalizeInclusive (the one-pass C14N of the signing hot path)', ()
     const prefix = fc.constantFrom('', 'p', 'q');
     const text = fc.stringMatching(/^[a-zé &<>"'\t\n\r\]]{0,12}$/);
     const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;');
-    type Node = { tag: string; pfx: string; attrs: Array<[string, string, string]>; ns: Array<[string, string]>; children: Array<Node | string> };
+    type Node = {
+      tag: string;
+      pfx: string;
+      attrs: Array<[string, string, string]>;
+      ns: Array<[string, string]>;
+      children: Array<Node | string>;
+    };
     const node: fc.Memo<Node> = fc.memo((depth) =>
       fc.record({
         tag: name,

@@ -37,7 +37,14 @@ function fail(): never {
 }
 
 function isXmlChar(code: number): boolean {
-  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
 }
 
 /** Replaces character and predefined entity references by their characters. */
@@ -208,7 +215,12 @@ function scan(input: string, withComments: boolean): InclusiveC14nResult {
           declarations.set(prefix, value);
         } else {
           const colon = name.indexOf(':');
-          attributes.push({ qname: name, prefix: colon < 0 ? '' : name.slice(0, colon), local: colon < 0 ? name : name.slice(colon + 1), value });
+          attributes.push({
+            qname: name,
+            prefix: colon < 0 ? '' : name.slice(0, colon),
+            local: colon < 0 ? name : name.slice(colon + 1),
+            value,
+          });
         }
       }
       if (/[^ \t\n]/.test(attrText.slice(consumed))) fail();
@@ -228,7 +240,8 @@ function scan(input: string, withComments: boolean): InclusiveC14nResult {
         else scope.set(prefix, uri);
       }
       rendered.sort((x, y) => compare(x[0], y[0]));
-      for (const [prefix, uri] of rendered) tag += prefix === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${prefix}="${escapeAttribute(uri)}"`;
+      for (const [prefix, uri] of rendered)
+        tag += prefix === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${prefix}="${escapeAttribute(uri)}"`;
     }
     const colon = qname.indexOf(':');
     if (colon >= 0 && !scope.has(qname.slice(0, colon))) fail(); // undeclared element prefix

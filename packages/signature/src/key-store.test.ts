@@ -39,7 +39,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => signMock.mockClear());
 
-const sign = (keyStore: KeyStore, finess = FINESS) => signSubmission({ documentXml: DOCUMENT, documentUniqueId: DOCUMENT_ID, finess }, keyStore);
+const sign = (keyStore: KeyStore, finess = FINESS) =>
+  signSubmission({ documentXml: DOCUMENT, documentUniqueId: DOCUMENT_ID, finess }, keyStore);
 
 /** A fresh key-store directory holding copies of `<FINESS>.p12` + `.pass` from `from`. */
 function keyStoreDirFrom(from: string, name: string): string {

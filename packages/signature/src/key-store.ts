@@ -70,8 +70,7 @@ export class KeyStore {
 
   constructor(options: KeyStoreOptions) {
     this.dir = options.dir;
-    this.trustAnchors =
-      typeof options.trustAnchors === 'string' ? loadTrustAnchors(options.trustAnchors) : options.trustAnchors;
+    this.trustAnchors = typeof options.trustAnchors === 'string' ? loadTrustAnchors(options.trustAnchors) : options.trustAnchors;
     this.env = options.env ?? process.env;
     const every = options.rotationCheckMs ?? DEFAULT_ROTATION_CHECK_MS;
     if (every > 0) {

@@ -1,14 +1,7 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import {
-  DSIG_NS,
-  XADES_111_NS,
-  canonicalizationFromUri,
-  hashFromDigestUri,
-  type Canonicalization,
-  type HashName,
-} from './algorithms';
+import { DSIG_NS, XADES_111_NS, canonicalizationFromUri, hashFromDigestUri, type Canonicalization, type HashName } from './algorithms';
 import {
   certificateFromDer,
   chainError,
@@ -69,11 +62,7 @@ const text = (element: Element | undefined): string => (element?.textContent ?? 
  * usage, validity at the signing time). The submission set's reference carries the IHE placeholder digest and is
  * not checked beyond that.
  */
-export function verifySubmissionSignature(
-  signatureXml: string,
-  documentXml: string | Buffer,
-  options: VerifyOptions,
-): VerificationResult {
+export function verifySubmissionSignature(signatureXml: string, documentXml: string | Buffer, options: VerifyOptions): VerificationResult {
   const reasons: string[] = [];
   const result: VerificationResult = { valid: false, reasons };
   const trustAnchors = typeof options.trustAnchors === 'string' ? loadTrustAnchors(options.trustAnchors) : options.trustAnchors;
@@ -170,7 +159,7 @@ export function verifySubmissionSignature(
 
   // Stage 4: the certificate.
   const chain = [signer];
-  for (let current = signer; ; ) {
+  for (let current = signer; ;) {
     const issuer = certificates.find((c) => !chain.includes(c) && current.x509.checkIssued(c.x509));
     if (!issuer) break;
     chain.push(issuer);

@@ -18,10 +18,25 @@ const DMP_DIR = resolve(CISIS_DIR, '../dmp');
 
 /** Documents to sign, with the FINESS of their author organisation (the DMP sample names none). */
 const DOCUMENTS = [
-  { name: 'VAC-NOTE_2023.01', path: join(CISIS_DIR, 'ExemplesCDA/VAC-NOTE_2023.01.xml'), finess: '750803447', id: '1.2.250.1.999.1.1.7898.4.101' },
+  {
+    name: 'VAC-NOTE_2023.01',
+    path: join(CISIS_DIR, 'ExemplesCDA/VAC-NOTE_2023.01.xml'),
+    finess: '750803447',
+    id: '1.2.250.1.999.1.1.7898.4.101',
+  },
   { name: 'VAC_2023.01', path: join(CISIS_DIR, 'ExemplesCDA/VAC_2023.01.xml'), finess: '750803447', id: '1.2.250.1.999.1.1.7898.4.102' },
-  { name: 'eDISP-MED_2024.01', path: join(CISIS_DIR, 'ExemplesCDA/eDISP-MED_2024.01.xml'), finess: '750512345', id: '1.2.250.1.999.1.1.7898.4.103' },
-  { name: 'TD2.1-DocumentME2 (DMP)', path: join(DMP_DIR, 'TD2.1-DocumentME2.xml'), finess: '750100208', id: '1.2.250.1.999.1.1.7898.4.9956570902' },
+  {
+    name: 'eDISP-MED_2024.01',
+    path: join(CISIS_DIR, 'ExemplesCDA/eDISP-MED_2024.01.xml'),
+    finess: '750512345',
+    id: '1.2.250.1.999.1.1.7898.4.103',
+  },
+  {
+    name: 'TD2.1-DocumentME2 (DMP)',
+    path: join(DMP_DIR, 'TD2.1-DocumentME2.xml'),
+    finess: '750100208',
+    id: '1.2.250.1.999.1.1.7898.4.9956570902',
+  },
 ];
 
 let dir: string;
@@ -83,7 +98,12 @@ describe('signSubmission: every signature is accepted by xmlsec1 and by xml-cryp
     expect(xmlCryptoVerifies(signed.signatureXml)).toBe(true);
     const result = verifySubmissionSignature(signed.signatureXml, document, { trustAnchors: pki.trustDir });
     expect(result.reasons).toEqual([]);
-    expect(result).toMatchObject({ valid: true, signerFiness: finess, documentUniqueId: id, submissionSetUniqueId: signed.submissionSetUniqueId });
+    expect(result).toMatchObject({
+      valid: true,
+      signerFiness: finess,
+      documentUniqueId: id,
+      submissionSetUniqueId: signed.submissionSetUniqueId,
+    });
   });
 
   const variants: Array<[HashName, Canonicalization]> = [
@@ -99,7 +119,9 @@ describe('signSubmission: every signature is accepted by xmlsec1 and by xml-cryp
     const { path, finess, id } = DOCUMENTS[0] as (typeof DOCUMENTS)[number];
     const document = readFileSync(path);
     const signed = signSubmission({ documentXml: document, documentUniqueId: id, finess, options: { hash, canonicalization } }, keyStore);
-    expect(signed.signatureXml).toContain(`<SignatureMethod Algorithm="${hash === 'sha1' ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' : `http://www.w3.org/2001/04/xmldsig-more#rsa-${hash}`}">`);
+    expect(signed.signatureXml).toContain(
+      `<SignatureMethod Algorithm="${hash === 'sha1' ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' : `http://www.w3.org/2001/04/xmldsig-more#rsa-${hash}`}">`,
+    );
     expectXmlsecAccepts(xmlsec(signed, document), signed);
     expect(xmlCryptoVerifies(signed.signatureXml)).toBe(true);
     expect(verifySubmissionSignature(signed.signatureXml, document, { trustAnchors: pki.trustDir })).toMatchObject({
@@ -116,11 +138,17 @@ describe('signSubmission: every signature is accepted by xmlsec1 and by xml-cryp
     const xml = signed.signatureXml;
     expect(xml.startsWith(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="${signed.signatureId}">`)).toBe(true);
     expect(xml).toContain('<Reference Type="http://www.w3.org/2000/09/xmldsig#Manifest" URI="#IHEManifest">');
-    expect(xml).toContain(`<Reference Type="http://uri.etsi.org/01903/v1.1.1#SignedProperties" URI="#${signed.signatureId}-SignedProperties">`);
+    expect(xml).toContain(
+      `<Reference Type="http://uri.etsi.org/01903/v1.1.1#SignedProperties" URI="#${signed.signatureId}-SignedProperties">`,
+    );
     expect(xml).toContain(`<Manifest Id="IHEManifest"><Reference URI="urn:oid:${signed.submissionSetUniqueId}">`);
     expect(xml).toMatch(/<DigestValue>AA==<\/DigestValue>/);
-    expect(xml).toContain(`<Reference URI="urn:oid:${id}"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></Transform></Transforms>`);
-    expect(xml).toContain(`<SignatureProperty Id="purposeOfSignature" Target="#${signed.signatureId}">1.2.840.10065.1.12.1.14</SignatureProperty>`);
+    expect(xml).toContain(
+      `<Reference URI="urn:oid:${id}"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></Transform></Transforms>`,
+    );
+    expect(xml).toContain(
+      `<SignatureProperty Id="purposeOfSignature" Target="#${signed.signatureId}">1.2.840.10065.1.12.1.14</SignatureProperty>`,
+    );
     expect(xml).toContain(`<QualifyingProperties xmlns="http://uri.etsi.org/01903/v1.1.1#" Target="#${signed.signatureId}">`);
     expect(xml).toContain(`<SigningTime>${signingTime.toISOString()}</SigningTime>`);
     expect(xml).toContain('<SignaturePolicyIdentifier><SignaturePolicyImplied></SignaturePolicyImplied></SignaturePolicyIdentifier>');

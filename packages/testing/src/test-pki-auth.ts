@@ -51,7 +51,13 @@ export async function writeBrokenAuthCli(ctx: AuthBrokenContext): Promise<Record
 
   write('expired', auth(at(-400), at(-1)));
   write('not-yet-valid', auth(at(30), at(400)));
-  const rogueRoot = issue({ subject: caSubject('AUTRE AC RACINE (non approuvee)'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: key() });
+  const rogueRoot = issue({
+    subject: caSubject('AUTRE AC RACINE (non approuvee)'),
+    notBefore: at(-1),
+    notAfter: at(3650),
+    extensions: CA_EXTENSIONS,
+    key: key(),
+  });
   const rogueIntermediate = issue({
     subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'),
     issuer: rogueRoot,
@@ -64,7 +70,14 @@ export async function writeBrokenAuthCli(ctx: AuthBrokenContext): Promise<Record
   // A SIGN certificate filed as AUTH_CLI: valid and trusted, but not for TLS client authentication.
   write(
     'sign-certificate',
-    issue({ subject: organisationSubject(ctx.finess, 'SIGN'), issuer: ctx.intermediate, notBefore: at(-1), notAfter: at(400), extensions: SIGN_EXTENSIONS, key: key() }),
+    issue({
+      subject: organisationSubject(ctx.finess, 'SIGN'),
+      issuer: ctx.intermediate,
+      notBefore: at(-1),
+      notAfter: at(400),
+      extensions: SIGN_EXTENSIONS,
+      key: key(),
+    }),
   );
   return out;
 }

@@ -203,7 +203,14 @@ function toPem(cert: forge.pki.Certificate): string {
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
-export function writePkcs12(dir: string, finess: string, leaf: Issued, chain: forge.pki.Certificate[], passphrase: string, count?: number): void {
+export function writePkcs12(
+  dir: string,
+  finess: string,
+  leaf: Issued,
+  chain: forge.pki.Certificate[],
+  passphrase: string,
+  count?: number,
+): void {
   mkdirSync(dir, { recursive: true });
   const asn1 = forge.pkcs12.toPkcs12Asn1(leaf.key, [leaf.cert, ...chain], passphrase, {
     algorithm: 'aes256',
@@ -240,13 +247,24 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const leafKeys = options.keyPool ?? finessList.length;
   const serverNames = options.serverNames ?? [];
   const keys = await newKeys(
-    2 + leafKeys + (withAuth ? finessList.length : 0) + (withBroken ? 9 : 0) + (withBroken && withAuth ? 2 : 0) + (serverNames.length > 0 ? 1 : 0),
+    2 +
+      leafKeys +
+      (withAuth ? finessList.length : 0) +
+      (withBroken ? 9 : 0) +
+      (withBroken && withAuth ? 2 : 0) +
+      (serverNames.length > 0 ? 1 : 0),
     modulusLength,
   );
   const nextKey = (): KeyPair => keys.pop() as KeyPair;
   const pool = Array.from({ length: leafKeys }, nextKey);
 
-  const root = issue({ subject: caSubject('PASSERELLE TEST AC RACINE'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
+  const root = issue({
+    subject: caSubject('PASSERELLE TEST AC RACINE'),
+    notBefore: at(-1),
+    notAfter: at(3650),
+    extensions: CA_EXTENSIONS,
+    key: nextKey(),
+  });
   const intermediate = issue({
     subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'),
     issuer: root,
@@ -269,10 +287,24 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   const chain = [intermediate.cert, root.cert];
 
   finessList.forEach((finess, i) => {
-    const sign = issue({ subject: organisationSubject(finess, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: pool[i % leafKeys] as KeyPair });
+    const sign = issue({
+      subject: organisationSubject(finess, 'SIGN'),
+      issuer: intermediate,
+      notBefore: at(-1),
+      notAfter: at(1095),
+      extensions: SIGN_EXTENSIONS,
+      key: pool[i % leafKeys] as KeyPair,
+    });
     writePkcs12(keyStoreDir, finess, sign, chain, passphrase(finess), options.pkcs12Iterations);
     if (withAuth) {
-      const auth = issue({ subject: organisationSubject(finess, 'AUTH_CLI'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: AUTH_EXTENSIONS, key: nextKey() });
+      const auth = issue({
+        subject: organisationSubject(finess, 'AUTH_CLI'),
+        issuer: intermediate,
+        notBefore: at(-1),
+        notAfter: at(1095),
+        extensions: AUTH_EXTENSIONS,
+        key: nextKey(),
+      });
       writePkcs12(authDir, finess, auth, chain, passphrase(finess), options.pkcs12Iterations);
     }
   });
@@ -300,15 +332,27 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
   let renewedDir: string | undefined;
   if (withBroken) {
     renewedDir = join(dir, 'renewed');
-    const renewed = issue({ subject: organisationSubject(first, 'SIGN'), issuer: intermediate, notBefore: at(-1), notAfter: at(1095), extensions: SIGN_EXTENSIONS, key: nextKey() });
+    const renewed = issue({
+      subject: organisationSubject(first, 'SIGN'),
+      issuer: intermediate,
+      notBefore: at(-1),
+      notAfter: at(1095),
+      extensions: SIGN_EXTENSIONS,
+      key: nextKey(),
+    });
     writePkcs12(renewedDir, first, renewed, chain, passphrase(first));
     const variant = (name: BrokenVariant, leaf: Issued, leafChain = chain) => {
       const variantDir = join(dir, 'broken', name);
       writePkcs12(variantDir, first, leaf, leafChain, passphrase(first));
       broken[name] = variantDir;
     };
-    const signed = (subject: forge.pki.CertificateField[], notBefore: Date, notAfter: Date, extensions: object[], issuer: Issued = intermediate) =>
-      issue({ subject, issuer, notBefore, notAfter, extensions, key: nextKey() });
+    const signed = (
+      subject: forge.pki.CertificateField[],
+      notBefore: Date,
+      notAfter: Date,
+      extensions: object[],
+      issuer: Issued = intermediate,
+    ) => issue({ subject, issuer, notBefore, notAfter, extensions, key: nextKey() });
     variant('expired', signed(organisationSubject(first, 'SIGN'), at(-400), at(-1), SIGN_EXTENSIONS));
     variant('not-yet-valid', signed(organisationSubject(first, 'SIGN'), at(30), at(400), SIGN_EXTENSIONS));
     variant(
@@ -320,14 +364,29 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
     );
     variant('auth-cli', signed(organisationSubject(first, 'AUTH_CLI'), at(-1), at(400), AUTH_EXTENSIONS));
     variant('other-pharmacy', signed(organisationSubject(otherFiness(first), 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS));
-    const rogueRoot = issue({ subject: caSubject('AUTRE AC RACINE (non approuvee)'), notBefore: at(-1), notAfter: at(3650), extensions: CA_EXTENSIONS, key: nextKey() });
-    const rogueIntermediate = issue({ subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'), issuer: rogueRoot, notBefore: at(-1), notAfter: at(1825), extensions: CA_EXTENSIONS, key: nextKey() });
-    variant(
-      'untrusted-issuer',
-      signed(organisationSubject(first, 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS, rogueIntermediate),
-      [rogueIntermediate.cert, rogueRoot.cert],
-    );
+    const rogueRoot = issue({
+      subject: caSubject('AUTRE AC RACINE (non approuvee)'),
+      notBefore: at(-1),
+      notAfter: at(3650),
+      extensions: CA_EXTENSIONS,
+      key: nextKey(),
+    });
+    const rogueIntermediate = issue({
+      subject: caSubject('PASSERELLE TEST AC ORGANISATIONS'),
+      issuer: rogueRoot,
+      notBefore: at(-1),
+      notAfter: at(1825),
+      extensions: CA_EXTENSIONS,
+      key: nextKey(),
+    });
+    variant('untrusted-issuer', signed(organisationSubject(first, 'SIGN'), at(-1), at(400), SIGN_EXTENSIONS, rogueIntermediate), [
+      rogueIntermediate.cert,
+      rogueRoot.cert,
+    ]);
   }
-  const authBroken = withBroken && withAuth ? await writeBrokenAuthCli({ dir, finess: first, intermediate, chain, passphrase: passphrase(first), now, modulusLength }) : {};
+  const authBroken =
+    withBroken && withAuth
+      ? await writeBrokenAuthCli({ dir, finess: first, intermediate, chain, passphrase: passphrase(first), now, modulusLength })
+      : {};
   return { keyStoreDir, authDir, trustDir, rootPem, intermediatePem, renewedDir, broken, authBroken, server, passphrase };
 }

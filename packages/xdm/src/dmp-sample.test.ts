@@ -92,8 +92,7 @@ describe('the submission follows the DMP sample (TD2.1)', () => {
     expect(shape(mine).classifications).toEqual(shape(sampleSig).classifications);
     expect(shape(mine).identifiers).toEqual(shape(sampleSig).identifiers);
     expect(shape(mine).slots).toEqual([...shape(sampleSig).slots, 'hash', 'size'].sort());
-    const dsg = (node: Node) =>
-      codes(node).filter((c) => !/f4f85eac|f33fb8ac|cccf5598/.test(c)); // facility, practice, confidentiality vary
+    const dsg = (node: Node) => codes(node).filter((c) => !/f4f85eac|f33fb8ac|cccf5598/.test(c)); // facility, practice, confidentiality vary
     expect(dsg(mine).sort()).toEqual(dsg(sampleSig).sort());
   });
 

@@ -1,11 +1,19 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { XdsDocumentMetadata } from '@passerelle/cda';
 import { sampleMetadata } from '../../../test/fixtures/xds-metadata';
-import { buildSubmissionSetMetadata, deriveSignatureUniqueId, DocumentSubmissionSet, DSG, xdsHashAndSize, type SubmissionSetInfo } from './submission-set';
+import {
+  buildSubmissionSetMetadata,
+  deriveSignatureUniqueId,
+  DocumentSubmissionSet,
+  DSG,
+  xdsHashAndSize,
+  type SubmissionSetInfo,
+} from './submission-set';
 import { XdmError } from './errors';
 import { XDS } from './xds-uuids';
 
-const documentXml = '<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Note de vaccination</title></ClinicalDocument>\n';
+const documentXml =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Note de vaccination</title></ClinicalDocument>\n';
 
 function metadata(overrides: Partial<XdsDocumentMetadata> = {}): XdsDocumentMetadata {
   return sampleMetadata(documentXml, {
@@ -47,7 +55,7 @@ function parse(xml: string): { set: Node; objects: Node[]; associations: Node[] 
 }
 
 const slot = (node: Node, name: string): string[] =>
-  ((((node.Slot as Node[]).find((s) => s['@_name'] === name)?.ValueList as Node | undefined)?.Value as string[] | undefined) ?? []);
+  (((node.Slot as Node[]).find((s) => s['@_name'] === name)?.ValueList as Node | undefined)?.Value as string[] | undefined) ?? [];
 const classifications = (node: Node, scheme: string): Node[] =>
   (node.Classification as Node[]).filter((c) => c['@_classificationScheme'] === scheme);
 const externalId = (node: Node, scheme: string): unknown =>
@@ -56,7 +64,9 @@ const externalId = (node: Node, scheme: string): unknown =>
 describe('buildSubmissionSetMetadata', () => {
   it('writes the submission set, the document entry and their association with the XDS UUIDs', () => {
     const xml = buildSubmissionSetMetadata({ metadata: metadata(), submissionSet });
-    expect(xml).toContain('<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">');
+    expect(xml).toContain(
+      '<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">',
+    );
     const { set, objects, associations } = parse(xml);
 
     expect(slot(set, 'submissionTime')).toEqual(['20251121093005']);
@@ -187,7 +197,7 @@ describe('buildSubmissionSetMetadata', () => {
     expect(xml).toContain('<Value>PID-5|Zoë 😀 漢\tA\r\nB &amp;amp; ]]&gt;</Value>');
   });
 
-  it('writes a document\'s set once: each message adds its recipients and file names to the same parts', () => {
+  it("writes a document's set once: each message adds its recipients and file names to the same parts", () => {
     const m = metadata();
     const signature = { content: '<Signature/>' };
     const set = new DocumentSubmissionSet({ metadata: m, submissionSet, signature });

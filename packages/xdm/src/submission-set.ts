@@ -360,7 +360,15 @@ export class DocumentSubmissionSet {
     const parts = [this.head, this.registryPackage.head];
     const recipients = options.intendedRecipients ?? [];
     if (recipients.length > 0) {
-      parts.push(writeLines(slotWriter.slot('intendedRecipient', recipients.map((address) => `||^^Internet^${address}`)), 3).join('\n'));
+      parts.push(
+        writeLines(
+          slotWriter.slot(
+            'intendedRecipient',
+            recipients.map((address) => `||^^Internet^${address}`),
+          ),
+          3,
+        ).join('\n'),
+      );
     }
     parts.push(this.registryPackage.tail);
     const uris = [options.uris?.document, options.uris?.signature];

@@ -152,13 +152,15 @@ describe('buildXdmArchive / readXdmArchive', () => {
     expect(Buffer.from(other, 'base64').equals(first)).toBe(true);
   });
 
-  it('builds every archive of a document from the same files: only METADATA.XML names each one\'s recipients', async () => {
+  it("builds every archive of a document from the same files: only METADATA.XML names each one's recipients", async () => {
     const { submissionSet, ...rest } = input();
     const xdm = new XdmDocument({ ...rest, submissionSet });
     const patient = xdm.archive(['279035121518989@patient.mssante.fr']);
     const professionals = xdm.archive(['jean.dupont@medecin.mssante.fr', 'marie.durand@medecin.mssante.fr']);
     // The one-off builder gives the same bytes.
-    const oneOff = await buildXdmArchive(input({ submissionSet: { ...submissionSet, intendedRecipients: ['279035121518989@patient.mssante.fr'] } }));
+    const oneOff = await buildXdmArchive(
+      input({ submissionSet: { ...submissionSet, intendedRecipients: ['279035121518989@patient.mssante.fr'] } }),
+    );
     expect(patient.equals(oneOff)).toBe(true);
 
     const [a, b] = await Promise.all([readXdmArchive(patient), readXdmArchive(professionals)]);

@@ -129,9 +129,7 @@ function indexHtm(input: Pick<XdmArchiveInput, 'producer' | 'metadata' | 'signat
   const { producer, metadata } = input;
   const items = [
     `<li><a href="${XDM_PATHS.document}">${escapeHtml(metadata.title)}</a> (document CDA R2)</li>`,
-    ...(input.signatureXml !== undefined
-      ? [`<li><a href="${XDM_PATHS.signature}">Signature du lot (IHE DSG, XAdES)</a></li>`]
-      : []),
+    ...(input.signatureXml !== undefined ? [`<li><a href="${XDM_PATHS.signature}">Signature du lot (IHE DSG, XAdES)</a></li>`] : []),
     `<li><a href="${XDM_PATHS.metadata}">Métadonnées du lot (IHE XDM, ebRIM)</a></li>`,
     `<li><a href="${XDM_PATHS.readme}">${XDM_PATHS.readme}</a></li>`,
   ];
@@ -167,9 +165,7 @@ function readmeTxt(input: Pick<XdmArchiveInput, 'producer' | 'metadata' | 'signa
     `  ${XDM_PATHS.readme}  this file`,
     `  ${XDM_PATHS.metadata}  XDS metadata of the submission set (ebRIM 3.0 SubmitObjectsRequest)`,
     `  ${XDM_PATHS.document}  the clinical document (HL7 CDA R2, CI-SIS), ${metadata.mimeType}`,
-    ...(input.signatureXml !== undefined
-      ? [`  ${XDM_PATHS.signature}  the signature of the submission set (IHE DSG, XAdES-BES)`]
-      : []),
+    ...(input.signatureXml !== undefined ? [`  ${XDM_PATHS.signature}  the signature of the submission set (IHE DSG, XAdES-BES)`] : []),
     '',
   ];
   // Names and free text are not escaped here: a plain-text file has no metacharacters, only CR/LF to strip.

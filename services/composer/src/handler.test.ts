@@ -10,9 +10,13 @@ const topics = topicNames('');
 const sample = (): VaccinationEvent =>
   JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/events/vaccination.json'), 'utf8')) as VaccinationEvent;
 const record = (value: LgoEventValue): InputRecord<LgoEventValue> => ({
-  topic: topics.vaccination, partition: 0, offset: '0', key: Buffer.from('patient-key'),
+  topic: topics.vaccination,
+  partition: 0,
+  offset: '0',
+  key: Buffer.from('patient-key'),
   headers: { [H.eventId]: value.eventId, [H.traceparent]: '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01' },
-  value, raw: {} as InputRecord<LgoEventValue>['raw'],
+  value,
+  raw: {} as InputRecord<LgoEventValue>['raw'],
 });
 const handler = composerHandler({ topics, testPlatform: true, now: () => 1_763_800_000_500 });
 

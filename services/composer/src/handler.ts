@@ -1,9 +1,6 @@
 import { buildDocument, documentIdFor } from '@passerelle/cda';
 import { checkPatientIdentity } from '@passerelle/ins';
-import {
-  childTraceparent, H, PermanentError,
-  type Failure, type InputRecord, type OutputRecord,
-} from '@passerelle/kafka-runtime';
+import { childTraceparent, H, PermanentError, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import { failureStatus, familyOfTopic, statusRecord, type TopicNames } from '@passerelle/pipeline';
 import type { ComposedDocument, EventByFamily } from '@passerelle/schemas';
 
@@ -34,15 +31,26 @@ export function composerHandler(cfg: ComposerConfig) {
     if (!check.ok) {
       if (check.error.parkable) {
         const parked = statusRecord(cfg.topics.status, {
-          documentId, eventId: event.eventId, state: 'parked', stage: 'composer', detail: 'identity-not-qualified', at: now(),
+          documentId,
+          eventId: event.eventId,
+          state: 'parked',
+          stage: 'composer',
+          detail: 'identity-not-qualified',
+          at: now(),
         });
         return [parked.record];
       }
       throw new PermanentError(check.error.code, check.error.message, { cause: check.error });
     }
     const { xml, metadata } = await buildDocument(source.family, event as never, check.identity);
-    const composed = statusRecord(cfg.topics.status, { documentId, eventId: event.eventId, state: 'composed', stage: 'composer', at: now() });
-    const prescriber = 'dispensation' in event ? event.dispensation.prescription?.prescriber.mssanteAddress ?? null : null;
+    const composed = statusRecord(cfg.topics.status, {
+      documentId,
+      eventId: event.eventId,
+      state: 'composed',
+      stage: 'composer',
+      at: now(),
+    });
+    const prescriber = 'dispensation' in event ? (event.dispensation.prescription?.prescriber.mssanteAddress ?? null) : null;
     const value: ComposedDocument = {
       eventId: event.eventId,
       occurredAt: event.occurredAt,
@@ -63,7 +71,12 @@ export function composerHandler(cfg: ComposerConfig) {
       history: [composed.entry],
     };
     return [
-      { topic: cfg.topics.composed, key: record.key, value, headers: { ...ids, [H.traceparent]: childTraceparent(record.headers[H.traceparent]) } },
+      {
+        topic: cfg.topics.composed,
+        key: record.key,
+        value,
+        headers: { ...ids, [H.traceparent]: childTraceparent(record.headers[H.traceparent]) },
+      },
       composed.record,
     ];
   };

@@ -3,7 +3,8 @@ import { Breaker } from './breaker';
 describe('Breaker', () => {
   let now = 1_000_000;
   const changes: string[] = [];
-  const make = () => new Breaker({ threshold: 3, openMs: 1_000, maxOpenMs: 4_000, now: () => now, onChange: (s, d) => changes.push(`${s}:${d.failures}`) });
+  const make = () =>
+    new Breaker({ threshold: 3, openMs: 1_000, maxOpenMs: 4_000, now: () => now, onChange: (s, d) => changes.push(`${s}:${d.failures}`) });
 
   beforeEach(() => {
     now = 1_000_000;

@@ -20,39 +20,52 @@ export interface DmpGatewaySettings {
 }
 
 export const DMP_GATEWAY_VARIABLES = [
-  'PASSERELLE_DMP_ENDPOINT', 'PASSERELLE_AUTH_DIR', 'PASSERELLE_AUTH_P12_PASSPHRASE_<FINESS>', 'PASSERELLE_DMP_SERVER_CA',
-  'PASSERELLE_DMP_TIMEOUT_MS', 'PASSERELLE_LPS_ID', 'PASSERELLE_LPS_NAME', 'PASSERELLE_LPS_VERSION', 'PASSERELLE_LPS_HOMOLOGATION',
-  'PASSERELLE_VIHF_HASH', 'PASSERELLE_DMP_BREAKER_THRESHOLD', 'PASSERELLE_DMP_BREAKER_OPEN_MS',
+  'PASSERELLE_DMP_ENDPOINT',
+  'PASSERELLE_AUTH_DIR',
+  'PASSERELLE_AUTH_P12_PASSPHRASE_<FINESS>',
+  'PASSERELLE_DMP_SERVER_CA',
+  'PASSERELLE_DMP_TIMEOUT_MS',
+  'PASSERELLE_LPS_ID',
+  'PASSERELLE_LPS_NAME',
+  'PASSERELLE_LPS_VERSION',
+  'PASSERELLE_LPS_HOMOLOGATION',
+  'PASSERELLE_VIHF_HASH',
+  'PASSERELLE_DMP_BREAKER_THRESHOLD',
+  'PASSERELLE_DMP_BREAKER_OPEN_MS',
 ] as const;
 
-const positive = (max: number) => (text: string): number => {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error('out of range');
-  return n;
-};
+const positive =
+  (max: number) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error('out of range');
+    return n;
+  };
 
 /**
  * @throws ConfigError naming the variable and what it accepts. The SIGN key store is the signer's
  * (`PASSERELLE_KEYSTORE_DIR`, `PASSERELLE_TRUST_DIR`): the VIHF is signed with the organisation's SIGN certificate.
  */
 export function loadDmpGatewayConfig(env: NodeJS.ProcessEnv = process.env): DmpGatewaySettings {
-  const endpoint = readRequired(env, 'PASSERELLE_DMP_ENDPOINT', 'the https URL of the DMP\'s ITI-41 repository service');
+  const endpoint = readRequired(env, 'PASSERELLE_DMP_ENDPOINT', "the https URL of the DMP's ITI-41 repository service");
   let url: URL | undefined;
   try {
     url = new URL(endpoint);
   } catch {
     url = undefined;
   }
-  if (url?.protocol !== 'https:') throw new ConfigError('PASSERELLE_DMP_ENDPOINT', 'must be the https URL of the DMP\'s ITI-41 repository service');
+  if (url?.protocol !== 'https:')
+    throw new ConfigError('PASSERELLE_DMP_ENDPOINT', "must be the https URL of the DMP's ITI-41 repository service");
   const caFile = readOptional(env, 'PASSERELLE_DMP_SERVER_CA');
   let serverCa: string | undefined;
   if (caFile) {
     try {
       serverCa = readFileSync(caFile, 'utf8');
     } catch {
-      throw new ConfigError('PASSERELLE_DMP_SERVER_CA', 'must name a readable PEM file of the DMP server\'s CA certificates');
+      throw new ConfigError('PASSERELLE_DMP_SERVER_CA', "must name a readable PEM file of the DMP server's CA certificates");
     }
-    if (!serverCa.includes('BEGIN CERTIFICATE')) throw new ConfigError('PASSERELLE_DMP_SERVER_CA', 'must name a PEM file of CA certificates');
+    if (!serverCa.includes('BEGIN CERTIFICATE'))
+      throw new ConfigError('PASSERELLE_DMP_SERVER_CA', 'must name a PEM file of CA certificates');
   }
   return {
     endpoint,
@@ -62,7 +75,7 @@ export function loadDmpGatewayConfig(env: NodeJS.ProcessEnv = process.env): DmpG
     serverCa,
     timeoutMs: readParsed(env, 'PASSERELLE_DMP_TIMEOUT_MS', 'must be milliseconds, 1 to 600000 (default 30000)', positive(600_000), 30_000),
     software: {
-      id: readRequired(env, 'PASSERELLE_LPS_ID', 'the software\'s identifier (VIHF LPS_ID)'),
+      id: readRequired(env, 'PASSERELLE_LPS_ID', "the software's identifier (VIHF LPS_ID)"),
       name: readOptional(env, 'PASSERELLE_LPS_NAME') ?? 'Passerelle',
       version: readOptional(env, 'PASSERELLE_LPS_VERSION') ?? '0.1.0',
       homologation: readOptional(env, 'PASSERELLE_LPS_HOMOLOGATION'),
@@ -70,7 +83,13 @@ export function loadDmpGatewayConfig(env: NodeJS.ProcessEnv = process.env): DmpG
     vihfHash: readOneOf(env, 'PASSERELLE_VIHF_HASH', ['sha256', 'sha1'] as const, 'sha256'),
     breaker: {
       threshold: readParsed(env, 'PASSERELLE_DMP_BREAKER_THRESHOLD', 'must be a count, 1 to 1000 (default 5)', positive(1_000), 5),
-      openMs: readParsed(env, 'PASSERELLE_DMP_BREAKER_OPEN_MS', 'must be milliseconds, 1 to 600000 (default 5000)', positive(600_000), 5_000),
+      openMs: readParsed(
+        env,
+        'PASSERELLE_DMP_BREAKER_OPEN_MS',
+        'must be milliseconds, 1 to 600000 (default 5000)',
+        positive(600_000),
+        5_000,
+      ),
     },
   };
 }

@@ -44,8 +44,13 @@ export function dmpGatewayHandler(cfg: DmpGatewayConfig) {
     }
     cfg.breaker.succeeded();
     const status = statusRecord(cfg.topics.status, {
-      documentId: submission.documentId, eventId: submission.eventId, state: 'delivered', stage: 'dmp-gateway',
-      detail: `dmp: ${result.answer}`, history: submission.history, at: now(),
+      documentId: submission.documentId,
+      eventId: submission.eventId,
+      state: 'delivered',
+      stage: 'dmp-gateway',
+      detail: `dmp: ${result.answer}`,
+      history: submission.history,
+      at: now(),
     });
     return [status.record];
   };
@@ -57,7 +62,9 @@ export function dmpGatewayFailureStatus(cfg: Pick<DmpGatewayConfig, 'topics'>) {
     const s = f.record.value;
     const certificate = f.error.code.startsWith('AUTH_CLI_') || f.error.code.startsWith('CERT_');
     return failureStatus(
-      cfg.topics.status, 'dmp-gateway', f,
+      cfg.topics.status,
+      'dmp-gateway',
+      f,
       { documentId: s?.documentId ?? f.record.headers[H.documentId], eventId: s?.eventId, history: s?.history },
       certificate ? 'waiting-for-certificate' : 'retrying',
     );

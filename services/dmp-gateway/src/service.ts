@@ -11,39 +11,54 @@ import { dmpGatewayFailureStatus, dmpGatewayHandler } from './handler';
  * The dmp-gateway, configured from the environment ({@link loadDmpGatewayConfig}). It holds the pharmacies' AUTH_CLI
  * keys (mutual TLS) and reads their SIGN keys for the VIHF (see packages/dmp/README.md: who holds which key).
  */
-export function dmpGatewayFromEnv(env: NodeJS.ProcessEnv = process.env, settings: DmpGatewaySettings = loadDmpGatewayConfig(env)): ServiceDefinition<DmpSubmission> {
+export function dmpGatewayFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  settings: DmpGatewaySettings = loadDmpGatewayConfig(env),
+): ServiceDefinition<DmpSubmission> {
   const authCli = new AuthCliStore({ dir: settings.authDir, trustAnchors: settings.trustDir, env });
   const signKeys = new KeyStore({ dir: settings.keyStoreDir, trustAnchors: settings.trustDir, env });
   const transport = new DmpHttpsTransport({ serverCa: settings.serverCa, timeoutMs: settings.timeoutMs });
-  return pipelineService<DmpSubmission>('dmp-gateway', ({ topics, logger, metrics }) => {
-    const breaker = new Breaker({
-      threshold: settings.breaker.threshold,
-      openMs: settings.breaker.openMs,
-      // Once per change, never per record: the destination, the count and the last code (no personal data).
-      onChange: (state, detail) => {
-        metrics?.breaker?.('dmp', state === 'open');
-        if (state === 'open') {
-          logger.warn({ destination: 'dmp', failures: detail.failures, code: detail.code, retryAt: new Date(detail.retryAt ?? 0).toISOString() },
-            'DMP unavailable: breaker open, deliveries wait (partitions paused) and are probed with one record');
-        } else {
-          logger.warn({ destination: 'dmp' }, 'DMP available again: breaker closed, deliveries resume');
-        }
-      },
-    });
-    return {
-      handler: dmpGatewayHandler({
-        topics,
-        breaker,
-        deliver: (submission) => deliver(submission, {
-          endpoint: settings.endpoint, authCli, signKeys, transport, software: settings.software, vihfHash: settings.vihfHash,
+  return pipelineService<DmpSubmission>(
+    'dmp-gateway',
+    ({ topics, logger, metrics }) => {
+      const breaker = new Breaker({
+        threshold: settings.breaker.threshold,
+        openMs: settings.breaker.openMs,
+        // Once per change, never per record: the destination, the count and the last code (no personal data).
+        onChange: (state, detail) => {
+          metrics?.breaker?.('dmp', state === 'open');
+          if (state === 'open') {
+            logger.warn(
+              { destination: 'dmp', failures: detail.failures, code: detail.code, retryAt: new Date(detail.retryAt ?? 0).toISOString() },
+              'DMP unavailable: breaker open, deliveries wait (partitions paused) and are probed with one record',
+            );
+          } else {
+            logger.warn({ destination: 'dmp' }, 'DMP available again: breaker closed, deliveries resume');
+          }
+        },
+      });
+      return {
+        handler: dmpGatewayHandler({
+          topics,
+          breaker,
+          deliver: (submission) =>
+            deliver(submission, {
+              endpoint: settings.endpoint,
+              authCli,
+              signKeys,
+              transport,
+              software: settings.software,
+              vihfHash: settings.vihfHash,
+            }),
         }),
-      }),
-      onFailure: dmpGatewayFailureStatus({ topics }),
-    };
-  }, {
-    close: () => {
-      transport.close();
-      signKeys.close();
+        onFailure: dmpGatewayFailureStatus({ topics }),
+      };
     },
-  });
+    {
+      close: () => {
+        transport.close();
+        signKeys.close();
+      },
+    },
+  );
 }

@@ -31,7 +31,13 @@ export function routerHandler(cfg: RouterConfig) {
     const withheld = decision.withheld.map((w) => `${w.destination}:${w.reason}`);
     const detail = [taken.length ? taken.join(',') : 'no-route', ...(withheld.length ? [`withheld ${withheld.join(',')}`] : [])].join('; ');
     const status = statusRecord(cfg.topics.status, {
-      documentId, eventId: doc.eventId, state: 'routed', stage: 'router', detail, history: doc.history, at: now(),
+      documentId,
+      eventId: doc.eventId,
+      state: 'routed',
+      stage: 'router',
+      detail,
+      history: doc.history,
+      at: now(),
     });
     // The gateways write the next statuses: the submission carries the history so far.
     const history = [...doc.history, status.entry];
@@ -39,16 +45,24 @@ export function routerHandler(cfg: RouterConfig) {
     for (const route of decision.routes) {
       if (route.kind === 'dmp') {
         const submission = buildDmpSubmission({
-          metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
-          submissionSetUniqueId: doc.submissionSetUniqueId, context,
+          metadata: doc.metadata,
+          documentXml: doc.documentXml,
+          signatureXml: doc.signatureXml,
+          submissionSetUniqueId: doc.submissionSetUniqueId,
+          context,
         });
         const value: DmpSubmission = { ...base, ...submission, history };
         outputs.push({ topic: cfg.topics.dmp, key: record.key, value, headers });
       } else {
         const message = await buildMssMessage({
-          route, metadata: doc.metadata, documentXml: doc.documentXml, signatureXml: doc.signatureXml,
-          submissionSetUniqueId: doc.submissionSetUniqueId, from: doc.routing.pharmacyMssanteAddress,
-          pharmacyName: doc.routing.pharmacyName, context,
+          route,
+          metadata: doc.metadata,
+          documentXml: doc.documentXml,
+          signatureXml: doc.signatureXml,
+          submissionSetUniqueId: doc.submissionSetUniqueId,
+          from: doc.routing.pharmacyMssanteAddress,
+          pharmacyName: doc.routing.pharmacyName,
+          context,
         });
         const value: MssMessage = { ...base, ...message };
         outputs.push({ topic: cfg.topics.mss, key: record.key, value, headers });
@@ -61,6 +75,10 @@ export function routerHandler(cfg: RouterConfig) {
 export function routerFailureStatus(cfg: Pick<RouterConfig, 'topics'>) {
   return (f: Failure<SignedDocument>): OutputRecord[] => {
     const doc = f.record.value;
-    return failureStatus(cfg.topics.status, 'router', f, { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history });
+    return failureStatus(cfg.topics.status, 'router', f, {
+      documentId: doc?.metadata.uniqueId,
+      eventId: doc?.eventId,
+      history: doc?.history,
+    });
   };
 }

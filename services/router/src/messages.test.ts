@@ -112,9 +112,9 @@ describe('buildMssMessage', () => {
 
   it('refuses a sender or a recipient outside MSSanté, an empty product reference, a document its metadata does not describe', async () => {
     await expect(buildMssMessage(input({ from: 'pharmacie@gmail.com' }))).rejects.toThrow(MessageError);
-    await expect(
-      buildMssMessage(input({ route: { kind: 'mss', to: ['x@gmail.com'], audience: 'professionals' } })),
-    ).rejects.toMatchObject({ code: 'MESSAGE_INVALID_INPUT' });
+    await expect(buildMssMessage(input({ route: { kind: 'mss', to: ['x@gmail.com'], audience: 'professionals' } }))).rejects.toMatchObject({
+      code: 'MESSAGE_INVALID_INPUT',
+    });
     await expect(buildMssMessage(input({ route: { kind: 'mss', to: [], audience: 'professionals' } }))).rejects.toThrow(
       'route.to must be one or more MSSanté addresses',
     );
@@ -141,10 +141,14 @@ describe('buildMssMessage', () => {
 
 describe('the messages of one document', () => {
   const dmpInput = (m = metadata(), sig = signatureXml) => ({
-    metadata: m, documentXml, signatureXml: sig, submissionSetUniqueId: SET_ID, context,
+    metadata: m,
+    documentXml,
+    signatureXml: sig,
+    submissionSetUniqueId: SET_ID,
+    context,
   });
 
-  it('carry one submission set: the DMP submission\'s, with each archive\'s recipients and file names added', async () => {
+  it("carry one submission set: the DMP submission's, with each archive's recipients and file names added", async () => {
     const m = metadata();
     const dmp = buildDmpSubmission(dmpInput(m));
     const patient = await buildMssMessage(input({ metadata: m }));
@@ -153,15 +157,14 @@ describe('the messages of one document', () => {
     );
     const [a, b] = await Promise.all([readXdmArchive(patient.attachment), readXdmArchive(professionals.attachment)]);
     // Less the intendedRecipient slot and the URI slots, METADATA.XML is the DMP's submission set.
-    const common = (xml: string) =>
-      xml.replace(/\n *<Slot name="(intendedRecipient|URI)">\n(?: *<.*\n)*? *<\/Slot>/g, '');
+    const common = (xml: string) => xml.replace(/\n *<Slot name="(intendedRecipient|URI)">\n(?: *<.*\n)*? *<\/Slot>/g, '');
     expect(common(a.metadataXml)).toBe(dmp.submissionSetXml);
     expect(common(b.metadataXml)).toBe(dmp.submissionSetXml);
     expect(a.metadataXml).toContain(`||^^Internet^${MATRICULE}@patient.mssante.fr`);
     expect(b.metadataXml).toContain('||^^Internet^jean.dupont@medecin.mssante.fr');
   });
 
-  it('are never answered from another document\'s parts, even through a reused and changed object', async () => {
+  it("are never answered from another document's parts, even through a reused and changed object", async () => {
     const m = metadata();
     const first = buildDmpSubmission(dmpInput(m));
     const otherSignature = '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="other"><ds:SignedInfo/></ds:Signature>';
@@ -249,7 +252,11 @@ describe('settings', () => {
     ['a source id that is not an OID', { PASSERELLE_XDS_SOURCE_ID: 'vendor' }, 'PASSERELLE_XDS_SOURCE_ID must be an OID'],
     ['an empty product reference', { PASSERELLE_MSS_PRODUCT_REFERENCE: '' }, 'PASSERELLE_MSS_PRODUCT_REFERENCE is required'],
     ['a missing vendor', { PASSERELLE_VENDOR_NAME: undefined }, 'PASSERELLE_VENDOR_NAME is required'],
-    ['a bad content type code', { PASSERELLE_XDS_CONTENT_TYPE_CODE: '07' }, 'PASSERELLE_XDS_CONTENT_TYPE_CODE must be code^displayName^codeSystemOid'],
+    [
+      'a bad content type code',
+      { PASSERELLE_XDS_CONTENT_TYPE_CODE: '07' },
+      'PASSERELLE_XDS_CONTENT_TYPE_CODE must be code^displayName^codeSystemOid',
+    ],
   ])('fails fast on %s', (_name, overrides, message) => {
     expect(() => loadMessageSettings({ ...env, ...overrides })).toThrow(message);
   });

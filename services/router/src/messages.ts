@@ -106,7 +106,10 @@ export function xdsTime(at: Date | number): string {
 
 /** One line of a subject or header: control characters (CR/LF: header injection) become spaces. */
 function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return value
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function frenchDate(xds: string): string {
@@ -120,7 +123,11 @@ function checkDocument(metadata: XdsDocumentMetadata, documentXml: string): void
   }
 }
 
-function submissionSet(metadata: XdsDocumentMetadata, uniqueId: string, context: SubmissionContext): Omit<SubmissionSetInfo, 'intendedRecipients'> {
+function submissionSet(
+  metadata: XdsDocumentMetadata,
+  uniqueId: string,
+  context: SubmissionContext,
+): Omit<SubmissionSetInfo, 'intendedRecipients'> {
   return {
     uniqueId,
     sourceId: context.sourceId,

@@ -48,9 +48,7 @@ export interface RouteFacts extends RoutingFacts {
   invisibleToPatient?: boolean;
 }
 
-export type Route =
-  | { kind: 'dmp' }
-  | { kind: 'mss'; to: string[]; audience: 'patient' | 'professionals' };
+export type Route = { kind: 'dmp' } | { kind: 'mss'; to: string[]; audience: 'patient' | 'professionals' };
 
 /** Why a destination the configuration allows was not used: a code, never personal data. */
 export type WithheldReason =
@@ -252,10 +250,7 @@ export function loadRoutingConfig(env: NodeJS.ProcessEnv = process.env): Routing
     const professionals = env[`${base}PROFESSIONALS`]?.trim();
     if (professionals !== undefined) {
       if (!(PROFESSIONALS_POLICIES as readonly string[]).includes(professionals)) {
-        throw new RoutingError(
-          'ROUTING_CONFIG_INVALID',
-          `${base}PROFESSIONALS must be one of ${PROFESSIONALS_POLICIES.join(', ')}`,
-        );
+        throw new RoutingError('ROUTING_CONFIG_INVALID', `${base}PROFESSIONALS must be one of ${PROFESSIONALS_POLICIES.join(', ')}`);
       }
       config[kind].professionals = professionals as ProfessionalsPolicy;
     }

@@ -26,14 +26,18 @@ describe('loadSignerConfig', () => {
   });
 
   it('refuses a hash it cannot sign with, instead of dead-lettering every document', () => {
-    expect(refused({ ...base, PASSERELLE_SIGNATURE_HASH: 'sha384' })).toBe('PASSERELLE_SIGNATURE_HASH must be one of sha1, sha256, sha512 (default sha256)');
+    expect(refused({ ...base, PASSERELLE_SIGNATURE_HASH: 'sha384' })).toBe(
+      'PASSERELLE_SIGNATURE_HASH must be one of sha1, sha256, sha512 (default sha256)',
+    );
     expect(refused({ ...base, PASSERELLE_SIGNATURE_HASH: 'SHA256' })).toMatch(/^PASSERELLE_SIGNATURE_HASH must be one of/);
   });
 
   it('needs both directories, existing', () => {
     expect(refused({ PASSERELLE_TRUST_DIR: dir })).toMatch(/^PASSERELLE_KEYSTORE_DIR is required: the directory of <FINESS>\.p12 files/);
     expect(refused({ PASSERELLE_KEYSTORE_DIR: dir })).toMatch(/^PASSERELLE_TRUST_DIR is required: /);
-    expect(refused({ ...base, PASSERELLE_KEYSTORE_DIR: join(dir, 'missing') })).toMatch(/^PASSERELLE_KEYSTORE_DIR must be an existing directory/);
+    expect(refused({ ...base, PASSERELLE_KEYSTORE_DIR: join(dir, 'missing') })).toMatch(
+      /^PASSERELLE_KEYSTORE_DIR must be an existing directory/,
+    );
     expect(refused({ ...base, PASSERELLE_TRUST_DIR: file })).toMatch(/^PASSERELLE_TRUST_DIR must be an existing directory/);
   });
 });

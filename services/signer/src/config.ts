@@ -15,7 +15,10 @@ export interface SignerSettings {
  * reads per pharmacy when it opens its PKCS#12 file.
  */
 export const SIGNER_VARIABLES = [
-  'PASSERELLE_KEYSTORE_DIR', 'PASSERELLE_TRUST_DIR', 'PASSERELLE_SIGNATURE_HASH', 'PASSERELLE_P12_PASSPHRASE_<FINESS>',
+  'PASSERELLE_KEYSTORE_DIR',
+  'PASSERELLE_TRUST_DIR',
+  'PASSERELLE_SIGNATURE_HASH',
+  'PASSERELLE_P12_PASSPHRASE_<FINESS>',
 ] as const;
 
 export const SIGNATURE_HASHES = Object.keys(DIGEST_URI) as HashName[];

@@ -27,11 +27,22 @@ export function signerHandler(cfg: SignerConfig) {
     const doc = record.value;
     const { metadata } = doc;
     const signed = signSubmission(
-      { documentXml: doc.documentXml, documentUniqueId: metadata.uniqueId, finess: metadata.authorFiness, signingTime: new Date(now()), options: cfg.signature },
+      {
+        documentXml: doc.documentXml,
+        documentUniqueId: metadata.uniqueId,
+        finess: metadata.authorFiness,
+        signingTime: new Date(now()),
+        options: cfg.signature,
+      },
       cfg.keyStore,
     );
     const status = statusRecord(cfg.topics.status, {
-      documentId: metadata.uniqueId, eventId: doc.eventId, state: 'signed', stage: 'signer', history: doc.history, at: now(),
+      documentId: metadata.uniqueId,
+      eventId: doc.eventId,
+      state: 'signed',
+      stage: 'signer',
+      history: doc.history,
+      at: now(),
     });
     const value: SignedDocument = {
       eventId: doc.eventId,
@@ -54,6 +65,12 @@ export function signerFailureStatus(cfg: Pick<SignerConfig, 'topics'>) {
   return (f: Failure<ComposedDocument>): OutputRecord[] => {
     const doc = f.record.value;
     const waiting = f.error.code.startsWith('CERT_') ? 'waiting-for-certificate' : 'retrying';
-    return failureStatus(cfg.topics.status, 'signer', f, { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history }, waiting);
+    return failureStatus(
+      cfg.topics.status,
+      'signer',
+      f,
+      { documentId: doc?.metadata.uniqueId, eventId: doc?.eventId, history: doc?.history },
+      waiting,
+    );
   };
 }

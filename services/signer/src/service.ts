@@ -9,8 +9,12 @@ import { signerFailureStatus, signerHandler } from './handler';
 export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<ComposedDocument> {
   const { keyStoreDir, trustDir, hash } = loadSignerConfig(env);
   const keyStore = new KeyStore({ dir: keyStoreDir, trustAnchors: trustDir, env });
-  return pipelineService<ComposedDocument>('signer', ({ topics }) => ({
-    handler: signerHandler({ topics, keyStore, signature: { hash } }),
-    onFailure: signerFailureStatus({ topics }),
-  }), { close: () => keyStore.close() });
+  return pipelineService<ComposedDocument>(
+    'signer',
+    ({ topics }) => ({
+      handler: signerHandler({ topics, keyStore, signature: { hash } }),
+      onFailure: signerFailureStatus({ topics }),
+    }),
+    { close: () => keyStore.close() },
+  );
 }
