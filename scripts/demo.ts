@@ -5,12 +5,13 @@
  *
  * 1. brings up the local stack (Kafka KRaft + Apicurio registry, `infra/stack.sh up`);
  * 2. makes a test PKI for the sample pharmacy (never real certificates);
- * 3. starts the DMP simulator (strict ITI-41 over mutual TLS) and runs composer, signer, router, retrier and the
- *    dmp-gateway in this process (each with its own group and transactions);
+ * 3. starts the DMP simulator (strict ITI-41 over mutual TLS) and the MSSanté operator simulator (SMTP with STARTTLS
+ *    and a client certificate), and runs composer, signer, router, retrier, the dmp-gateway and the mss-gateway in
+ *    this process (each with its own group and transactions);
  * 4. publishes the four sample events through the publisher an LGO would use, shows the publisher refusing an
  *    invalid event, then sends what a buggy LGO could send behind the publisher's back;
- * 5. prints, per event, its outcome (delivered to the DMP, routes, parked, dead-lettered and why), then how to look at
- *    the topics.
+ * 5. prints, per event, its outcome (delivered to the DMP and to MSSanté mailboxes, parked, dead-lettered and why),
+ *    then how to look at the topics.
  * The stack stays up afterwards for kcat and the operator commands; `bash infra/stack.sh down` stops it.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,14 +25,18 @@ import { createTestPki } from '@passerelle/testing';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
-import { isDone, pipelineCodec, routeProgress } from '@passerelle/pipeline';
+import { isDone, mergeStatus, pipelineCodec, routeProgress } from '@passerelle/pipeline';
+import { isPatientMailbox, messageIdFor } from '@passerelle/mss';
 import { startDmpSimulator } from '../test/dmp-simulator/simulator';
+import { MssSimulator } from '../test/mss-simulator/simulator';
 
 const LOCAL_STACK = { KAFKA_BROKERS: LOCAL_BROKERS, SCHEMA_REGISTRY_URL: LOCAL_REGISTRY };
 
 const ROOT = join(__dirname, '..');
 const PHARMACY = '750100208';
 const PHARMACY_WITHOUT_CERTIFICATE = '330000001';
+/** The sample pharmacy's applicative MSSanté mailbox (the fixtures'), in the operator simulator's directory */
+const PHARMACY_MAILBOX = 'pharmacie.italie@pharmacie-italie.mssante.fr';
 
 type Sample = 'vaccination' | 'dispensation' | 'medication-review' | 'pharmaceutical-interview';
 const TOPIC: Record<Sample, EventTopic> = {
@@ -64,9 +69,17 @@ async function main(): Promise<void> {
   step('Test PKI for the sample pharmacy');
   const pkiDir = join(ROOT, '.cache/demo/pki');
   const pki =
-    existsSync(join(pkiDir, `${PHARMACY}.p12`)) && existsSync(join(pkiDir, 'auth', `${PHARMACY}.p12`))
-      ? { keyStoreDir: pkiDir, trustDir: join(pkiDir, 'trust'), authDir: join(pkiDir, 'auth') }
-      : await createTestPki(pkiDir, [PHARMACY], { broken: false });
+    existsSync(join(pkiDir, `${PHARMACY}.p12`)) &&
+    existsSync(join(pkiDir, 'auth', `${PHARMACY}.p12`)) &&
+    existsSync(join(pkiDir, 'tls', 'server.pem'))
+      ? {
+          keyStoreDir: pkiDir,
+          trustDir: join(pkiDir, 'trust'),
+          authDir: join(pkiDir, 'auth'),
+          rootPem: join(pkiDir, 'ca', 'root.pem'),
+          server: { keyPem: join(pkiDir, 'tls', 'server.key'), certPem: join(pkiDir, 'tls', 'server.pem') },
+        }
+      : await createTestPki(pkiDir, [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
   console.log(
     `  SIGN and AUTH_CLI certificates of FINESS ${PHARMACY} in ${pki.keyStoreDir}; none for FINESS ${PHARMACY_WITHOUT_CERTIFICATE}`,
   );
@@ -78,7 +91,18 @@ async function main(): Promise<void> {
   writeFileSync(serverCaFile, dmp.caPem);
   console.log(`  ${dmp.repositoryUrl}`);
 
-  step('Services: composer, signer, router, retrier, dmp-gateway (retry tiers 2s, 5s for the demo)');
+  step('MSSanté operator simulator: SMTP submission, STARTTLS, client certificate required and checked, DSN');
+  const tlsServer = pki.server as { keyPem: string; certPem: string };
+  const mss = new MssSimulator({
+    key: readFileSync(tlsServer.keyPem),
+    cert: readFileSync(tlsServer.certPem),
+    clientCa: readFileSync(pki.rootPem),
+    mailboxes: { [PHARMACY_MAILBOX]: PHARMACY },
+  });
+  const mssPort = await mss.listen();
+  console.log(`  127.0.0.1:${mssPort}, the mailbox ${PHARMACY_MAILBOX} registered for FINESS ${PHARMACY}`);
+
+  step('Services: composer, signer, router, retrier, dmp-gateway, mss-gateway (retry tiers 2s, 5s for the demo)');
   const quiet = pino(
     { level: 'warn' },
     pino.destination({ dest: join(ROOT, 'infra/.run/logs/demo-services.log'), sync: false, mkdir: true }),
@@ -90,6 +114,7 @@ async function main(): Promise<void> {
     logger: quiet,
     env: LOCAL_STACK,
     dmp: { endpoint: dmp.repositoryUrl, serverCaFile, authDir: pki.authDir },
+    mss: { host: '127.0.0.1', port: mssPort, servername: 'localhost', serverCaFile: pki.rootPem, authDir: pki.authDir },
   });
   const topics = pipeline.topics;
   console.log(`  running; their JSON logs go to infra/.run/logs/demo-services.log`);
@@ -156,6 +181,12 @@ async function main(): Promise<void> {
   console.log(
     `  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`,
   );
+  /** The mailboxes a document's mails reached at the operator, recognised by their deterministic Message-ID. */
+  const mailboxesReached = (s: DocumentStatus): string[] =>
+    mss.received
+      .flatMap((m) => m.rcptTo.filter((to) => m.messageId === messageIdFor(s.documentId, to, m.mailFrom)))
+      .map((to) => (isPatientMailbox(to) ? "the patient's Mon espace santé" : to))
+      .filter((to, i, all) => all.indexOf(to) === i);
   const outcomes = await followStatuses(
     kafka,
     codec,
@@ -168,12 +199,13 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const s = outcomes.get(c.eventId);
     const routes = s ? routeProgress(s) : [];
-    // Delivered routes say so (the DMP's answer); an MSSanté message has no gateway yet: it ends on mss.messages.
+    // Delivered routes say so, an MSSanté route with the mailboxes the operator received the mail in (a patient's
+    // is named for what it is, never by its address: that is the INS).
     const where = routes.length
       ? routes
           .map((r) =>
             r.state === 'delivered'
-              ? `${r.route} delivered`
+              ? `${r.route} delivered${r.route.startsWith('mss:') ? ` → ${mailboxesReached(s as DocumentStatus).join(' ')}` : ''}`
               : r.delivered
                 ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}`
                 : `${r.route} on ${topics.mss}`,
@@ -183,8 +215,10 @@ async function main(): Promise<void> {
     console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${where}`);
   }
   console.log(`  the DMP simulator stored ${dmp.submissionSets.size} submission sets`);
+  console.log(`  the MSSanté simulator received ${mss.received.length} mails (${mss.duplicates()} duplicates by Message-ID)`);
   await pipeline.stop();
   await dmp.close();
+  await mss.close();
 
   const retried = cases.find((c) => c.label === 'pharmacy without certificate');
   step('Look at it yourself (the stack is still up)');
@@ -223,7 +257,8 @@ async function followStatuses(
       if (!message.value) return;
       const s = await codec.decode<DocumentStatus>(topic, message.value);
       if (!wanted.has(s.eventId)) return;
-      latest.set(s.eventId, s);
+      // Each gateway writes the history it knows: the document's state is the last record's, its history all of theirs.
+      latest.set(s.eventId, mergeStatus(latest.get(s.eventId), s));
       const attempt = s.history.at(-1)?.attempt;
       console.log(
         `  ${new Date(s.at).toISOString().slice(11, 23)}  ${shortId(s.eventId)}  ${s.stage.padEnd(11)} ${s.state}${s.detail ? `  ${s.detail}` : ''}${attempt ? `  attempt ${attempt}` : ''}`,

@@ -1,10 +1,12 @@
 /**
- * The whole pipeline in one process (composer, signer, router, retrier, and the dmp-gateway when a DMP is given), for the demo, the end-to-end tests and the
+ * The whole pipeline in one process (composer, signer, router, retrier, the dmp-gateway when a DMP is given and the
+ * mss-gateway when an MSSanté operator is), for the demo, the end-to-end tests and the
  * load tool. In production each service runs on its own (`npm start -w @passerelle/<service>`); here they share a
  * process but nothing else: each has its own consumer group, producers and transactions.
  */
 import { composerFromEnv } from '@passerelle/composer';
 import { dmpGatewayFromEnv } from '@passerelle/dmp-gateway';
+import { mssGatewayFromEnv } from '@passerelle/mss-gateway';
 import { retrier } from '@passerelle/retrier';
 import { routerFromEnv } from '@passerelle/router';
 import { signerFromEnv } from '@passerelle/signer';
@@ -25,6 +27,11 @@ export interface LocalPipelineOptions {
   metrics?: (service: string) => StageMetrics | undefined;
   /** Deliver to a DMP (the simulator): its ITI-41 endpoint, its server CA (PEM file) and the AUTH_CLI directory */
   dmp?: { endpoint: string; serverCaFile: string; authDir: string };
+  /**
+   * Deliver to an MSSanté operator (the simulator): its SMTP host and port, the name its certificate carries, its
+   * server CA (PEM file) and the AUTH_CLI directory
+   */
+  mss?: { host: string; port: number; servername?: string; serverCaFile: string; authDir: string };
 }
 
 /**
@@ -53,6 +60,18 @@ export function localEnv(opts: LocalPipelineOptions): NodeJS.ProcessEnv {
           PASSERELLE_DMP_BREAKER_OPEN_MS: '2000',
         }
       : {}),
+    ...(opts.mss
+      ? {
+          PASSERELLE_MSS_SMTP_HOST: opts.mss.host,
+          PASSERELLE_MSS_SMTP_PORT: String(opts.mss.port),
+          ...(opts.mss.servername ? { PASSERELLE_MSS_SMTP_SERVERNAME: opts.mss.servername } : {}),
+          PASSERELLE_MSS_SERVER_CA: opts.mss.serverCaFile,
+          PASSERELLE_AUTH_DIR: opts.mss.authDir,
+          PASSERELLE_MSS_CONNECT_TIMEOUT_MS: '5000',
+          PASSERELLE_MSS_SOCKET_TIMEOUT_MS: '10000',
+          PASSERELLE_MSS_BREAKER_OPEN_MS: '2000',
+        }
+      : {}),
     ...process.env,
     ...opts.env,
   };
@@ -73,6 +92,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
     routerFromEnv(env),
     retrier,
     ...(opts.dmp ? [dmpGatewayFromEnv(env)] : []),
+    ...(opts.mss ? [mssGatewayFromEnv(env)] : []),
   ];
   const services: RunningService[] = [];
   for (const def of definitions) {

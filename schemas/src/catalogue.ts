@@ -81,6 +81,7 @@ export const STAGES = {
   router: { inputs: ['signed'], outputs: ['dmp', 'mss', 'status'] },
   retrier: { inputs: ['retries'], outputs: ['origins'] },
   'dmp-gateway': { inputs: ['dmp'], outputs: ['status'] },
+  'mss-gateway': { inputs: ['mss'], outputs: ['status'] },
 } as const satisfies Record<string, StageEntry>;
 
 export type StageName = keyof typeof STAGES;
@@ -98,8 +99,8 @@ export interface RouteEntry {
  */
 export const ROUTES = {
   dmp: { topic: 'dmp', gateway: 'dmp-gateway' },
-  // The MSSanté gateway is issue 12: until it is built, an MSSanté route ends on `mss.messages`.
-  mss: { topic: 'mss', gateway: null },
+  // One gateway for both MSSanté routes: its status details name the route (`mss:patient: …`, `mss:professionals: …`).
+  mss: { topic: 'mss', gateway: 'mss-gateway' },
 } as const satisfies Record<string, RouteEntry>;
 
 export type RouteKind = keyof typeof ROUTES;

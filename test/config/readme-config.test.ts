@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { COMPOSER_VARIABLES, loadComposerConfig } from '@passerelle/composer';
 import { DMP_GATEWAY_VARIABLES, loadDmpGatewayConfig } from '@passerelle/dmp-gateway';
 import { loadRuntimeConfig, RUNTIME_VARIABLES } from '@passerelle/kafka-runtime';
+import { loadMssGatewayConfig, MSS_GATEWAY_VARIABLES } from '@passerelle/mss-gateway';
 import { loadMessageSettings, loadRoutingConfig, ROUTER_VARIABLES } from '@passerelle/router';
 import { loadSignerConfig, SIGNER_VARIABLES } from '@passerelle/signer';
 
@@ -16,6 +17,7 @@ const DECLARED: readonly string[] = [
   ...SIGNER_VARIABLES,
   ...ROUTER_VARIABLES,
   ...DMP_GATEWAY_VARIABLES,
+  ...MSS_GATEWAY_VARIABLES,
 ];
 
 /** `PASSERELLE_ROUTE_<KIND>_DMP` matches `PASSERELLE_ROUTE_DISPENSATION_DMP`. */
@@ -64,6 +66,7 @@ describe('the configuration table of the README', () => {
       PASSERELLE_DMP_ENDPOINT: 'https://dmp.example/repository',
       PASSERELLE_AUTH_DIR: dir,
       PASSERELLE_LPS_ID: 'L',
+      PASSERELLE_MSS_SMTP_HOST: 'smtp.mssante.example',
     };
     const read = [
       ...readBy((e) => loadRuntimeConfig('test', e), env),
@@ -72,6 +75,7 @@ describe('the configuration table of the README', () => {
       ...readBy(loadRoutingConfig, env),
       ...readBy(loadMessageSettings, env),
       ...readBy(loadDmpGatewayConfig, env),
+      ...readBy(loadMssGatewayConfig, env),
     ];
     expect(read.length).toBeGreaterThan(20);
     expect(read.filter((name) => !DECLARED.some((d) => matches(d, name)))).toEqual([]);

@@ -54,7 +54,7 @@ async function record(route: MssRoute, patientId = `${MATRICULE}^^^&1.2.250.1.21
     context,
     submissionSetUniqueId: '2.25.226180104452231917633960217040542458183',
   });
-  return { eventId: 'e1', occurredAt: Date.UTC(2025, 10, 21), documentId: metadata.uniqueId, ...built };
+  return { eventId: 'e1', occurredAt: Date.UTC(2025, 10, 21), documentId: metadata.uniqueId, ...built, authorFiness: FINESS, history: [] };
 }
 
 // The unit project's 60 s, stated: Jest applies a project's testTimeout inconsistently to hooks, and the PKI's

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthCliStore, DmpHttpsTransport, signingX509, vihfSubjectFromMetadata } from '@passerelle/dmp';
 import { createKafka, dlqTopic, H, prometheusMetrics } from '@passerelle/kafka-runtime';
-import { isDone, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
+import { isFinal, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
 import type { DmpSubmission, DocumentStatus } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { createTestPki, type TestPki } from '@passerelle/testing';
@@ -54,7 +54,12 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
     const all = await statuses();
     return ids.every((id) => {
       const s = all.get(id);
-      return s !== undefined && isDone(s);
+      // No MSSanté operator here: a document is done once its state is final and its DMP route delivered or failed.
+      return (
+        s !== undefined &&
+        isFinal(s.state) &&
+        routeProgress(s).every((r) => r.route !== 'dmp' || r.state === 'delivered' || r.state === 'failed')
+      );
     });
   };
   const submissionsOf = async (ids: string[]): Promise<DmpSubmission[]> => {

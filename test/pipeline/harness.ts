@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childTraceparent, H, readHeaders, RegistryCodec, type Headers } from '@passerelle/kafka-runtime';
+import { mergeStatus } from '@passerelle/pipeline';
 import { eventKey } from '@passerelle/publisher';
 import type { DocumentStatus, DispensationEvent, MedicationReviewEvent, VaccinationEvent } from '@passerelle/schemas';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -132,7 +133,8 @@ export async function latestStatuses(codec: RegistryCodec, statusRecords: Collec
   for (const r of statusRecords) {
     if (!r.value) continue;
     const s = await codec.decode<DocumentStatus>(r.topic, r.value);
-    latest.set(s.eventId, s);
+    // The last record's state, with the entries of every record: two gateways each write the history they know.
+    latest.set(s.eventId, mergeStatus(latest.get(s.eventId), s));
   }
   return latest;
 }

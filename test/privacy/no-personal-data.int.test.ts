@@ -3,26 +3,30 @@
  * on fixture patients with distinctive names, INS and birth dates, down the good path and every failure path
  * (invalid INS key → dead letter, identity not qualified → parked, missing certificate → retry tiers → dead letter,
  * not Avro → dead letter, delivered to the DMP simulator by the dmp-gateway, refused by it as an unknown patient →
- * dead letter with the DMP's code and its scrubbed text); then every log line, every metric and every key and header of every topic of the run is
- * searched for them.
+ * dead letter with the DMP's code and its scrubbed text, sent to MSSanté by the mss-gateway, to the professionals and to
+ * the patient's mailbox (whose address is the INS), with 4xx answers on the way → retry tiers); then every log line,
+ * every metric, every status detail and every key and header of every topic of the run is searched for them (the
+ * mail itself carries the patient's data: it is not searched).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, H, prometheusMetrics } from '@passerelle/kafka-runtime';
-import type { Patient } from '@passerelle/schemas';
-import { createTestPki } from '@passerelle/testing';
+import type { DocumentStatus, Patient } from '@passerelle/schemas';
+import { createTestPki, type TestPki } from '@passerelle/testing';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
+import { MssSimulator } from '../mss-simulator/simulator';
 import { insKey } from '../generators/events';
 import { readToEnd } from '../support/read-to-end';
 import { brokers, collector, encodeEvents, latestStatuses, registryUrl, sample, send, waitFor, type AnyEvent } from '../pipeline/harness';
-import { isDone, pipelineCodec, pipelineLogger } from '@passerelle/pipeline';
+import { isDone, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
 
 const PHARMACY = '750100208';
 const NO_CERT_PHARMACY = '130001234';
+const MAILBOX = 'pharmacie.italie@pharmacie-italie.mssante.fr'; // the fixtures' pharmacy mailbox
 
 interface FixturePatient {
   traits: Pick<
@@ -168,10 +172,22 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
   const registry = new Registry();
   let pipeline: LocalPipeline;
   let dmp: DmpSimulator;
+  let mss: MssSimulator;
+  let statuses: Map<string, DocumentStatus>;
   const events: Record<string, AnyEvent> = {};
 
   beforeAll(async () => {
-    const pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false });
+    const pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
+    const server = pki.server as NonNullable<TestPki['server']>;
+    mss = new MssSimulator({
+      key: readFileSync(server.keyPem),
+      cert: readFileSync(server.certPem),
+      clientCa: readFileSync(pki.rootPem),
+      mailboxes: { [MAILBOX]: PHARMACY },
+    });
+    const mssPort = await mss.listen();
+    // The first mails are deferred (4xx): the mss-gateway's failure path (logs, retry tiers, statuses) runs too.
+    mss.failNext(3, 451);
     // Every service logs through the project's logger (its redaction included), at debug level, into memory.
     const logger = pipelineLogger('pipeline', { destination: { write: (line: string) => void logLines.push(line) } });
     logger.level = 'debug';
@@ -187,6 +203,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       logger,
       metrics: (service) => prometheusMetrics(service, { registry }),
       dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
+      mss: { host: '127.0.0.1', port: mssPort, servername: 'localhost', serverCaFile: pki.rootPem, authDir: pki.authDir },
     });
     const t = pipeline.topics;
     const out = await collector(kafka, [t.status, t.dmp, t.mss]);
@@ -216,23 +233,30 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       },
       120_000,
     );
-    const statuses = await latestStatuses(codec, out.of(t.status));
+    statuses = await latestStatuses(codec, out.of(t.status));
     await out.stop();
     // The cases did take the paths they are here for.
     expect(statuses.get(events.vaccination.eventId)?.state).toBe('delivered');
-    expect(statuses.get(events.dmpUnknown.eventId)).toMatchObject({
-      state: 'dead-lettered',
-      stage: 'dmp-gateway',
+    // Its DMP route failed; its MSSanté routes were delivered (the last status may be either gateway's).
+    expect(routeProgress(statuses.get(events.dmpUnknown.eventId) as DocumentStatus).find((r) => r.route === 'dmp')).toMatchObject({
+      state: 'failed',
       detail: 'XDSUnknownPatientId',
     });
     expect(statuses.get(events.noCert.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'CERT_MISSING' });
     expect(statuses.get(events.notQualified.eventId)).toMatchObject({ state: 'parked', detail: 'identity-not-qualified' });
     expect(statuses.get(events.badKey.eventId)).toMatchObject({ state: 'dead-lettered', detail: 'INS_KEY_MISMATCH' });
+    // The mss-gateway delivered to the patient's mailbox (its address is the INS) and to the professionals.
+    const mssEntries = [...statuses.values()].flatMap((s) => s.history).filter((h) => h.stage === 'mss-gateway');
+    expect(mssEntries.some((h) => h.state === 'delivered' && h.detail?.startsWith('mss:patient: 250 '))).toBe(true);
+    expect(mssEntries.some((h) => h.state === 'delivered' && h.detail?.startsWith('mss:professionals: 250 '))).toBe(true);
+    expect(mssEntries.some((h) => h.state === 'retrying' && h.detail?.endsWith('MSS_SMTP_TRANSIENT 451'))).toBe(true);
+    expect(mss.received.some((m) => m.rcptTo.some((to) => to.startsWith(PATIENTS.routed.matricule)))).toBe(true);
   }, 180_000);
 
   afterAll(async () => {
     await pipeline?.stop();
     await dmp?.close();
+    await mss?.close();
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -244,6 +268,13 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     expect(found).toEqual([]);
   });
 
+  it('puts none of it in the details of statuses (the mss-gateway names routes and SMTP codes, never an address)', () => {
+    const details = [...statuses.values()].flatMap((s) => [s.detail, ...s.history.map((h) => h.detail)]).filter((d): d is string => !!d);
+    expect(details.some((d) => d.startsWith('mss:'))).toBe(true);
+    expect(details.flatMap((d) => leaks(d).map((f) => `${f} in ${d}`))).toEqual([]);
+    expect(details.filter((d) => d.includes('@'))).toEqual([]);
+  });
+
   it('puts none of it in metric names or labels', async () => {
     const text = await registry.metrics();
     // The scrape is the real thing: the router's end-to-end latency and the dead letters by code are there.
@@ -252,6 +283,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     );
     expect(text).toContain('code="INS_KEY_MISMATCH"');
     expect(text).toContain('service="dmp-gateway"');
+    expect(text).toContain('service="mss-gateway"');
     expect(text).toContain('code="XDSUnknownPatientId"');
     expect(text).toContain('code="CERT_MISSING"');
     const labels = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
@@ -283,6 +315,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
       `${t.composed}.dlq`,
       `${t.vaccination}.dlq`,
       `${t.dmp}.dlq`,
+      `${t.mss}.retry.1s`,
     ]) {
       expect({ topic, partitionsHoldingRecords: holding(topic).length > 0 }).toEqual({ topic, partitionsHoldingRecords: true });
     }

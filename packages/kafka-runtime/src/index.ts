@@ -11,3 +11,4 @@ export * from './topics';
 export * from './service';
 export * from './settings';
 export * from './read-topic';
+export * from './breaker';

@@ -19,6 +19,8 @@ function message(overrides: Partial<MssMessage> = {}): MssMessage {
     headers: { 'X-MSS-CODECDA': '87273-9', 'X-MSS-INS': 'O', 'X-MSS-NIL': 'PASSERELLE-0.1' },
     attachmentName: 'IHE_XDM.ZIP',
     attachment: Buffer.from('PK'),
+    authorFiness: '750100208',
+    history: [],
     ...overrides,
   };
 }

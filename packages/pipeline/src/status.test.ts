@@ -134,16 +134,48 @@ describe('routes and when a document is done', () => {
   const doc = (...history: StatusEntry[]) =>
     status(DOC_A, EVENT_A, [entry('composed', 'composer', 100), entry('signed', 'signer', 200), ...history]);
 
-  it('a route with a gateway is sent until its gateway delivers it; one without a gateway ends on its topic', () => {
+  it('a route with a gateway is sent until its gateway delivers it', () => {
     const sent = doc(routed('dmp,mss:patient; withheld mss:professionals:no-recipient'));
     expect(routeProgress(sent)).toEqual([
       { route: 'dmp', state: 'sent', detail: null, delivered: true },
-      { route: 'mss:patient', state: 'sent', detail: null, delivered: false },
+      { route: 'mss:patient', state: 'sent', detail: null, delivered: true },
     ]);
     expect(isDone(sent)).toBe(false);
-    const delivered = doc(routed('dmp,mss:patient'), entry('delivered', 'dmp-gateway', 400, 'dmp: RegistryResponse Success'));
+    const delivered = doc(routed('dmp'), entry('delivered', 'dmp-gateway', 400, 'dmp: RegistryResponse Success'));
     expect(routeProgress(delivered)[0]).toEqual({ route: 'dmp', state: 'delivered', detail: 'RegistryResponse Success', delivered: true });
     expect(isDone(delivered)).toBe(true);
+  });
+
+  it('the mss-gateway names the route in its details: each MSSanté route has its own state', () => {
+    const both = routed('dmp,mss:patient,mss:professionals');
+    const partly = doc(
+      both,
+      entry('delivered', 'dmp-gateway', 400, 'dmp: RegistryResponse Success'),
+      entry('delivered', 'mss-gateway', 410, 'mss:patient: 250 Q1'),
+      entry('retrying', 'mss-gateway', 420, 'mss:professionals: MSS_SMTP_TRANSIENT 451', 1),
+    );
+    expect(routeProgress(partly)).toEqual([
+      { route: 'dmp', state: 'delivered', detail: 'RegistryResponse Success', delivered: true },
+      { route: 'mss:patient', state: 'delivered', detail: '250 Q1', delivered: true },
+      { route: 'mss:professionals', state: 'waiting', detail: 'MSS_SMTP_TRANSIENT 451', delivered: true },
+    ]);
+    expect(isDone(partly)).toBe(false);
+    const done = doc(...partly.history.slice(2), entry('dead-lettered', 'mss-gateway', 430, 'mss:professionals: MSS_SMTP_REJECTED 550', 2));
+    expect(routeProgress(done).map((r) => [r.route, r.state, r.detail])).toEqual([
+      ['dmp', 'delivered', 'RegistryResponse Success'],
+      ['mss:patient', 'delivered', '250 Q1'],
+      ['mss:professionals', 'failed', 'MSS_SMTP_REJECTED 550'],
+    ]);
+    expect(isDone(done)).toBe(true);
+    // A certificate problem: the routes of the gateway wait.
+    const waiting = doc(both, entry('waiting-for-certificate', 'mss-gateway', 410, 'mss:patient: CERT_EXPIRED', 1));
+    expect(routeProgress(waiting)[1]).toMatchObject({ state: 'waiting', detail: 'CERT_EXPIRED' });
+    expect(routeProgress(waiting)[2]).toMatchObject({ state: 'sent' });
+  });
+
+  it('an entry of the mss-gateway that names no route is about every MSSanté route', () => {
+    const s = doc(routed('mss:patient,mss:professionals'), entry('retrying', 'mss-gateway', 400, 'MSS_UNAVAILABLE', 1));
+    expect(routeProgress(s).map((r) => r.state)).toEqual(['waiting', 'waiting']);
   });
 
   it("a gateway's retries keep the route waiting; its dead letter ends it as failed with the code", () => {
@@ -155,9 +187,9 @@ describe('routes and when a document is done', () => {
     expect(isDone(failed)).toBe(true);
   });
 
-  it('no route, or only routes without a gateway: done once routed', () => {
+  it('no route: done once routed; an MSSanté route waits for the mss-gateway', () => {
     expect(isDone(doc(routed('no-route; withheld dmp:opposition')))).toBe(true);
-    expect(isDone(doc(routed('mss:professionals')))).toBe(true);
+    expect(isDone(doc(routed('mss:professionals')))).toBe(false);
     expect(isDone(doc())).toBe(false);
   });
 });

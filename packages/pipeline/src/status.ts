@@ -26,6 +26,17 @@ const kindOf = (route: string): RouteKind | undefined => {
   return kind in ROUTES ? (kind as RouteKind) : undefined;
 };
 
+/** The route an entry's detail starts with (`mss:patient: …`), if it names one: the route's kind, then `:` words. */
+const namedRoute = (detail: string | null): string | undefined => {
+  const m = /^([a-z]+(?::[a-z-]+)?):(?: |$)/.exec(detail ?? '');
+  return m && kindOf(m[1] as string) ? m[1] : undefined;
+};
+
+const concerns = (detail: string | null, route: string): boolean => {
+  const named = namedRoute(detail);
+  return named === undefined || named === route;
+};
+
 /** The routes a document took (from its last `routed` entry) and where each stands, from the entries of its gateway. */
 export function routeProgress(status: Pick<DocumentStatus, 'history'>): RouteProgress[] {
   const routed = [...status.history].reverse().find((h) => h.state === 'routed');
@@ -37,7 +48,11 @@ export function routeProgress(status: Pick<DocumentStatus, 'history'>): RoutePro
   return taken.map((route) => {
     const kind = kindOf(route);
     const gateway: string | null = kind ? ROUTES[kind].gateway : null;
-    const last = gateway ? [...status.history].reverse().find((h) => h.stage === gateway && h.at >= routed.at) : undefined;
+    // A gateway that delivers several routes (the mss-gateway: `mss:patient`, `mss:professionals`) names the route at
+    // the start of its detail (`mss:patient: 250 <queue id>`); an entry that names no route is about all of them.
+    const last = gateway
+      ? [...status.history].reverse().find((h) => h.stage === gateway && h.at >= routed.at && concerns(h.detail, route))
+      : undefined;
     const state: RouteProgress['state'] = !last
       ? 'sent'
       : last.state === 'delivered'
@@ -52,7 +67,7 @@ export function routeProgress(status: Pick<DocumentStatus, 'history'>): RoutePro
 
 /**
  * A document is done when its state is final and every route it took that has a gateway is delivered or failed: a
- * `routed` document waits for its DMP delivery; a route without a gateway (MSSanté, issue 12) ends on its topic.
+ * `routed` document waits for its DMP and MSSanté deliveries; a route without a gateway would end on its topic.
  */
 export function isDone(status: Pick<DocumentStatus, 'state' | 'history'>): boolean {
   if (!isFinal(status.state)) return false;

@@ -29,7 +29,7 @@ describe('the topology derived from the catalogue', () => {
   it('lists the stage inputs once each: they alone have retry tiers and dead letters', () => {
     const inputs = stageInputTopics(topics);
     expect(new Set(inputs).size).toBe(inputs.length);
-    expect(inputs).toEqual([...FAMILIES.map((f) => topics[f.family]), topics.composed, topics.signed, topics.dmp]);
+    expect(inputs).toEqual([...FAMILIES.map((f) => topics[f.family]), topics.composed, topics.signed, topics.dmp, topics.mss]);
     expect(deadLetterTopics(topics)).toEqual(inputs.map((t) => `${t}.dlq`));
   });
 

@@ -386,6 +386,10 @@ export interface MssMessage {
   attachmentName: string;
   /** The IHE XDM ZIP */
   attachment: Buffer;
+  /** The FINESS of the sending pharmacy: its AUTH_CLI credential (for the client certificate) is filed under it. Empty in records written before it existed */
+  authorFiness: string;
+  /** The document's status history so far (the router's entries): the gateway's status carries it */
+  history: StatusEntry[];
 }
 
 export type Audience = 'patient' | 'professionals';
@@ -779,6 +783,10 @@ export interface MssMessageInput {
   attachmentName: string;
   /** The IHE XDM ZIP */
   attachment: Buffer;
+  /** The FINESS of the sending pharmacy: its AUTH_CLI credential (for the client certificate) is filed under it. Empty in records written before it existed */
+  authorFiness?: string;
+  /** The document's status history so far (the router's entries): the gateway's status carries it */
+  history?: StatusEntryInput[];
 }
 
 /** documents.status (compacted, keyed by document id): a document's current state and history */

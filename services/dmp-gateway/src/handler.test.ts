@@ -2,7 +2,7 @@ import { DmpDeliveryError, type DeliveryResult } from '@passerelle/dmp';
 import { H, type Failure, type InputRecord } from '@passerelle/kafka-runtime';
 import { topicNames } from '@passerelle/pipeline';
 import type { DmpSubmission, DocumentStatus, StatusEntry } from '@passerelle/schemas';
-import { Breaker } from './breaker';
+import { Breaker } from '@passerelle/kafka-runtime';
 import { dmpGatewayFailureStatus, dmpGatewayHandler } from './handler';
 
 const topics = topicNames('');

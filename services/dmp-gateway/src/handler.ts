@@ -1,8 +1,7 @@
 import type { DeliveryResult } from '@passerelle/dmp';
-import { H, type Defer, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import { H, type Breaker, type Defer, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import { failureStatus, statusRecord, type TopicNames } from '@passerelle/pipeline';
 import type { DmpSubmission } from '@passerelle/schemas';
-import type { Breaker } from './breaker';
 
 /** The failures that say the DMP itself is unavailable (not the submission, not a certificate): they count for the breaker. */
 export const DESTINATION_DOWN = new Set(['DMP_TIMEOUT', 'DMP_UNREACHABLE', 'DMP_TLS', 'DMP_HTTP_5XX', 'DMP_SOAP_FAULT']);
@@ -39,6 +38,9 @@ export function dmpGatewayHandler(cfg: DmpGatewayConfig) {
       } else if (code && !code.startsWith('AUTH_CLI_') && !code.startsWith('CERT_')) {
         // The DMP answered (a refusal): it is up.
         cfg.breaker.succeeded();
+      } else {
+        // A certificate problem before sending: if this record was the probe, the next one probes.
+        cfg.breaker.released();
       }
       throw err;
     }

@@ -1,4 +1,3 @@
-export * from './breaker';
 export * from './config';
 export * from './handler';
 export * from './service';

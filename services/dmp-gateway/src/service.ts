@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@passerelle/kafka-runtime';
 import { pipelineService } from '@passerelle/pipeline';
 import type { DmpSubmission } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
-import { Breaker } from './breaker';
+import { Breaker } from '@passerelle/kafka-runtime';
 import { loadDmpGatewayConfig, type DmpGatewaySettings } from './config';
 import { dmpGatewayFailureStatus, dmpGatewayHandler } from './handler';
 

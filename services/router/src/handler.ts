@@ -64,7 +64,7 @@ export function routerHandler(cfg: RouterConfig) {
           pharmacyName: doc.routing.pharmacyName,
           context,
         });
-        const value: MssMessage = { ...base, ...message };
+        const value: MssMessage = { ...base, ...message, authorFiness: doc.metadata.authorFiness, history };
         outputs.push({ topic: cfg.topics.mss, key: record.key, value, headers });
       }
     }

@@ -186,7 +186,7 @@ describe('the messages of one document', () => {
 describe('topic shapes', () => {
   it('spread into the mss.messages and dmp.submissions values', async () => {
     const ids = { eventId: 'e-1', occurredAt: 1763800120000, documentId: metadata().uniqueId };
-    const mss: MssMessage = { ...ids, ...(await buildMssMessage(input())) };
+    const mss: MssMessage = { ...ids, ...(await buildMssMessage(input())), authorFiness: '750100208', history: [] };
     const dmp: DmpSubmission = {
       ...ids,
       ...buildDmpSubmission({ metadata: metadata(), documentXml, signatureXml, submissionSetUniqueId: SET_ID, context }),

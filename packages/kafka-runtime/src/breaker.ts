@@ -53,6 +53,16 @@ export class Breaker {
     if (wasOpen) this.options.onChange?.('closed', { failures: 0 });
   }
 
+  /**
+   * The record let through as a probe was not sent after all (it failed before reaching the destination: a
+   * certificate, a check of the record): the next record is the probe, at once. Nothing changes when not half-open.
+   */
+  released(): void {
+    if (this.state !== 'half-open') return;
+    this.state = 'open';
+    this.openUntil = this.now();
+  }
+
   /** A failure of the destination; returns true when the breaker is (now) open. */
   failed(code?: string): boolean {
     this.failures += 1;

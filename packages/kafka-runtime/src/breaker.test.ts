@@ -49,4 +49,18 @@ describe('Breaker', () => {
     }
     expect(changes).toEqual(['open:3']);
   });
+
+  it('a probe that was not sent after all (released) lets the next record probe at once', () => {
+    const b = make();
+    for (let i = 0; i < 3; i++) b.failed();
+    now += 1_000;
+    expect(b.admit()).toEqual({ send: true });
+    expect(b.admit()).toMatchObject({ send: false });
+    b.released();
+    expect(b.admit()).toEqual({ send: true });
+    b.succeeded();
+    expect(b.current).toBe('closed');
+    b.released();
+    expect(b.current).toBe('closed');
+  });
 });

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './credentials';
+export * from './handler';
+export * from './service';

@@ -1,0 +1,260 @@
+/**
+ * Delivery to MSSanté through the whole pipeline (real broker and registry; the MSSanté operator simulator over
+ * STARTTLS with the pharmacy's client certificate; the DMP simulator too, to compare what both received): each
+ * document type reaches the professionals' and the patient's mailboxes, one SMTP transaction per recipient, with the
+ * X-MSS headers, a deterministic Message-ID, a DSN request, and an XDM archive whose METADATA.XML and CDA are those the
+ * DMP received; each MSSanté route ends `delivered` with the SMTP code and queue id. A 4xx then 250 is delivered; a
+ * 5xx is dead-lettered with the SMTP code; an operator down opens the breaker once and everything is delivered after
+ * recovery; a patient mailbox for an identity that is not qualified never leaves.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKafka, dlqTopic, H, prometheusMetrics } from '@passerelle/kafka-runtime';
+import { isPatientMailbox, messageIdFor } from '@passerelle/mss';
+import { isDone, pipelineCodec, pipelineLogger, routeProgress } from '@passerelle/pipeline';
+import type { DocumentStatus, MssMessage } from '@passerelle/schemas';
+import { createTestPki, type TestPki } from '@passerelle/testing';
+import { readXdmArchive } from '@passerelle/xdm';
+import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
+import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
+import { MssSimulator, type ReceivedMail } from '../mss-simulator/simulator';
+import {
+  brokers,
+  collector,
+  encodeEvents,
+  latestStatuses,
+  readCommitted,
+  registryUrl,
+  sample,
+  send,
+  waitFor,
+  type AnyEvent,
+} from './harness';
+
+const PHARMACY = '750100208';
+const MAILBOX = 'pharmacie.italie@pharmacie-italie.mssante.fr'; // the fixtures' pharmacy mailbox
+const MATRICULE = '279035121518989'; // the fixtures' patient
+
+describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () => {
+  const prefix = `mss${randomUUID().slice(0, 8)}.`;
+  const kafka = createKafka({ brokers, clientId: 'mss-e2e', ssl: false });
+  const codec = pipelineCodec(registryUrl);
+  const work = mkdtempSync(join(tmpdir(), 'passerelle-mss-'));
+  const logLines: { msg: string; destination?: string }[] = [];
+  const metrics = prometheusMetrics('mss-gateway', { defaultMetrics: false });
+  let pki: TestPki;
+  let dmp: DmpSimulator;
+  let sim: MssSimulator;
+  let pipeline: LocalPipeline;
+  let out: Awaited<ReturnType<typeof collector>>;
+
+  const statuses = async (): Promise<Map<string, DocumentStatus>> => latestStatuses(codec, out.of(pipeline.topics.status));
+  const doneFor = async (ids: string[]) => {
+    const all = await statuses();
+    return ids.every((id) => {
+      const s = all.get(id);
+      return s !== undefined && isDone(s);
+    });
+  };
+  const mssRoutes = (s: DocumentStatus) => routeProgress(s).filter((r) => r.route.startsWith('mss:'));
+  /** The mails of a document at the operator, by their deterministic Message-ID. */
+  const mailsOf = (documentId: string): ReceivedMail[] =>
+    sim.received.filter((m) => m.rcptTo.some((to) => m.messageId === messageIdFor(documentId, to, m.mailFrom)));
+
+  beforeAll(async () => {
+    pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
+    const server = pki.server as NonNullable<TestPki['server']>;
+    sim = new MssSimulator({
+      key: readFileSync(server.keyPem),
+      cert: readFileSync(server.certPem),
+      clientCa: readFileSync(pki.rootPem),
+      mailboxes: { [MAILBOX]: PHARMACY },
+    });
+    const port = await sim.listen();
+    dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
+    writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
+    const logger = pipelineLogger('pipeline', {
+      destination: { write: (line: string) => void logLines.push(JSON.parse(line) as { msg: string }) },
+    });
+    pipeline = await startLocalPipeline({
+      keyStoreDir: pki.keyStoreDir,
+      trustDir: pki.trustDir,
+      prefix,
+      tiers: '1s,2s',
+      logger,
+      env: { PASSERELLE_MSS_BREAKER_THRESHOLD: '2', PASSERELLE_MSS_BREAKER_OPEN_MS: '1000' },
+      metrics: (service) => (service === 'mss-gateway' ? metrics : undefined),
+      dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
+      mss: { host: '127.0.0.1', port, servername: 'localhost', serverCaFile: pki.rootPem, authDir: pki.authDir },
+    });
+    out = await collector(kafka, [pipeline.topics.status]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await out?.stop();
+    await pipeline?.stop();
+    await sim?.close();
+    await dmp?.close();
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('each document type reaches each kind of recipient: headers, Message-ID, DSN, and the archive the DMP received', async () => {
+    const events: AnyEvent[] = [
+      sample('vaccination'),
+      sample('medication-review'),
+      sample('pharmaceutical-interview'),
+      sample('dispensation'),
+    ];
+    await send(kafka, await encodeEvents(codec, pipeline.topics, events));
+    const ids = events.map((e) => e.eventId);
+    await waitFor('every document to be done', () => doneFor(ids), 120_000);
+    const all = await statuses();
+    const audiences = new Set<string>();
+    for (const id of ids) {
+      const s = all.get(id) as DocumentStatus;
+      const routes = mssRoutes(s);
+      expect(routes.length).toBeGreaterThan(0);
+      for (const r of routes) {
+        expect({ id, route: r.route, state: r.state }).toEqual({ id, route: r.route, state: 'delivered' });
+        // `250 <queue id>` per recipient, never an address.
+        expect(r.detail).toMatch(/^250 [0-9A-Za-z]+(; 250 [0-9A-Za-z]+)*$/);
+        audiences.add(r.route);
+      }
+      const mails = mailsOf(s.documentId);
+      // One SMTP transaction per recipient.
+      expect(mails.every((m) => m.rcptTo.length === 1)).toBe(true);
+      const recipients = mails.map((m) => m.rcptTo[0] as string);
+      expect(recipients.some(isPatientMailbox)).toBe(routes.some((r) => r.route === 'mss:patient'));
+      expect(recipients.some((to) => !isPatientMailbox(to))).toBe(routes.some((r) => r.route === 'mss:professionals'));
+      // The queue ids of the status are the operator's.
+      for (const r of routes)
+        for (const q of (r.detail ?? '').matchAll(/250 (\S+?)(;|$)/g)) expect(mails.map((m) => m.queueId)).toContain(q[1]);
+      const stored = dmp.documents.get(s.documentId);
+      for (const mail of mails) {
+        const to = mail.rcptTo[0] as string;
+        expect(mail.messageId).toBe(messageIdFor(s.documentId, to, MAILBOX));
+        expect(mail.mailFrom).toBe(MAILBOX);
+        expect(mail.clientFiness).toBe(PHARMACY);
+        expect(mail.dsn).toEqual({ ret: 'HDRS', envid: (mail.messageId ?? '').slice(1, (mail.messageId ?? '').indexOf('@')) });
+        expect(mail.rcptDsn).toEqual([{ notify: ['SUCCESS', 'FAILURE'], orcpt: `rfc822;${to}` }]);
+        const headers = mail.parsed.headers;
+        expect(headers.get('x-mss-codecda')).toBeTruthy();
+        expect(headers.get('x-mss-nil')).toBe('PASSERELLE-DEMO-0.1');
+        expect(headers.get('x-mss-ins')).toBe('O');
+        expect(headers.get('x-mss-mes')).toBe(isPatientMailbox(to) ? 'FIN' : undefined);
+        if (isPatientMailbox(to)) expect(to).toBe(`${MATRICULE}@patient.mssante.fr`);
+        expect(mail.parsed.text?.trim().length).toBeGreaterThan(0);
+        expect(mail.parsed.attachments.map((a) => [a.filename, a.contentType])).toEqual([['IHE_XDM.ZIP', 'application/zip']]);
+        const archive = await readXdmArchive(mail.parsed.attachments[0]?.content as Buffer);
+        expect(archive.documents.every((d) => d.intact)).toBe(true);
+        if (stored) {
+          // What the DMP received for the same document: the same submission set, entry and CDA bytes.
+          const set = dmp.submissionSets.get(stored.submissionSetUniqueId);
+          expect(archive.submissionSet).toMatchObject({ uniqueId: set?.uniqueId, sourceId: set?.sourceId, patientId: set?.patientId });
+          const cda = archive.documents.find((d) => d.uniqueId === s.documentId);
+          expect(cda).toMatchObject({ hash: stored.hash, size: stored.size, patientId: stored.patientId, mimeType: stored.mimeType });
+          expect(cda?.content?.equals(stored.bytes)).toBe(true);
+          const signature = set?.entries.find((e) => e.isSignature);
+          if (signature) expect(archive.documents.some((d) => d.content?.equals(signature.bytes))).toBe(true);
+        }
+      }
+    }
+    expect([...audiences].sort()).toEqual(['mss:patient', 'mss:professionals']);
+    // Documents the DMP received were compared (the dispensation does not go to the DMP).
+    expect(ids.filter((id) => dmp.documents.has((all.get(id) as DocumentStatus).documentId)).length).toBeGreaterThanOrEqual(3);
+  }, 180_000);
+
+  it('a 4xx then 250: retried through the tiers, then delivered', async () => {
+    sim.failNext(1, 451);
+    const event = sample('vaccination');
+    await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
+    await waitFor('the document to be done', () => doneFor([event.eventId]), 90_000);
+    const s = (await statuses()).get(event.eventId) as DocumentStatus;
+    expect(mssRoutes(s).map((r) => r.state)).toEqual(mssRoutes(s).map(() => 'delivered'));
+    expect(
+      s.history.filter((h) => h.stage === 'mss-gateway' && h.state === 'retrying').map((h) => h.detail?.replace(/^mss:\w+: /, '')),
+    ).toEqual(['MSS_SMTP_TRANSIENT 451']);
+  }, 120_000);
+
+  it('a 5xx: dead-lettered with the SMTP code, no address in the reason', async () => {
+    sim.reject(550);
+    const event = sample('vaccination');
+    try {
+      await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
+      await waitFor('the dead letters', () => doneFor([event.eventId]), 90_000);
+    } finally {
+      sim.acceptAgain();
+    }
+    const s = (await statuses()).get(event.eventId) as DocumentStatus;
+    const routes = mssRoutes(s);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) expect(r).toMatchObject({ state: 'failed', detail: 'MSS_SMTP_REJECTED 550' });
+    expect(routeProgress(s).find((r) => r.route === 'dmp')?.state).toBe('delivered');
+    const dead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.mss)])).filter((r) => r.headers[H.eventId] === event.eventId);
+    expect(dead).toHaveLength(routes.length);
+    for (const d of dead) {
+      expect(d.headers[H.errorCode]).toBe('MSS_SMTP_REJECTED');
+      expect(d.headers[H.errorMessage]).toMatch(/^smtp 550: /);
+      expect(d.headers[H.errorMessage]).not.toContain(MATRICULE);
+      expect(d.headers[H.errorMessage]).not.toContain('@');
+    }
+  }, 120_000);
+
+  it('the operator down: the breaker opens once (one log line, the metric), records wait, all delivered after recovery', async () => {
+    const before = logLines.length;
+    await sim.outage(true);
+    const events = [sample('vaccination'), sample('medication-review'), sample('vaccination'), sample('pharmaceutical-interview')];
+    try {
+      await send(kafka, await encodeEvents(codec, pipeline.topics, events));
+      await waitFor(
+        'the breaker to open',
+        async () => (await metrics.text()).includes('passerelle_breaker_open{service="mss-gateway",destination="mss"} 1'),
+        90_000,
+      );
+      await new Promise((r) => setTimeout(r, 4_000));
+    } finally {
+      await sim.outage(false);
+    }
+    const ids = events.map((e) => e.eventId);
+    await waitFor('every document to be delivered after recovery', () => doneFor(ids), 120_000);
+    const all = await statuses();
+    for (const id of ids) for (const r of mssRoutes(all.get(id) as DocumentStatus)) expect(r.state).toBe('delivered');
+    const lines = logLines.slice(before).filter((l) => l.destination === 'mss');
+    expect(lines.map((l) => l.msg)).toEqual([
+      'MSSanté operator unavailable: breaker open, deliveries wait (partitions paused) and are probed with one record',
+      'MSSanté operator available again: breaker closed, deliveries resume',
+    ]);
+    expect(await metrics.text()).toContain('passerelle_breaker_open{service="mss-gateway",destination="mss"} 0');
+  }, 240_000);
+
+  it('a patient mailbox for an identity that is not qualified never leaves: dead-lettered, no connection made', async () => {
+    // A record as a faulty router could write it: the patient's mailbox, but X-MSS-INS: N.
+    const records = await Promise.all(
+      (await readCommitted(kafka, [pipeline.topics.mss])).map((r) => codec.decode<MssMessage>(r.topic, r.value)),
+    );
+    const original = records.find((m) => m.audience === 'patient') as MssMessage;
+    const documentId = `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
+    const eventId = randomUUID();
+    const forged: MssMessage = { ...original, eventId, documentId, headers: { ...original.headers, 'X-MSS-INS': 'N' } };
+    const connections = sim.connections;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: pipeline.topics.mss,
+      messages: [
+        {
+          key: documentId,
+          value: await codec.encode(pipeline.topics.mss, forged),
+          headers: { [H.eventId]: eventId, [H.documentId]: documentId },
+        },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor('the dead letter', async () => (await statuses()).get(eventId)?.state === 'dead-lettered', 60_000);
+    expect((await statuses()).get(eventId)).toMatchObject({ stage: 'mss-gateway', detail: 'mss:patient: MSS_PATIENT_NOT_QUALIFIED' });
+    expect(mailsOf(documentId)).toEqual([]);
+    expect(sim.connections).toBe(connections);
+  }, 90_000);
+});
