@@ -181,10 +181,14 @@ async function main(): Promise<void> {
   console.log(
     `  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`,
   );
-  /** The mailboxes a document's mails reached at the operator, recognised by their deterministic Message-ID. */
-  const mailboxesReached = (s: DocumentStatus): string[] =>
+  /**
+   * The mailboxes a route's mails reached at the operator, recognised by their deterministic Message-ID: the patient's
+   * (`mss:patient`) or the professionals' (`mss:professionals`).
+   */
+  const mailboxesReached = (s: DocumentStatus, route: string): string[] =>
     mss.received
       .flatMap((m) => m.rcptTo.filter((to) => m.messageId === messageIdFor(s.documentId, to, m.mailFrom)))
+      .filter((to) => isPatientMailbox(to) === (route === 'mss:patient'))
       .map((to) => (isPatientMailbox(to) ? "the patient's Mon espace santé" : to))
       .filter((to, i, all) => all.indexOf(to) === i);
   const outcomes = await followStatuses(
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
       ? routes
           .map((r) =>
             r.state === 'delivered'
-              ? `${r.route} delivered${r.route.startsWith('mss:') ? ` → ${mailboxesReached(s as DocumentStatus).join(' ')}` : ''}`
+              ? `${r.route} delivered${r.route.startsWith('mss:') ? ` → ${mailboxesReached(s as DocumentStatus, r.route).join(' ')}` : ''}`
               : r.delivered
                 ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}`
                 : `${r.route} on ${topics.mss}`,
