@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '@passerelle/errors';
 
 /**
@@ -64,4 +64,27 @@ export function readDirectory(env: Env, name: string, what: string): string {
     throw new ConfigError(name, `must be an existing directory: the directory of ${what}`);
   }
   return dir;
+}
+
+/** A parser for {@link readParsed}: a whole number from 1 to `max`. */
+export const positiveInteger =
+  (max: number) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error('out of range');
+    return n;
+  };
+
+/** The text of the PEM file of CA certificates named by `name` (optional); `what` says whose CA they are. */
+export function readPemFile(env: Env, name: string, what: string): string | undefined {
+  const file = readOptional(env, name);
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(name, `must name a readable PEM file of ${what}`);
+  }
+  if (!pem.includes('BEGIN CERTIFICATE')) throw new ConfigError(name, 'must name a PEM file of CA certificates');
+  return pem;
 }

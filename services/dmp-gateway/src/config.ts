@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '@passerelle/errors';
-import { readDirectory, readOneOf, readOptional, readParsed, readRequired } from '@passerelle/kafka-runtime';
+import { readDirectory, readOneOf, readOptional, readParsed, readRequired, positiveInteger, readPemFile } from '@passerelle/kafka-runtime';
 
 /** The dmp-gateway's own settings (beside the runtime's). */
 export interface DmpGatewaySettings {
@@ -34,14 +33,6 @@ export const DMP_GATEWAY_VARIABLES = [
   'PASSERELLE_DMP_BREAKER_OPEN_MS',
 ] as const;
 
-const positive =
-  (max: number) =>
-  (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error('out of range');
-    return n;
-  };
-
 /**
  * @throws ConfigError naming the variable and what it accepts. The SIGN key store is the signer's
  * (`PASSERELLE_KEYSTORE_DIR`, `PASSERELLE_TRUST_DIR`): the VIHF is signed with the organisation's SIGN certificate.
@@ -56,24 +47,20 @@ export function loadDmpGatewayConfig(env: NodeJS.ProcessEnv = process.env): DmpG
   }
   if (url?.protocol !== 'https:')
     throw new ConfigError('PASSERELLE_DMP_ENDPOINT', "must be the https URL of the DMP's ITI-41 repository service");
-  const caFile = readOptional(env, 'PASSERELLE_DMP_SERVER_CA');
-  let serverCa: string | undefined;
-  if (caFile) {
-    try {
-      serverCa = readFileSync(caFile, 'utf8');
-    } catch {
-      throw new ConfigError('PASSERELLE_DMP_SERVER_CA', "must name a readable PEM file of the DMP server's CA certificates");
-    }
-    if (!serverCa.includes('BEGIN CERTIFICATE'))
-      throw new ConfigError('PASSERELLE_DMP_SERVER_CA', 'must name a PEM file of CA certificates');
-  }
+  const serverCa = readPemFile(env, 'PASSERELLE_DMP_SERVER_CA', "the DMP server's CA certificates");
   return {
     endpoint,
     authDir: readDirectory(env, 'PASSERELLE_AUTH_DIR', '<FINESS>.p12 AUTH_CLI files (and <FINESS>.pass passphrase files)'),
     keyStoreDir: readDirectory(env, 'PASSERELLE_KEYSTORE_DIR', '<FINESS>.p12 SIGN files (and <FINESS>.pass passphrase files)'),
     trustDir: readDirectory(env, 'PASSERELLE_TRUST_DIR', 'trust anchors (CA certificates, PEM)'),
     serverCa,
-    timeoutMs: readParsed(env, 'PASSERELLE_DMP_TIMEOUT_MS', 'must be milliseconds, 1 to 600000 (default 30000)', positive(600_000), 30_000),
+    timeoutMs: readParsed(
+      env,
+      'PASSERELLE_DMP_TIMEOUT_MS',
+      'must be milliseconds, 1 to 600000 (default 30000)',
+      positiveInteger(600_000),
+      30_000,
+    ),
     software: {
       id: readRequired(env, 'PASSERELLE_LPS_ID', "the software's identifier (VIHF LPS_ID)"),
       name: readOptional(env, 'PASSERELLE_LPS_NAME') ?? 'Passerelle',
@@ -82,12 +69,12 @@ export function loadDmpGatewayConfig(env: NodeJS.ProcessEnv = process.env): DmpG
     },
     vihfHash: readOneOf(env, 'PASSERELLE_VIHF_HASH', ['sha256', 'sha1'] as const, 'sha256'),
     breaker: {
-      threshold: readParsed(env, 'PASSERELLE_DMP_BREAKER_THRESHOLD', 'must be a count, 1 to 1000 (default 5)', positive(1_000), 5),
+      threshold: readParsed(env, 'PASSERELLE_DMP_BREAKER_THRESHOLD', 'must be a count, 1 to 1000 (default 5)', positiveInteger(1_000), 5),
       openMs: readParsed(
         env,
         'PASSERELLE_DMP_BREAKER_OPEN_MS',
         'must be milliseconds, 1 to 600000 (default 5000)',
-        positive(600_000),
+        positiveInteger(600_000),
         5_000,
       ),
     },

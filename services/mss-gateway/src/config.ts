@@ -1,6 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '@passerelle/errors';
-import { readDirectory, readFlag, readOptional, readParsed, readPort, readRequired } from '@passerelle/kafka-runtime';
+import {
+  readDirectory,
+  readFlag,
+  readOptional,
+  readParsed,
+  readPort,
+  readRequired,
+  positiveInteger,
+  readPemFile,
+} from '@passerelle/kafka-runtime';
 
 /** The mss-gateway's own settings (beside the runtime's). */
 export interface MssGatewaySettings {
@@ -34,14 +42,6 @@ export const MSS_GATEWAY_VARIABLES = [
   'PASSERELLE_MSS_BREAKER_OPEN_MS',
 ] as const;
 
-const positive =
-  (max: number) =>
-  (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < 1 || n > max) throw new Error('out of range');
-    return n;
-  };
-
 // A host name or an IP address: no scheme, no port, no path (those would be silently ignored by nodemailer).
 const HOST =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[?[0-9a-fA-F:.]+\]?$/;
@@ -58,17 +58,7 @@ export function loadMssGatewayConfig(env: NodeJS.ProcessEnv = process.env): MssG
     throw new ConfigError('PASSERELLE_MSS_CLIENT_NAME', 'must be a host name (the EHLO name of this gateway)');
   const port = readPort(env, 'PASSERELLE_MSS_SMTP_PORT', 587);
   if (port === 0) throw new ConfigError('PASSERELLE_MSS_SMTP_PORT', 'must be a port number 1-65535 (default 587)');
-  const caFile = readOptional(env, 'PASSERELLE_MSS_SERVER_CA');
-  let serverCa: string | undefined;
-  if (caFile) {
-    try {
-      serverCa = readFileSync(caFile, 'utf8');
-    } catch {
-      throw new ConfigError('PASSERELLE_MSS_SERVER_CA', "must name a readable PEM file of the MSSanté server's CA certificates");
-    }
-    if (!serverCa.includes('BEGIN CERTIFICATE'))
-      throw new ConfigError('PASSERELLE_MSS_SERVER_CA', 'must name a PEM file of CA certificates');
-  }
+  const serverCa = readPemFile(env, 'PASSERELLE_MSS_SERVER_CA', "the MSSanté server's CA certificates");
   return {
     smtp: { host, port, servername, serverCa, clientName },
     authDir: readDirectory(env, 'PASSERELLE_AUTH_DIR', '<FINESS>.p12 AUTH_CLI files (and <FINESS>.pass passphrase files)'),
@@ -77,24 +67,24 @@ export function loadMssGatewayConfig(env: NodeJS.ProcessEnv = process.env): MssG
       env,
       'PASSERELLE_MSS_CONNECT_TIMEOUT_MS',
       'must be milliseconds, 1 to 600000 (default 10000)',
-      positive(600_000),
+      positiveInteger(600_000),
       10_000,
     ),
     socketTimeoutMs: readParsed(
       env,
       'PASSERELLE_MSS_SOCKET_TIMEOUT_MS',
       'must be milliseconds, 1 to 600000 (default 30000)',
-      positive(600_000),
+      positiveInteger(600_000),
       30_000,
     ),
     testPlatform: readFlag(env, 'PASSERELLE_TEST_PLATFORM'),
     breaker: {
-      threshold: readParsed(env, 'PASSERELLE_MSS_BREAKER_THRESHOLD', 'must be a count, 1 to 1000 (default 5)', positive(1_000), 5),
+      threshold: readParsed(env, 'PASSERELLE_MSS_BREAKER_THRESHOLD', 'must be a count, 1 to 1000 (default 5)', positiveInteger(1_000), 5),
       openMs: readParsed(
         env,
         'PASSERELLE_MSS_BREAKER_OPEN_MS',
         'must be milliseconds, 1 to 600000 (default 5000)',
-        positive(600_000),
+        positiveInteger(600_000),
         5_000,
       ),
     },
