@@ -8,10 +8,9 @@
  * load average and `openssl speed rsa2048` measured in the same run; writes the figures as JSON to
  * scripts/bench/results/dmp-gateway-<timestamp>.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +21,7 @@ import { PATHS } from '../../test/dmp-simulator/simulator';
 import { makeSubmission, testPki, type FixtureKind } from '../../test/dmp-simulator/submissions';
 import { freePort } from '../../test/faults/supervisor';
 import { opensslSignsPerSecond } from './openssl';
+import { profiled } from './profile';
 
 const USAGE = 'usage: npx tsx scripts/bench/dmp.bench.ts [--deliveries 400] [--concurrency 6] [--profile <file.cpuprofile>]';
 const { values } = parseArgs({
@@ -103,27 +103,13 @@ async function main(): Promise<void> {
       );
     };
     await run(submissions.slice(0, 20)); // warm-up: JIT, TLS session, keys
-    // --profile: a V8 CPU profile of the measured deliveries only (not the set-up), for Chrome DevTools or speedscope.
-    const session = values.profile ? new Session() : undefined;
-    const post = (method: string, params?: object) =>
-      new Promise<unknown>((done, fail) => session?.post(method, params ?? {}, (err, result) => (err ? fail(err) : done(result))));
-    if (session) {
-      session.connect();
-      await post('Profiler.enable');
-      await post('Profiler.start');
-    }
     const loadStart = loadavg();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    await run(submissions.slice(20));
+    // --profile: a V8 CPU profile of the measured deliveries only (not the set-up).
+    await profiled(values.profile, () => run(submissions.slice(20)));
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
-    if (session && values.profile) {
-      const { profile } = (await post('Profiler.stop')) as { profile: object };
-      writeFileSync(values.profile, JSON.stringify(profile));
-      session.disconnect();
-      console.log(`profile of the measured deliveries: ${values.profile}`);
-    }
     const loadEnd = loadavg();
     transport.close();
     const openssl = opensslSignsPerSecond();

@@ -27,12 +27,14 @@ import { FINESS, type FixtureKind } from '../../test/dmp-simulator/submissions';
 import { freePort } from '../../test/faults/supervisor';
 import { FROM, makeMssMessage, routeFor } from '../../test/mss-simulator/messages';
 import { opensslSignsPerSecond } from './openssl';
+import { profiled } from './profile';
 
-const USAGE = 'usage: npx tsx scripts/bench/mss.bench.ts [--records 300] [--concurrency 4]';
+const USAGE = 'usage: npx tsx scripts/bench/mss.bench.ts [--records 300] [--concurrency 4] [--profile <file.cpuprofile>]';
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '4' },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
     const loadStart = loadavg();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    await run(measured);
+    await profiled(values.profile, () => run(measured));
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     const loadEnd = loadavg();

@@ -8,7 +8,6 @@
  * Rates are per second of user CPU time, as `openssl speed` reports them. The three measurements are interleaved over several rounds and the medians reported, so that a load change on a
  * shared machine hits all three alike.
  */
-import { execFileSync } from 'node:child_process';
 import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import type { MssMessage } from '@passerelle/schemas';
 import { checkClientCredential, type ClientCredential } from './client-certificate';
@@ -58,6 +59,28 @@ export type RecipientOutcome =
 
 const DEFAULT_PORT = 587;
 
+/**
+ * The TLS context of a pharmacy's connections (its AUTH_CLI key and chain, the CAs the server must chain to, TLS ≥ 1.2),
+ * made once per credential and reused by every connection: parsing the key, the chain and the CAs for each
+ * connection was a sixth of the gateway's CPU per record. A renewed credential is a new object, so a new context.
+ */
+const contexts = new WeakMap<ClientCredential, Map<SmtpSettings['serverCa'], SecureContext>>();
+function secureContextFor(credential: ClientCredential, serverCa: SmtpSettings['serverCa']): SecureContext {
+  let byCa = contexts.get(credential);
+  if (!byCa) contexts.set(credential, (byCa = new Map()));
+  let context = byCa.get(serverCa);
+  if (!context) {
+    context = createSecureContext({
+      key: credential.keyPem,
+      cert: credential.certChainPem,
+      ...(serverCa ? { ca: serverCa } : {}),
+      minVersion: 'TLSv1.2',
+    });
+    byCa.set(serverCa, context);
+  }
+  return context;
+}
+
 function transportFor(deps: DeliveryDeps) {
   const { smtp, credential } = deps;
   return createTransport({
@@ -68,9 +91,7 @@ function transportFor(deps: DeliveryDeps) {
     requireTLS: true,
     ...(smtp.clientName ? { name: smtp.clientName } : {}),
     tls: {
-      key: credential.keyPem,
-      cert: credential.certChainPem,
-      ...(smtp.serverCa ? { ca: smtp.serverCa } : {}),
+      secureContext: secureContextFor(credential, smtp.serverCa),
       ...(smtp.servername ? { servername: smtp.servername } : {}),
       minVersion: 'TLSv1.2',
       rejectUnauthorized: true,
