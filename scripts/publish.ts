@@ -12,10 +12,13 @@
  *
  * Defaults: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else the local stack (infra/stack.sh). --test-platform (or
  * PASSERELLE_TEST_PLATFORM=true, as for the services) accepts the INS test and demo OIDs that the sample events use.
+ * Outside a test platform the record keys are HMACs with the secret in the file PASSERELLE_KEY_SECRET_FILE (at least
+ * 32 bytes; required there).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
+import { ConfigError } from '@passerelle/errors';
 import { eventTopicOf, EVENT_TOPICS, type EventTopic } from '@passerelle/schemas';
 import {
   checkEvent,
@@ -130,16 +133,34 @@ async function main(argv: string[]): Promise<number> {
 
   const brokers = values.brokers ?? process.env.KAFKA_BROKERS ?? LOCAL_BROKERS;
   const registryUrl = values.registry ?? process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
-  const publisher = createPublisher({
-    brokers,
-    registryUrl,
-    clientId: 'passerelle-publish-cli',
-    topicPrefix: values['topic-prefix'] ?? process.env.PASSERELLE_TOPIC_PREFIX ?? '',
-    topicNames: topicOption !== undefined && topicFamily !== undefined ? { [topicFamily]: topicOption } : undefined,
-    testPlatform,
-    // kafkajs logs every failed connection attempt; the command prints one clear line instead.
-    logLevel: values.verbose ? logLevel.INFO : logLevel.NOTHING,
-  });
+  let keySecret: Buffer | undefined;
+  const secretFile = process.env.PASSERELLE_KEY_SECRET_FILE;
+  if (secretFile) {
+    try {
+      keySecret = Buffer.from(readFileSync(secretFile, 'utf8').trim(), 'utf8');
+    } catch (err) {
+      console.error(`PASSERELLE_KEY_SECRET_FILE ${secretFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return 2;
+    }
+  }
+  let publisher;
+  try {
+    publisher = createPublisher({
+      brokers,
+      registryUrl,
+      keySecret,
+      clientId: 'passerelle-publish-cli',
+      topicPrefix: values['topic-prefix'] ?? process.env.PASSERELLE_TOPIC_PREFIX ?? '',
+      topicNames: topicOption !== undefined && topicFamily !== undefined ? { [topicFamily]: topicOption } : undefined,
+      testPlatform,
+      // kafkajs logs every failed connection attempt; the command prints one clear line instead.
+      logLevel: values.verbose ? logLevel.INFO : logLevel.NOTHING,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`nothing published: ${err.message}`);
+    return 2;
+  }
   try {
     const results = await publisher.publishMany(items);
     results.forEach((r, i) => {

@@ -228,7 +228,9 @@ export async function runLoad(
   });
   while (!joined) await sleep(50);
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Idempotent and not transactional: its sends retry without bound, as kafkajs wants (a bounded retry could leave a
+  // gap in the sequence numbers).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER } });
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();

@@ -40,6 +40,8 @@ export interface ReceivedMail {
   /** RCPT TO DSN parameters, one per recipient (NOTIFY, ORCPT) */
   rcptDsn: { notify: string[] | undefined; orcpt: string | undefined }[];
   queueId: string;
+  /** When the operator accepted it (epoch ms) */
+  receivedAt: number;
   raw: Buffer;
   parsed: ParsedMail;
 }
@@ -266,6 +268,7 @@ export class MssSimulator {
       dsn: { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null },
       rcptDsn: session.envelope.rcptTo.map((r) => ({ notify: r.dsn?.notify, orcpt: r.dsn?.orcpt })),
       queueId,
+      receivedAt: Date.now(),
       raw,
       parsed,
     };

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
 import { ConfigError } from '@passerelle/errors';
-import { closeConnections, createKafka, kafkajsLogCreator, loadRuntimeConfig } from './config';
+import { BOUNDED_RETRIES_WARNING, closeConnections, createKafka, kafkajsLogCreator, loadRuntimeConfig } from './config';
 import { DEFAULT_TIERS } from './topics';
 import { formatLogLine } from './logger';
 import { logLevel } from 'kafkajs';
@@ -66,6 +66,24 @@ describe('kafkajs log lines', () => {
     });
     expect(lines[0]).not.toHaveProperty('stack');
     expect(lines[1]).toMatchObject({ level: 40, repeated: 4 });
+  });
+
+  it("leaves out kafkajs's warning about bounded retries of idempotent producers (all transactional here), and only it", () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = kafkajsLogCreator(pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) }))(logLevel.INFO);
+    const warning = (namespace: string, message: string) => ({
+      namespace,
+      level: logLevel.WARN,
+      label: 'WARN',
+      log: { message, timestamp: 'now', logger: 'kafkajs' },
+    });
+    log(warning('Producer', BOUNDED_RETRIES_WARNING));
+    log(warning('Producer', 'Some other producer warning'));
+    log(warning('Consumer', BOUNDED_RETRIES_WARNING));
+    expect(lines.map((l) => [l.namespace, l.msg])).toEqual([
+      ['Producer', 'Some other producer warning'],
+      ['Consumer', BOUNDED_RETRIES_WARNING],
+    ]);
   });
 
   it('read as one line each on a console', () => {

@@ -54,6 +54,8 @@ export interface StageOptions<T> {
   maxInputBytes?: number;
   /** Records handled per transaction (default 200) */
   maxBatchRecords?: number;
+  /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
+  sessionTimeoutMs?: number;
   /** How many input partitions are processed at once (default 2) */
   concurrency?: number;
   groupId?: string;
@@ -98,6 +100,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   const groupId = opts.groupId ?? `passerelle-${opts.name}`;
   const log = opts.logger;
   const chunkSize = opts.maxBatchRecords ?? 200;
+  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 6_000;
   const maxInputBytes = opts.maxInputBytes ?? 1024 * 1024;
   const producers = new Map<string, Promise<Producer>>();
   const timers = new Set<NodeJS.Timeout>();
@@ -162,6 +165,18 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   }
 
   async function processBatch(payload: EachBatchPayload): Promise<void> {
+    // kafkajs heartbeats only when asked: while a batch is handled (a gateway waiting for its destination, a chunk of
+    // CPU-bound records), a beat every interval keeps the member in its group under the short session timeout. A beat
+    // that fails (a rebalance) is kafkajs's to report at the next fetch; the chunk's transaction still fences.
+    const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), sessionTimeoutMs / 6);
+    try {
+      await handleBatch(payload);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     let messages = batch.messages;
@@ -276,8 +291,11 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       consumer = opts.kafka.consumer({
         groupId,
         readUncommitted: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        // A member that died (kill -9) keeps its partitions until its session times out: 30 s (kafkajs's default)
+        // left a restarted service idle for 22–27 s. 6 s is the broker's least (group.min.session.timeout.ms),
+        // with a beat each second, during long batches too.
+        sessionTimeout: sessionTimeoutMs,
+        heartbeatInterval: sessionTimeoutMs / 6,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
         maxBytesPerPartition: 1024 * 1024,
         // A stop waits for the fetch in flight, which the broker holds up to this long when there is nothing to read

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventKey } from './event-key';
+import { ConfigError } from '@passerelle/errors';
+import { createPublisher, MIN_KEY_SECRET_BYTES } from './publisher';
 import { isTraceparent, newTraceparent } from './trace-context';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'events');
@@ -74,5 +76,30 @@ describe('traceparent', () => {
     expect(isTraceparent('00-00000000000000000000000000000000-0000000000000001-01')).toBe(false);
     expect(isTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(true);
     expect(isTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7')).toBe(false);
+  });
+});
+
+describe('the key secret', () => {
+  const base = { brokers: '127.0.0.1:1', registryUrl: 'http://127.0.0.1:1/apis/ccompat/v7' };
+
+  it('is required outside a test platform, with at least 32 bytes, and refused before anything connects', () => {
+    expect(() => createPublisher(base)).toThrow(ConfigError);
+    expect(() => createPublisher(base)).toThrow(/keySecret is required outside a test platform .*PASSERELLE_KEY_SECRET_FILE/);
+    expect(() => createPublisher({ ...base, keySecret: 'short' })).toThrow(`keySecret must be at least ${MIN_KEY_SECRET_BYTES} bytes`);
+    expect(() => createPublisher({ ...base, keySecret: Buffer.alloc(31, 1) })).toThrow(ConfigError);
+  });
+
+  it('may be left out on a test platform; a long enough one is taken', async () => {
+    await createPublisher({ ...base, testPlatform: true }).close();
+    await createPublisher({ ...base, keySecret: 'x'.repeat(MIN_KEY_SECRET_BYTES) }).close();
+  });
+
+  it('makes keys that only its holders can recompute: another secret, another key; the plain hash differs too', () => {
+    const event = load('vaccination');
+    const a = eventKey(event, 'a'.repeat(32));
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(eventKey(event, 'a'.repeat(32))).toBe(a);
+    expect(eventKey(event, 'b'.repeat(32))).not.toBe(a);
+    expect(eventKey(event)).not.toBe(a);
   });
 });

@@ -14,6 +14,7 @@ export { eventKey, type KeySource } from './event-key';
 export { newTraceparent, isTraceparent } from './trace-context';
 export {
   createPublisher,
+  MIN_KEY_SECRET_BYTES,
   HEADERS,
   CONTENT_TYPE,
   PRODUCER_SETTINGS,

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { ConfigError } from '@passerelle/errors';
 import { consoleLogger, kafkajsLogCreator, registryFailureOf } from '@passerelle/kafka-runtime';
 import { subjectOf, topicSchemas, type EventTopic } from '@passerelle/schemas';
 import {
@@ -58,8 +59,11 @@ export interface PublisherOptions {
    * The registry subject always follows the Kafka topic: `<topic>-value` (TopicNameStrategy).
    */
   topicNames?: Partial<Record<EventTopic, string>>;
-  /** Makes the record key an HMAC (see {@link eventKey}). */
-  keySecret?: string;
+  /**
+   * Makes the record key an HMAC (see {@link eventKey}): required outside a test platform, at least
+   * {@link MIN_KEY_SECRET_BYTES} bytes, the same for every publisher of a deployment (read it from a file).
+   */
+  keySecret?: string | Buffer;
   /** Register an event schema that the registry does not hold yet. Default true; false = look up only. */
   autoRegister?: boolean;
   /** Per TCP connection attempt to a broker. Default 3 000 ms. */
@@ -129,6 +133,28 @@ export const PRODUCER_SETTINGS = {
 
 const DEFAULT_BATCH = 500;
 
+/** The shortest key secret accepted: 256 bits, as many as the HMAC's hash. */
+export const MIN_KEY_SECRET_BYTES = 32;
+
+/**
+ * Outside a test platform the record key must be an HMAC: a plain SHA-256 of the FINESS and the local patient id was
+ * reversed to the local id in 43 guesses (local ids are often counters). On a test platform a plain hash stays
+ * allowed, for the samples and the demo.
+ */
+function checkKeySecret(options: Pick<PublisherOptions, 'keySecret' | 'testPlatform'>): void {
+  if (options.testPlatform) return;
+  const secret = options.keySecret;
+  if (secret === undefined || secret.length === 0) {
+    throw new ConfigError(
+      'keySecret',
+      'is required outside a test platform (PASSERELLE_KEY_SECRET_FILE for the command): without it a record key is a plain hash of the FINESS and the local patient id, which trying local ids reverses',
+    );
+  }
+  if (Buffer.byteLength(secret) < MIN_KEY_SECRET_BYTES) {
+    throw new ConfigError('keySecret', `must be at least ${MIN_KEY_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`);
+  }
+}
+
 /** Wraps kafkajs's default (Java-compatible murmur2) partitioner to remember which partition each record got, so
  * that a batch's per-partition base offsets can be turned into per-record offsets. */
 function recordingPartitioner(assigned: WeakMap<object, number>): ICustomPartitioner {
@@ -191,6 +217,7 @@ export function registryFailure(err: unknown, registryUrl: string, topic: string
 export function createPublisher(options: PublisherOptions): Publisher {
   const brokers = (Array.isArray(options.brokers) ? options.brokers : options.brokers.split(',')).map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new BrokerUnavailableError('No Kafka broker address given');
+  checkKeySecret(options);
   const brokerText = brokers.join(',');
   const clientId = options.clientId ?? 'passerelle-publisher';
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
