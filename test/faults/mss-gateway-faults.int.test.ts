@@ -8,14 +8,12 @@
  * commit is sent again with the same Message-ID; the duplicates are counted at the simulator and reported. The
  * receiver can deduplicate by Message-ID.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H } from '@passerelle/kafka-runtime';
 import { messageIdFor } from '@passerelle/mss';
 import { pipelineCodec, topicNames } from '@passerelle/pipeline';
-import type { MssMessage } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { createTestPki, type TestPki } from '@passerelle/testing';
 import { Kafka, logLevel } from 'kafkajs';
