@@ -182,15 +182,15 @@ async function main(): Promise<void> {
     `  (each line starts with the first ${SHORT_ID} characters of the event id: \`npx tsx scripts/passerelle.ts status <them>\` shows that document)`,
   );
   /**
-   * The mailboxes a route's mails reached at the operator, recognised by their deterministic Message-ID: the patient's
-   * (`mss:patient`) or the professionals' (`mss:professionals`).
+   * The mailboxes a document's mails reached at the operator, recognised by their deterministic Message-ID; the
+   * patient's is named for what it is, never by its address (that is the INS).
    */
-  const mailboxesReached = (s: DocumentStatus, route: string): string[] =>
+  const mailboxesReached = (s: DocumentStatus): string[] =>
     mss.received
       .flatMap((m) => m.rcptTo.filter((to) => m.messageId === messageIdFor(s.documentId, to, m.mailFrom)))
-      .filter((to) => isPatientMailbox(to) === (route === 'mss:patient'))
       .map((to) => (isPatientMailbox(to) ? "the patient's Mon espace santé" : to))
-      .filter((to, i, all) => all.indexOf(to) === i);
+      .filter((to, i, all) => all.indexOf(to) === i)
+      .sort((a, b) => Number(b.startsWith('the ')) - Number(a.startsWith('the ')));
   const outcomes = await followStatuses(
     kafka,
     codec,
@@ -203,18 +203,19 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const s = outcomes.get(c.eventId);
     const routes = s ? routeProgress(s) : [];
-    // Delivered routes say so, an MSSanté route with the mailboxes the operator received the mail in (a patient's
-    // is named for what it is, never by its address: that is the INS).
+    // Delivered routes say so; the MSSanté recipients (each a route of its own) together, with the mailboxes the
+    // operator received the mails in; a route not delivered says where it stands.
+    const mssRoutes = routes.filter((r) => r.route.startsWith('mss:'));
+    const mssDelivered = mssRoutes.filter((r) => r.state === 'delivered').length;
     const where = routes.length
-      ? routes
-          .map((r) =>
-            r.state === 'delivered'
-              ? `${r.route} delivered${r.route.startsWith('mss:') ? ` → ${mailboxesReached(s as DocumentStatus, r.route).join(' ')}` : ''}`
-              : r.delivered
-                ? `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}`
-                : `${r.route} on ${topics.mss}`,
-          )
-          .join(', ')
+      ? [
+          ...routes
+            .filter((r) => !r.route.startsWith('mss:') || r.state !== 'delivered')
+            .map((r) => (r.state === 'delivered' ? `${r.route} delivered` : `${r.route} ${r.state}${r.detail ? ` ${r.detail}` : ''}`)),
+          ...(mssDelivered > 0
+            ? [`mss ${mssDelivered}/${mssRoutes.length} delivered → ${mailboxesReached(s as DocumentStatus).join(', ')}`]
+            : []),
+        ].join(', ')
       : (s?.detail ?? '');
     console.log(`  ${c.label.padEnd(36)} ${shortId(c.eventId)}  ${(s?.state ?? 'no outcome yet').padEnd(14)} ${where}`);
   }

@@ -95,11 +95,11 @@ export interface RouteEntry {
 
 /**
  * The destinations a document is routed to. The router names each route it takes in its `routed` status
- * (`dmp`, `mss:patient`, `mss:professionals`: the part before `:` is the route's kind here).
+ * (`dmp`, `mss:patient`, `mss:professional-1`…: the part before `:` is the route's kind here).
  */
 export const ROUTES = {
   dmp: { topic: 'dmp', gateway: 'dmp-gateway' },
-  // One gateway for both MSSanté routes: its status details name the route (`mss:patient: …`, `mss:professionals: …`).
+  // One gateway for every MSSanté recipient: its status details name the recipient's route (`mss:patient: …`, `mss:professional-2: …`).
   mss: { topic: 'mss', gateway: 'mss-gateway' },
 } as const satisfies Record<string, RouteEntry>;
 

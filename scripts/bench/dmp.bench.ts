@@ -21,6 +21,7 @@ import { KeyStore } from '@passerelle/signature';
 import { PATHS } from '../../test/dmp-simulator/simulator';
 import { makeSubmission, testPki, type FixtureKind } from '../../test/dmp-simulator/submissions';
 import { freePort } from '../../test/faults/supervisor';
+import { opensslSignsPerSecond } from './openssl';
 
 const USAGE = 'usage: npx tsx scripts/bench/dmp.bench.ts [--deliveries 400] [--concurrency 6] [--profile <file.cpuprofile>]';
 const { values } = parseArgs({
@@ -38,13 +39,6 @@ if (values.help) {
 const DELIVERIES = Number(values.deliveries);
 const CONCURRENCY = Number(values.concurrency);
 const ROOT = resolve(__dirname, '..', '..');
-
-function opensslSignsPerSecond(): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', '3', 'rsa2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const match = /^rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)/m.exec(out);
-  if (!match?.[1]) throw new Error('cannot read sign/s from openssl speed');
-  return Number(match[1]);
-}
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dmp-bench-'));

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KeyStore, signSubmission } from '@passerelle/signature';
 import { createTestPki } from '@passerelle/testing';
+import { opensslSignsPerSecond } from './openssl';
 
 const USAGE = `usage: npx tsx scripts/bench/sign.bench.ts [--seconds 3] [--rounds 3] [--document <cda.xml>]
 Signing throughput on one core (raw RSA-2048 through node:crypto, the whole signSubmission) beside openssl speed rsa2048.`;
@@ -54,17 +55,6 @@ function rate(fn: () => void): { perSecond: number; count: number } {
   return { perSecond: count / (cpu.user / 1e6), count };
 }
 
-function opensslSignsPerSecond(): number {
-  const output = execFileSync('openssl', ['speed', '-seconds', String(seconds), 'rsa2048'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  // "rsa 2048 bits 0.000791s 0.000022s   1264.3  45062.8": the third number is sign/s.
-  const match = /^rsa\s+2048 bits\s+\S+\s+\S+\s+([\d.]+)/m.exec(output);
-  if (!match?.[1]) throw new Error('cannot read sign/s from openssl speed');
-  return Number(match[1]);
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sign-bench-'));
   try {
@@ -80,7 +70,7 @@ async function main(): Promise<void> {
     const wholeRates: number[] = [];
     const opensslRates: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
-      opensslRates.push(opensslSignsPerSecond());
+      opensslRates.push(opensslSignsPerSecond(seconds));
       rawRates.push(rate(() => sign('sha256', signedInfo, privateKey)).perSecond);
       wholeRates.push(rate(() => signSubmission(input, keyStore)).perSecond);
     }

@@ -15,13 +15,13 @@ import { join } from 'node:path';
 import { H } from '@passerelle/kafka-runtime';
 import { messageIdFor } from '@passerelle/mss';
 import { pipelineCodec, topicNames } from '@passerelle/pipeline';
-import { buildMssMessage, DEFAULT_CONTENT_TYPE_CODE, type MssRoute } from '@passerelle/router';
 import type { MssMessage } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
 import { createTestPki, type TestPki } from '@passerelle/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { localEnv } from '../../scripts/local-pipeline';
-import { FINESS, makeSubmission, SOURCE_ID, type FixtureKind } from '../dmp-simulator/submissions';
+import { FINESS, type FixtureKind } from '../dmp-simulator/submissions';
+import { FROM, makeMssMessage, routeFor } from '../mss-simulator/messages';
 import { MssSimulator } from '../mss-simulator/simulator';
 import { brokers, registryUrl } from '../pipeline/harness';
 import { INFRA_DIR, readStackSettings } from '../support/stack-settings';
@@ -35,9 +35,6 @@ const REPO = join(__dirname, '..', '..');
 const javaClasspath =
   process.env.KAFKA_JAVA_CLASSPATH ?? join(INFRA_DIR, '.cache', `kafka-${readStackSettings().kafkaVersion}`, 'libs', '*');
 const KINDS: FixtureKind[] = ['vaccination', 'medication-review', 'pharmaceutical-interview'];
-const FROM = 'officine@pharmacie-italie.mssante.fr';
-const DOCTORS = ['dr.martin@medecin.mssante.fr', 'dr.durand@medecin.mssante.fr'];
-const PATIENT = '279035121518989@patient.mssante.fr'; // the fixtures' patient
 
 describe('the mss-gateway under kill -9 (real broker, MSSanté simulator)', () => {
   const started = Date.now();
@@ -98,33 +95,11 @@ describe('the mss-gateway under kill -9 (real broker, MSSanté simulator)', () =
     const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir });
     const messages = [];
     for (let i = 0; i < MESSAGES; i++) {
-      const submission = await makeSubmission(KINDS[i % KINDS.length] as FixtureKind, keyStore, { eventId: randomUUID() });
-      const route: MssRoute =
-        i % 3 === 2 ? { kind: 'mss', to: [PATIENT], audience: 'patient' } : { kind: 'mss', to: DOCTORS, audience: 'professionals' };
-      const built = await buildMssMessage({
-        route,
-        metadata: submission.metadata,
-        documentXml: submission.documentXml,
-        signatureXml: submission.signatureXml,
-        submissionSetUniqueId: submission.submissionSetUniqueId,
-        from: FROM,
-        pharmacyName: 'Pharmacie Italie',
-        context: {
-          sourceId: SOURCE_ID,
-          contentTypeCode: DEFAULT_CONTENT_TYPE_CODE,
-          submissionTime: '20251121093005',
-          productReference: 'PASSERELLE-0.1',
-          producer: { vendor: 'Passerelle', product: 'Passerelle', version: '0.1.0' },
-        },
-      });
-      const value: MssMessage = {
-        eventId: submission.eventId,
-        occurredAt: submission.occurredAt,
-        documentId: submission.documentId,
-        ...built,
-        authorFiness: FINESS,
-        history: submission.history,
-      };
+      const value = await makeMssMessage(
+        KINDS[i % KINDS.length] as FixtureKind,
+        keyStore,
+        routeFor(i % 3 === 2 ? 'patient' : 'professionals'),
+      );
       for (const to of value.to) expected.set(messageIdFor(value.documentId, to, FROM), value.documentId);
       messages.push({
         key: `${FINESS}-${i % 40}`,

@@ -62,6 +62,7 @@ export class MssSimulator {
   private transientLeft = 0;
   private transientCode = 451;
   private rejectCode: number | undefined;
+  private readonly revoked = new Set<string>();
   private readonly server: SMTPServer;
   private readonly sessions = new Map<string, string>();
   private readonly mailboxes: Map<string, string>;
@@ -143,6 +144,18 @@ export class MssSimulator {
     this.rejectCode = code;
   }
 
+  /**
+   * The organisation's client certificates are revoked (as an operator learns from the IGC-Santé CRL): its sessions
+   * are refused with 535 5.7.8 right after STARTTLS, before any mail, until {@link reinstate}.
+   */
+  revoke(finess: string): void {
+    this.revoked.add(finess);
+  }
+
+  reinstate(finess: string): void {
+    this.revoked.delete(finess);
+  }
+
   /** Ends {@link reject} and {@link failNext}. */
   acceptAgain(): void {
     this.rejectCode = undefined;
@@ -198,6 +211,10 @@ export class MssSimulator {
     if (!finess) {
       this.refusedSessions.push('no-organisation');
       return reply(535, 'Client certificate names no organisation (OU=1<FINESS>)');
+    }
+    if (this.revoked.has(finess)) {
+      this.refusedSessions.push('revoked');
+      return reply(535, '5.7.8 Client certificate revoked');
     }
     this.sessions.set(session.id, finess);
     return null;

@@ -3,9 +3,9 @@
  * STARTTLS with the pharmacy's client certificate; the DMP simulator too, to compare what both received): each
  * document type reaches the professionals' and the patient's mailboxes, one SMTP transaction per recipient, with the
  * X-MSS headers, a deterministic Message-ID, a DSN request, and an XDM archive whose METADATA.XML and CDA are those the
- * DMP received; each MSSanté route ends `delivered` with the SMTP code and queue id. A 4xx then 250 is delivered; a
+ * DMP received; each recipient's route ends `delivered` with the SMTP code and queue id. A 4xx then 250 is delivered; a
  * 5xx is dead-lettered with the SMTP code; an operator down opens the breaker once and everything is delivered after
- * recovery; a patient mailbox for an identity that is not qualified never leaves.
+ * recovery; a client certificate the operator refuses waits for a certificate, then is dead-lettered; a patient mailbox for an identity that is not qualified never leaves.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,19 +118,20 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
       expect(routes.length).toBeGreaterThan(0);
       for (const r of routes) {
         expect({ id, route: r.route, state: r.state }).toEqual({ id, route: r.route, state: 'delivered' });
-        // `250 <queue id>` per recipient, never an address.
-        expect(r.detail).toMatch(/^250 [0-9A-Za-z]+(; 250 [0-9A-Za-z]+)*$/);
-        audiences.add(r.route);
+        // Each recipient its own route (`mss:patient`, `mss:professional-<n>`): `250 <queue id>`, never an address.
+        expect(r.route).toMatch(/^mss:(patient|professional-[1-9][0-9]*)$/);
+        expect(r.detail).toMatch(/^250 [0-9A-Za-z]+$/);
+        audiences.add(r.route.replace(/-\d+$/, ''));
       }
       const mails = mailsOf(s.documentId);
       // One SMTP transaction per recipient.
       expect(mails.every((m) => m.rcptTo.length === 1)).toBe(true);
       const recipients = mails.map((m) => m.rcptTo[0] as string);
       expect(recipients.some(isPatientMailbox)).toBe(routes.some((r) => r.route === 'mss:patient'));
-      expect(recipients.some((to) => !isPatientMailbox(to))).toBe(routes.some((r) => r.route === 'mss:professionals'));
-      // The queue ids of the status are the operator's.
-      for (const r of routes)
-        for (const q of (r.detail ?? '').matchAll(/250 (\S+?)(;|$)/g)) expect(mails.map((m) => m.queueId)).toContain(q[1]);
+      expect(recipients.filter((to) => !isPatientMailbox(to))).toHaveLength(routes.filter((r) => r.route !== 'mss:patient').length);
+      // One route per recipient, and its queue id is the one the operator gave that recipient's mail.
+      expect(routes).toHaveLength(mails.length);
+      expect(routes.map((r) => r.detail?.slice(4)).sort()).toEqual(mails.map((m) => m.queueId).sort());
       const stored = dmp.documents.get(s.documentId);
       for (const mail of mails) {
         const to = mail.rcptTo[0] as string;
@@ -161,7 +162,7 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
         }
       }
     }
-    expect([...audiences].sort()).toEqual(['mss:patient', 'mss:professionals']);
+    expect([...audiences].sort()).toEqual(['mss:patient', 'mss:professional']);
     // Documents the DMP received were compared (the dispensation does not go to the DMP).
     expect(ids.filter((id) => dmp.documents.has((all.get(id) as DocumentStatus).documentId)).length).toBeGreaterThanOrEqual(3);
   }, 180_000);
@@ -174,7 +175,7 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
     const s = (await statuses()).get(event.eventId) as DocumentStatus;
     expect(mssRoutes(s).map((r) => r.state)).toEqual(mssRoutes(s).map(() => 'delivered'));
     expect(
-      s.history.filter((h) => h.stage === 'mss-gateway' && h.state === 'retrying').map((h) => h.detail?.replace(/^mss:\w+: /, '')),
+      s.history.filter((h) => h.stage === 'mss-gateway' && h.state === 'retrying').map((h) => h.detail?.replace(/^mss:[\w-]+: /, '')),
     ).toEqual(['MSS_SMTP_TRANSIENT 451']);
   }, 120_000);
 
@@ -193,7 +194,8 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
     for (const r of routes) expect(r).toMatchObject({ state: 'failed', detail: 'MSS_SMTP_REJECTED 550' });
     expect(routeProgress(s).find((r) => r.route === 'dmp')?.state).toBe('delivered');
     const dead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.mss)])).filter((r) => r.headers[H.eventId] === event.eventId);
-    expect(dead).toHaveLength(routes.length);
+    // One dead letter per record (a document's message to the patient, its message to the professionals).
+    expect(dead).toHaveLength(new Set(routes.map((r) => r.route === 'mss:patient')).size);
     for (const d of dead) {
       expect(d.headers[H.errorCode]).toBe('MSS_SMTP_REJECTED');
       expect(d.headers[H.errorMessage]).toMatch(/^smtp 550: /);
@@ -228,6 +230,37 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
     ]);
     expect(await metrics.text()).toContain('passerelle_breaker_open{service="mss-gateway",destination="mss"} 0');
   }, 240_000);
+
+  it('a client certificate the operator refuses: waiting for a certificate on each route, then dead-lettered; nothing sent, breaker closed', async () => {
+    const before = logLines.length;
+    const refused = sim.refusedSessions.length;
+    sim.revoke(PHARMACY);
+    const event = sample('vaccination');
+    try {
+      await send(kafka, await encodeEvents(codec, pipeline.topics, [event]));
+      await waitFor('the dead letters', () => doneFor([event.eventId]), 90_000);
+    } finally {
+      sim.reinstate(PHARMACY);
+    }
+    const s = (await statuses()).get(event.eventId) as DocumentStatus;
+    const routes = mssRoutes(s);
+    expect(routes.length).toBeGreaterThan(1);
+    // The first recipient of each record met the refusal; the others of the same record were not tried after it.
+    const refusedRoute = (route: string) => route === 'mss:patient' || route === 'mss:professional-1';
+    const expected = (route: string) => (refusedRoute(route) ? 'CERT_REFUSED_BY_SERVER 535' : 'MSS_NOT_ATTEMPTED 535');
+    expect(routes.map((r) => [r.route, r.state, r.detail])).toEqual(routes.map((r) => [r.route, 'failed', expected(r.route)]));
+    // Each retry waited for a certificate, per route, before the tiers ran out.
+    const waiting = s.history.filter((h) => h.stage === 'mss-gateway' && h.state === 'waiting-for-certificate');
+    expect(new Set(waiting.map((h) => h.detail))).toEqual(new Set(routes.map((r) => `${r.route}: ${expected(r.route)}`)));
+    expect(mailsOf(s.documentId)).toEqual([]);
+    expect(sim.refusedSessions.slice(refused).every((r) => r === 'revoked')).toBe(true);
+    expect(sim.refusedSessions.length - refused).toBeGreaterThanOrEqual(routes.length);
+    // The operator answered: it is up, so the breaker stays closed and other pharmacies' mail keeps flowing.
+    expect(logLines.slice(before).filter((l) => l.destination === 'mss')).toEqual([]);
+    const dead = (await readCommitted(kafka, [dlqTopic(pipeline.topics.mss)])).filter((r) => r.headers[H.eventId] === event.eventId);
+    expect(dead.map((d) => d.headers[H.errorCode])).toEqual(dead.map(() => 'CERT_REFUSED_BY_SERVER'));
+    expect(dead.length).toBeGreaterThan(0);
+  }, 120_000);
 
   it('a patient mailbox for an identity that is not qualified never leaves: dead-lettered, no connection made', async () => {
     // A record as a faulty router could write it: the patient's mailbox, but X-MSS-INS: N.

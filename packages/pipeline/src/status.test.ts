@@ -1,7 +1,7 @@
 import { schemaOfTopic, type DocumentStatus, type StatusEntry } from '@passerelle/schemas';
 import { H, type Failure } from '@passerelle/kafka-runtime';
 import avro from 'avsc';
-import { failureStatus, isDone, matchStatus, mergeStatus, normaliseId, routeProgress, statusRecord } from './status';
+import { failureStatus, isDone, matchStatus, mergeStatus, normaliseId, recipientRoute, routeProgress, statusRecord } from './status';
 
 const DOC_A = '2.25.263458712949358120637741259046133717581';
 const DOC_B = '2.25.263458712949358120637741259046133717999';
@@ -147,24 +147,27 @@ describe('routes and when a document is done', () => {
   });
 
   it('the mss-gateway names the route in its details: each MSSanté route has its own state', () => {
-    const both = routed('dmp,mss:patient,mss:professionals');
+    const both = routed('dmp,mss:patient,mss:professional-1');
     const partly = doc(
       both,
       entry('delivered', 'dmp-gateway', 400, 'dmp: RegistryResponse Success'),
       entry('delivered', 'mss-gateway', 410, 'mss:patient: 250 Q1'),
-      entry('retrying', 'mss-gateway', 420, 'mss:professionals: MSS_SMTP_TRANSIENT 451', 1),
+      entry('retrying', 'mss-gateway', 420, 'mss:professional-1: MSS_SMTP_TRANSIENT 451', 1),
     );
     expect(routeProgress(partly)).toEqual([
       { route: 'dmp', state: 'delivered', detail: 'RegistryResponse Success', delivered: true },
       { route: 'mss:patient', state: 'delivered', detail: '250 Q1', delivered: true },
-      { route: 'mss:professionals', state: 'waiting', detail: 'MSS_SMTP_TRANSIENT 451', delivered: true },
+      { route: 'mss:professional-1', state: 'waiting', detail: 'MSS_SMTP_TRANSIENT 451', delivered: true },
     ]);
     expect(isDone(partly)).toBe(false);
-    const done = doc(...partly.history.slice(2), entry('dead-lettered', 'mss-gateway', 430, 'mss:professionals: MSS_SMTP_REJECTED 550', 2));
+    const done = doc(
+      ...partly.history.slice(2),
+      entry('dead-lettered', 'mss-gateway', 430, 'mss:professional-1: MSS_SMTP_REJECTED 550', 2),
+    );
     expect(routeProgress(done).map((r) => [r.route, r.state, r.detail])).toEqual([
       ['dmp', 'delivered', 'RegistryResponse Success'],
       ['mss:patient', 'delivered', '250 Q1'],
-      ['mss:professionals', 'failed', 'MSS_SMTP_REJECTED 550'],
+      ['mss:professional-1', 'failed', 'MSS_SMTP_REJECTED 550'],
     ]);
     expect(isDone(done)).toBe(true);
     // A certificate problem: the routes of the gateway wait.
@@ -173,8 +176,22 @@ describe('routes and when a document is done', () => {
     expect(routeProgress(waiting)[2]).toMatchObject({ state: 'sent' });
   });
 
+  it('each MSSanté recipient is a route: the patient, and the professionals by rank (never an address)', () => {
+    expect(recipientRoute('patient', 0)).toBe('mss:patient');
+    expect([0, 1, 11].map((i) => recipientRoute('professionals', i))).toEqual([
+      'mss:professional-1',
+      'mss:professional-2',
+      'mss:professional-12',
+    ]);
+    const s = doc(routed('mss:professional-1,mss:professional-12'), entry('delivered', 'mss-gateway', 410, 'mss:professional-12: 250 Q12'));
+    expect(routeProgress(s).map((r) => [r.route, r.state, r.detail])).toEqual([
+      ['mss:professional-1', 'sent', null],
+      ['mss:professional-12', 'delivered', '250 Q12'],
+    ]);
+  });
+
   it('an entry of the mss-gateway that names no route is about every MSSanté route', () => {
-    const s = doc(routed('mss:patient,mss:professionals'), entry('retrying', 'mss-gateway', 400, 'MSS_UNAVAILABLE', 1));
+    const s = doc(routed('mss:patient,mss:professional-1'), entry('retrying', 'mss-gateway', 400, 'MSS_UNAVAILABLE', 1));
     expect(routeProgress(s).map((r) => r.state)).toEqual(['waiting', 'waiting']);
   });
 
@@ -189,7 +206,7 @@ describe('routes and when a document is done', () => {
 
   it('no route: done once routed; an MSSanté route waits for the mss-gateway', () => {
     expect(isDone(doc(routed('no-route; withheld dmp:opposition')))).toBe(true);
-    expect(isDone(doc(routed('mss:professionals')))).toBe(false);
+    expect(isDone(doc(routed('mss:professional-1')))).toBe(false);
     expect(isDone(doc())).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ export function isFinal(state: string): boolean {
 
 /** Where one route of a document stands. */
 export interface RouteProgress {
-  /** As the router names it: `dmp`, `mss:patient`, `mss:professionals` */
+  /** As the router names it: `dmp`, `mss:patient`, `mss:professional-1`… (one per recipient, {@link recipientRoute}) */
   route: string;
   /** sent: on its topic; delivered; failed: dead-lettered by its gateway; waiting: its gateway retries */
   state: 'sent' | 'delivered' | 'failed' | 'waiting';
@@ -26,9 +26,19 @@ const kindOf = (route: string): RouteKind | undefined => {
   return kind in ROUTES ? (kind as RouteKind) : undefined;
 };
 
+/**
+ * The route of one MSSanté recipient on the status trail: `mss:patient` (a patient message has one recipient), or
+ * `mss:professional-<n>`, n counted from 1 in the order of the message's `to`. Never the address: a professional's
+ * mailbox names the professional, a patient's is the INS. The router names these routes in its `routed` entry and
+ * the mss-gateway writes each recipient's delivery under its own.
+ */
+export function recipientRoute(audience: 'patient' | 'professionals', index: number): string {
+  return audience === 'patient' ? 'mss:patient' : `mss:professional-${index + 1}`;
+}
+
 /** The route an entry's detail starts with (`mss:patient: …`), if it names one: the route's kind, then `:` words. */
 const namedRoute = (detail: string | null): string | undefined => {
-  const m = /^([a-z]+(?::[a-z-]+)?):(?: |$)/.exec(detail ?? '');
+  const m = /^([a-z]+(?::[a-z0-9-]+)?):(?: |$)/.exec(detail ?? '');
   return m && kindOf(m[1] as string) ? m[1] : undefined;
 };
 
@@ -48,8 +58,8 @@ export function routeProgress(status: Pick<DocumentStatus, 'history'>): RoutePro
   return taken.map((route) => {
     const kind = kindOf(route);
     const gateway: string | null = kind ? ROUTES[kind].gateway : null;
-    // A gateway that delivers several routes (the mss-gateway: `mss:patient`, `mss:professionals`) names the route at
-    // the start of its detail (`mss:patient: 250 <queue id>`); an entry that names no route is about all of them.
+    // A gateway that delivers several routes (the mss-gateway: `mss:patient`, `mss:professional-1`…) names the route
+    // at the start of its detail (`mss:patient: 250 <queue id>`); an entry that names no route is about all of them.
     const last = gateway
       ? [...status.history].reverse().find((h) => h.stage === gateway && h.at >= routed.at && concerns(h.detail, route))
       : undefined;

@@ -1,6 +1,6 @@
 import { Breaker, H, type Failure, type InputRecord } from '@passerelle/kafka-runtime';
 import { MssError, messageIdFor, type RecipientOutcome } from '@passerelle/mss';
-import { topicNames } from '@passerelle/pipeline';
+import { routeProgress, topicNames } from '@passerelle/pipeline';
 import type { DocumentStatus, MssMessage, StatusEntry } from '@passerelle/schemas';
 import { CertificateError } from '@passerelle/signature';
 import { DeliveryMemory, mssGatewayFailureStatus, mssGatewayHandler } from './handler';
@@ -9,7 +9,13 @@ const topics = topicNames('');
 const FROM = 'officine@pharmacie.mssante.fr';
 const PATIENT = '279035121518989@patient.mssante.fr';
 const DOCTORS = ['dr.a@medecin.mssante.fr', 'dr.b@medecin.mssante.fr'];
-const routed: StatusEntry = { state: 'routed', stage: 'router', at: 10, detail: 'dmp,mss:patient,mss:professionals', attempt: null };
+const routed: StatusEntry = {
+  state: 'routed',
+  stage: 'router',
+  at: 10,
+  detail: 'dmp,mss:patient,mss:professional-1,mss:professional-2',
+  attempt: null,
+};
 const message = (audience: 'patient' | 'professionals'): MssMessage =>
   ({
     eventId: 'e-1',
@@ -47,28 +53,42 @@ const ko = (to: string, code: 'MSS_SMTP_TRANSIENT' | 'MSS_SMTP_REJECTED' | 'MSS_
 const statusOf = (out: unknown) => (out as { value: DocumentStatus }[])[0]?.value as DocumentStatus;
 
 describe('mssGatewayHandler', () => {
-  it('writes `delivered` for the route with the SMTP code and queue id of each recipient, never an address', async () => {
+  it('writes `delivered` for each recipient as its own route, with the SMTP code and queue id, never an address', async () => {
     const handle = mssGatewayHandler({ topics, breaker: new Breaker(), deliver: async (m) => m.to.map((to) => ok(to)), now: () => 20 });
     const status = statusOf(await handle(record(message('professionals'))));
-    expect(status).toMatchObject({ state: 'delivered', stage: 'mss-gateway', detail: 'mss:professionals: 250 Q-dr.a; 250 Q-dr.b' });
-    expect(status.history.map((h) => h.state)).toEqual(['routed', 'delivered']);
+    expect(status).toMatchObject({ state: 'delivered', stage: 'mss-gateway', detail: 'mss:professional-2: 250 Q-dr.b' });
+    expect(status.history.map((h) => [h.state, h.detail])).toEqual([
+      ['routed', routed.detail],
+      ['delivered', 'mss:professional-1: 250 Q-dr.a'],
+      ['delivered', 'mss:professional-2: 250 Q-dr.b'],
+    ]);
     const patient = statusOf(await handle(record(message('patient'))));
     expect(patient.detail).toBe('mss:patient: 250 Q-2790');
     expect(JSON.stringify(patient)).not.toContain('279035121518989');
-    // The second route's status carries the first's entry: the last record of the document tells both.
-    expect(patient.history.map((h) => [h.state, h.detail])).toEqual([
-      ['routed', routed.detail],
-      ['delivered', 'mss:professionals: 250 Q-dr.a; 250 Q-dr.b'],
-      ['delivered', 'mss:patient: 250 Q-2790'],
+    expect(JSON.stringify([status, patient])).not.toMatch(/dr\.[ab]@/);
+    // The patient's status carries the professionals' entries: the last record of the document tells every route.
+    expect(patient.history.map((h) => h.detail)).toEqual([
+      routed.detail,
+      'mss:professional-1: 250 Q-dr.a',
+      'mss:professional-2: 250 Q-dr.b',
+      'mss:patient: 250 Q-2790',
+    ]);
+    expect(routeProgress(patient)).toEqual([
+      { route: 'dmp', state: 'sent', detail: null, delivered: true },
+      { route: 'mss:patient', state: 'delivered', detail: '250 Q-2790', delivered: true },
+      { route: 'mss:professional-1', state: 'delivered', detail: '250 Q-dr.a', delivered: true },
+      { route: 'mss:professional-2', state: 'delivered', detail: '250 Q-dr.b', delivered: true },
     ]);
   });
 
-  it('a 4xx for one recipient: transient, and the retry sends only to the recipient not delivered yet', async () => {
+  it('a 4xx for one recipient: that route retries, the other is delivered, and the retry sends only to the first', async () => {
     const calls: (readonly string[] | undefined)[] = [];
     let attempt = 0;
+    const memory = new DeliveryMemory();
     const handle = mssGatewayHandler({
       topics,
       breaker: new Breaker(),
+      memory,
       deliver: async (m, recipients) => {
         calls.push(recipients);
         attempt += 1;
@@ -77,14 +97,35 @@ describe('mssGatewayHandler', () => {
           : [ok(DOCTORS[1] as string, 'Q2')];
       },
     });
-    await expect(handle(record(message('professionals')))).rejects.toMatchObject({
+    const failed = await handle(record(message('professionals'))).catch((e: unknown) => e);
+    expect(failed).toMatchObject({
       code: 'MSS_SMTP_TRANSIENT',
       errorClass: 'transient',
       message: expect.stringMatching(/^smtp 451: /) as string,
     });
+    const retrying = statusOf(
+      mssGatewayFailureStatus({ topics, memory })({
+        record: record(message('professionals')),
+        error: { code: 'MSS_SMTP_TRANSIENT', errorClass: 'transient', message: 'smtp 451: x' },
+        destination: `${topics.mss}.retry.5s`,
+        deadLettered: false,
+        attempt: 1,
+      }),
+    );
+    expect(retrying.history.map((h) => [h.state, h.detail])).toEqual([
+      ['routed', routed.detail],
+      ['delivered', 'mss:professional-1: 250 Q-dr.a'],
+      ['retrying', 'mss:professional-2: MSS_SMTP_TRANSIENT 451'],
+    ]);
+    expect(routeProgress(retrying).map((r) => [r.route, r.state])).toEqual([
+      ['dmp', 'sent'],
+      ['mss:patient', 'sent'],
+      ['mss:professional-1', 'delivered'],
+      ['mss:professional-2', 'waiting'],
+    ]);
     const status = statusOf(await handle(record(message('professionals'))));
     expect(calls).toEqual([undefined, [DOCTORS[1]]]);
-    expect(status.detail).toBe('mss:professionals: 250 Q-dr.a; 250 Q2');
+    expect(status.history.slice(1).map((h) => h.detail)).toEqual(['mss:professional-1: 250 Q-dr.a', 'mss:professional-2: 250 Q2']);
   });
 
   it('a 5xx is permanent with its SMTP code (the runtime dead-letters it)', async () => {
@@ -156,21 +197,28 @@ describe('mssGatewayFailureStatus', () => {
     attempt: 1,
   });
 
-  it('names the route and the code, with the SMTP code when the server answered; CERT_* waits for a certificate', () => {
+  it('names each route and the code, with the SMTP code when the server answered; CERT_* waits for a certificate', () => {
     const status = mssGatewayFailureStatus({ topics });
-    expect(status(failure('MSS_SMTP_REJECTED', 'smtp 550: rejected', true))[0]?.value).toMatchObject({
-      state: 'dead-lettered',
-      stage: 'mss-gateway',
-      detail: 'mss:professionals: MSS_SMTP_REJECTED 550',
-    });
+    const rejected = status(failure('MSS_SMTP_REJECTED', 'smtp 550: rejected', true))[0]?.value as DocumentStatus;
+    expect(rejected).toMatchObject({ state: 'dead-lettered', stage: 'mss-gateway', detail: 'mss:professional-2: MSS_SMTP_REJECTED 550' });
+    // Refused without the handler's word on each recipient: every recipient of the record failed alike.
+    expect(rejected.history.slice(1).map((h) => [h.state, h.detail, h.attempt])).toEqual([
+      ['dead-lettered', 'mss:professional-1: MSS_SMTP_REJECTED 550', 1],
+      ['dead-lettered', 'mss:professional-2: MSS_SMTP_REJECTED 550', 1],
+    ]);
+    expect(
+      routeProgress(rejected)
+        .filter((r) => r.route.startsWith('mss:professional'))
+        .map((r) => r.state),
+    ).toEqual(['failed', 'failed']);
     expect(status(failure('MSS_SMTP_TRANSIENT', 'smtp 451: deferred'))[0]?.value).toMatchObject({
       state: 'retrying',
-      detail: 'mss:professionals: MSS_SMTP_TRANSIENT 451',
+      detail: 'mss:professional-2: MSS_SMTP_TRANSIENT 451',
     });
     const cert = new CertificateError('CERT_EXPIRED', '750100208', 'expired');
     expect(status(failure(cert.code, cert.message))[0]?.value).toMatchObject({
       state: 'waiting-for-certificate',
-      detail: 'mss:professionals: CERT_EXPIRED',
+      detail: 'mss:professional-2: CERT_EXPIRED',
     });
     expect(status(failure('CERT_REFUSED_BY_SERVER', 'refused'))[0]?.value).toMatchObject({ state: 'waiting-for-certificate' });
   });

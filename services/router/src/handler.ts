@@ -1,4 +1,4 @@
-import { failureStatus, statusRecord, type TopicNames } from '@passerelle/pipeline';
+import { failureStatus, recipientRoute, statusRecord, type TopicNames } from '@passerelle/pipeline';
 import { H, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import type { DmpSubmission, MssMessage, SignedDocument } from '@passerelle/schemas';
 import { buildDmpSubmission, buildMssMessage, xdsTime, type MessageSettings } from './messages';
@@ -14,7 +14,8 @@ export interface RouterConfig {
 /**
  * A signed document becomes one message per destination (DESIGN §4): a DMP submission and/or MSSanté messages (one
  * for the patient, one for the professionals), all written in the same transaction as the input's offset. The
- * status says which routes were taken and, for those the configuration allows but the rules withheld, why.
+ * status says which routes were taken (`dmp`, and each MSSanté recipient: `mss:patient`, `mss:professional-1`…) and,
+ * for those the configuration allows but the rules withheld, why.
  */
 export function routerHandler(cfg: RouterConfig) {
   const now = cfg.now ?? Date.now;
@@ -27,7 +28,10 @@ export function routerHandler(cfg: RouterConfig) {
     const context = { ...cfg.settings, submissionTime: xdsTime(signedAt) };
     const base = { eventId: doc.eventId, occurredAt: doc.occurredAt, documentId };
     const headers = { ...record.headers, [H.documentId]: documentId, [H.eventId]: doc.eventId };
-    const taken = decision.routes.map((route) => (route.kind === 'dmp' ? 'dmp' : `mss:${route.audience}`));
+    // Each MSSanté recipient is a route of its own on the status trail (by rank, never by address).
+    const taken = decision.routes.flatMap((route) =>
+      route.kind === 'dmp' ? ['dmp'] : route.to.map((_, i) => recipientRoute(route.audience, i)),
+    );
     const withheld = decision.withheld.map((w) => `${w.destination}:${w.reason}`);
     const detail = [taken.length ? taken.join(',') : 'no-route', ...(withheld.length ? [`withheld ${withheld.join(',')}`] : [])].join('; ');
     const status = statusRecord(cfg.topics.status, {

@@ -64,7 +64,7 @@ describe('buildMssMessage', () => {
       'X-MSS-NIL': 'PASSERELLE-0.1',
       'X-MSS-MES': 'FIN',
     });
-    expect(message.subject).toBe("Note de vaccination – Pharmacie de la Place d'Italie");
+    expect(message.subject).toBe('XDM/1.0/DDM+Note de vaccination');
     expect(message.text).toContain('21/11/2025');
     for (const value of PERSONAL) {
       expect(message.subject).not.toContain(value);
@@ -106,7 +106,8 @@ describe('buildMssMessage', () => {
       input({ pharmacyName: 'Pharmacie <A&B>\r\nBcc: attacker@example.com', metadata: metadata({ title: 'Note\nde "vaccination"' }) }),
     );
     expect(message.subject).not.toMatch(/[\r\n]/);
-    expect(message.subject).toBe('Note de "vaccination" – Pharmacie <A&B> Bcc: attacker@example.com');
+    expect(message.subject).toBe('XDM/1.0/DDM+Note de "vaccination"');
+    expect(message.text).not.toMatch(/\r|\nBcc/);
     expect(message.to).toEqual([`${MATRICULE}@patient.mssante.fr`]);
   });
 

@@ -222,16 +222,18 @@ function documentMessages(input: DocumentMessagesInput): DocumentMessages {
 }
 
 /**
- * The subject and text of a message. They name the document and the pharmacy, nothing of the patient: no INS,
+ * The subject and text of a message. They name the document (and the text the pharmacy), nothing of the patient: no INS,
  * no name, no birth date (the attached document identifies the patient to whoever opens it).
  */
 function wording(input: MssMessageInput): { subject: string; text: string } {
   const title = oneLine(input.metadata.title);
   const pharmacy = oneLine(input.pharmacyName);
   const date = frenchDate(input.metadata.creationTime);
+  // The MSSanté convention for a message carrying an IHE XDM archive (REFERENCE §9): `XDM/1.0/DDM+<title>`.
+  const subject = `XDM/1.0/DDM+${title}`;
   if (input.route.audience === 'patient') {
     return {
-      subject: `${title} – ${pharmacy}`,
+      subject,
       text: [
         'Bonjour,',
         '',
@@ -245,7 +247,7 @@ function wording(input: MssMessageInput): { subject: string; text: string } {
     };
   }
   return {
-    subject: `${title} – ${pharmacy}`,
+    subject,
     text: [
       'Bonjour,',
       '',
