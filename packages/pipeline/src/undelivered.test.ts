@@ -31,7 +31,7 @@ describe('UndeliveredDocuments', () => {
     const routed = [
       entry('composed', 'composer', 1_000),
       entry('signed', 'signer', 1_100),
-      entry('routed', 'router', 1_200, 'dmp,mss:professionals'),
+      entry('routed', 'router', 1_200, 'dmp,mss:professional-1'),
     ];
     u.apply(status(DOC_A, routed.slice(0, 1)));
     u.apply(status(DOC_A, routed.slice(0, 2)));
@@ -42,7 +42,7 @@ describe('UndeliveredDocuments', () => {
     u.apply(status(DOC_A, [...routed, entry('delivered', 'dmp-gateway', 2_000, 'dmp: RegistryResponse Success')]));
     expect(u.count).toBe(1);
     // The mss-gateway's record carries only its own history (up to routed): merged with the DMP's, the document is done.
-    u.apply(status(DOC_A, [...routed, entry('delivered', 'mss-gateway', 2_100, 'mss:professionals: 250')]));
+    u.apply(status(DOC_A, [...routed, entry('delivered', 'mss-gateway', 2_100, 'mss:professional-1: 250')]));
     expect(u.count).toBe(0);
     expect(u.oldestSince()).toBeUndefined();
   });
