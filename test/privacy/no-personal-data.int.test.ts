@@ -286,6 +286,15 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
     expect(text).toContain('service="mss-gateway"');
     expect(text).toContain('code="XDSUnknownPatientId"');
     expect(text).toContain('code="CERT_MISSING"');
+    // Operators' series (issue 15): deliveries by destination only, certificates by use and FINESS only.
+    expect(text).toMatch(/passerelle_delivery_seconds_count\{service="dmp-gateway",destination="dmp"\} [1-9]/);
+    expect(text).toMatch(/passerelle_delivery_seconds_count\{service="mss-gateway",destination="mss"\} [1-9]/);
+    expect(text).toMatch(/passerelle_certificate_expiry_days\{service="signer",usage="sign",finess="\w{9}"\} \d/);
+    expect(text).toMatch(/passerelle_certificate_expiry_days\{service="dmp-gateway",usage="auth-cli",finess="\w{9}"\} \d/);
+    expect(text).toMatch(/passerelle_certificate_expiry_days\{service="mss-gateway",usage="auth-cli",finess="\w{9}"\} \d/);
+    for (const m of text.matchAll(/passerelle_certificate_expiry_days\{([^}]*)\}/g)) {
+      expect((m[1] as string).split(',').map((l) => l.split('=')[0])).toEqual(['service', 'usage', 'finess']);
+    }
     const labels = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
     expect(labels.length).toBeGreaterThan(50);
     expect(leaks(text)).toEqual([]);

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chainError,
@@ -70,6 +70,32 @@ export class AuthCliStore {
     const dateError = checkCredentialDates(credential.credential, at);
     if (dateError) throw mapCertificateError(dateError);
     return credential;
+  }
+
+  /**
+   * Every pharmacy of the directory (`<FINESS>.p12`) with the end of validity of its AUTH_CLI certificate (epoch ms),
+   * for the certificate-expiry gauge. A file that cannot be read or fails a check that does not depend on time is
+   * left out (its next delivery says why); an expired certificate is in, in the past.
+   */
+  expiries(): Map<string, number> {
+    const expiries = new Map<string, number>();
+    let names: string[];
+    try {
+      names = readdirSync(this.options.dir);
+    } catch {
+      return expiries;
+    }
+    for (const name of names) {
+      const finess = name.endsWith('.p12') ? name.slice(0, -4) : '';
+      if (!isFiness(finess)) continue;
+      try {
+        const credential = this.load(finess).credential;
+        if (credential) expiries.set(finess, credential.credential.certificate.notAfter.getTime());
+      } catch {
+        // gone meanwhile: not a certificate to watch
+      }
+    }
+    return expiries;
   }
 
   private load(finess: string) {

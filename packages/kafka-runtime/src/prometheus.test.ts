@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
-import { codeLabel, outcomeOfTopic, prometheusMetrics } from './prometheus';
+import { reportCertificates } from './metrics';
+import { codeLabel, holderLabel, outcomeOfTopic, prometheusMetrics } from './prometheus';
 
 async function values(registry: Registry, name: string) {
   const metric = registry.getSingleMetric(name);
@@ -88,5 +89,65 @@ describe('prometheusMetrics', () => {
     expect(outcomeOfTopic('e2e1.documents.signed.retry.10m')).toBe('retry');
     expect(outcomeOfTopic('documents.signed.dlq')).toBe('dead-letter');
     expect(outcomeOfTopic('mss.messages')).toBe('ok');
+  });
+
+  it('gives the days left of each certificate at scrape time, by use and FINESS; a new report replaces the use', async () => {
+    const registry = new Registry();
+    const signer = prometheusMetrics('signer', { registry, defaultMetrics: false });
+    const gateway = prometheusMetrics('dmp-gateway', { registry, defaultMetrics: false });
+    const day = 86_400_000;
+    signer.certificates?.(
+      'sign',
+      new Map([
+        ['750100208', Date.now() + 29.5 * day],
+        ['2A0100018', Date.now() - 2 * day],
+        ['Jean Dupont', Date.now() + day], // not an identifier: never a label
+      ]),
+    );
+    gateway.certificates?.('auth-cli', new Map([['750100208', Date.now() + 400 * day]]));
+    const text = await registry.metrics();
+    expect(text).toContain('passerelle_certificate_expiry_days{service="signer",usage="sign",finess="750100208"} 29.5');
+    expect(text).toContain('passerelle_certificate_expiry_days{service="signer",usage="sign",finess="2A0100018"} -2');
+    expect(text).toContain('passerelle_certificate_expiry_days{service="dmp-gateway",usage="auth-cli",finess="750100208"} 400');
+    expect(text).not.toContain('Jean');
+    // The pharmacy 2A0100018 renewed nothing but left: its series goes with the next report.
+    signer.certificates?.('sign', new Map([['750100208', Date.now() + 29.5 * day]]));
+    expect(await registry.metrics()).not.toContain('2A0100018');
+    expect(holderLabel('750100208')).toBe('750100208');
+    expect(holderLabel('75 0100208')).toBeUndefined();
+  });
+
+  it('reports certificates now and on a timer, and stops', async () => {
+    const m = prometheusMetrics('mss-gateway', { defaultMetrics: false });
+    let calls = 0;
+    const stop = reportCertificates(m, { 'auth-cli': () => (calls++, new Map([['750100208', Date.now() + 86_400_000]])) }, 20);
+    await new Promise((r) => setTimeout(r, 120));
+    stop();
+    const seen = calls;
+    expect(seen).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(seen);
+    expect(await m.text()).toContain('passerelle_certificate_expiry_days{service="mss-gateway",usage="auth-cli",finess="750100208"} 1');
+  });
+
+  it('gives the undelivered documents and the age of the oldest at scrape time (0 when none)', async () => {
+    const m = prometheusMetrics('status-monitor', { defaultMetrics: false });
+    m.undelivered?.(3, Date.now() - 90_000);
+    const text = await m.text();
+    expect(text).toContain('passerelle_undelivered_documents{service="status-monitor"} 3');
+    const age = Number(/passerelle_oldest_undelivered_seconds\{service="status-monitor"\} ([\d.]+)/.exec(text)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(100);
+    m.undelivered?.(0, undefined);
+    expect(await m.text()).toContain('passerelle_oldest_undelivered_seconds{service="status-monitor"} 0');
+  });
+
+  it('observes deliveries from the event time, by destination', async () => {
+    const m = prometheusMetrics('dmp-gateway', { defaultMetrics: false });
+    m.delivered?.('dmp', Date.now() - 2_000);
+    const text = await m.text();
+    expect(text).toContain('passerelle_delivery_seconds_count{service="dmp-gateway",destination="dmp"} 1');
+    expect(text).toContain('passerelle_delivery_seconds_bucket{le="2.5",service="dmp-gateway",destination="dmp"} 1');
+    expect(text).toContain('passerelle_delivery_seconds_bucket{le="1",service="dmp-gateway",destination="dmp"} 0');
   });
 });

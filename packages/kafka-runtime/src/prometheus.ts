@@ -17,6 +17,22 @@ export function outcomeOfTopic(topic: string): 'ok' | 'retry' | 'dead-letter' {
   return 'ok';
 }
 
+/** A certificate holder as a label: an organisation's identifier (a FINESS: 9 letters or digits), anything else dropped. */
+export function holderLabel(holder: string): string | undefined {
+  return /^[0-9A-Za-z]{1,16}$/.test(holder) ? holder : undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What the scrape-time gauges of a registry read (several services may share one registry): by service */
+interface ScrapeState {
+  /** `usage` → holder → notAfter (epoch ms), by service */
+  certificates: Map<string, Map<string, Map<string, number>>>;
+  /** count and start of the oldest undelivered item, by service */
+  undelivered: Map<string, { count: number; oldestSinceMs: number | undefined }>;
+}
+const scrapeStates = new WeakMap<Registry, ScrapeState>();
+
 export interface PrometheusMetricsOptions {
   /** The registry to register in (injected; never prom-client's global one). Default: a new registry. */
   registry?: Registry;
@@ -42,9 +58,15 @@ export interface PrometheusStageMetrics extends StageMetrics {
  * - `passerelle_batch_duration_seconds{topic}` and `passerelle_batch_records{topic}`: processing time of a transaction
  * - `passerelle_end_to_end_seconds{topic}`: event time (`occurredAt`) → output committed; on `dmp.submissions` and
  *   `mss.messages` (the router's outputs) this is the end-to-end latency of the pipeline
+ * - `passerelle_delivery_seconds{destination}`: event time (`occurredAt`) → the destination accepted it (a gateway's
+ *   delivery): the end-to-end latency of the whole pipeline, retries and waits included
  * - `passerelle_consumer_lag{topic,partition}`: records not yet consumed, measured by the consumer
  * - `passerelle_breaker_open{destination}` and `passerelle_breaker_transitions_total{destination,state}`: a gateway's
  *   breaker, once per state change
+ * - `passerelle_certificate_expiry_days{usage,finess}`: days left before a pharmacy's certificate expires (negative
+ *   once expired), computed at each scrape from the end of validity the service reported
+ * - `passerelle_undelivered_documents` and `passerelle_oldest_undelivered_seconds`: documents not delivered yet and
+ *   the age of the oldest (0 when none), computed at each scrape, as the status follower reported them
  */
 export function prometheusMetrics(service: string, options: PrometheusMetricsOptions = {}): PrometheusStageMetrics {
   const registry = options.registry ?? new Registry();
@@ -116,6 +138,17 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
         registers,
       }),
   );
+  const delivery = once(
+    'passerelle_delivery_seconds',
+    () =>
+      new Histogram({
+        name: 'passerelle_delivery_seconds',
+        help: 'Event time (occurredAt) to its delivery (the destination accepted it), by destination: end to end',
+        labelNames: ['service', 'destination'],
+        buckets: [...LATENCY_BUCKETS, 6 * 3_600, 24 * 3_600],
+        registers,
+      }),
+  );
   const lag = once(
     'passerelle_consumer_lag',
     () =>
@@ -146,6 +179,61 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
         registers,
       }),
   );
+  let state = scrapeStates.get(registry);
+  if (!state) scrapeStates.set(registry, (state = { certificates: new Map(), undelivered: new Map() }));
+  const scrape = state;
+  once(
+    'passerelle_certificate_expiry_days',
+    () =>
+      new Gauge({
+        name: 'passerelle_certificate_expiry_days',
+        help: "Days left before a pharmacy's certificate expires (negative once expired), by use (sign, auth-cli) and FINESS",
+        labelNames: ['service', 'usage', 'finess'],
+        registers,
+        collect() {
+          this.reset();
+          const now = Date.now();
+          for (const [svc, usages] of scrape.certificates) {
+            for (const [usage, holders] of usages) {
+              for (const [finess, notAfter] of holders) {
+                this.set({ service: svc, usage, finess }, Math.round(((notAfter - now) / DAY_MS) * 100) / 100);
+              }
+            }
+          }
+        },
+      }),
+  );
+  once(
+    'passerelle_undelivered_documents',
+    () =>
+      new Gauge({
+        name: 'passerelle_undelivered_documents',
+        help: 'Documents whose statuses show them not delivered yet (composed, signed, routed, retrying, waiting for a certificate)',
+        labelNames: ['service'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [svc, u] of scrape.undelivered) this.set({ service: svc }, u.count);
+        },
+      }),
+  );
+  once(
+    'passerelle_oldest_undelivered_seconds',
+    () =>
+      new Gauge({
+        name: 'passerelle_oldest_undelivered_seconds',
+        help: 'Age of the oldest document not delivered yet, from its first status (0 when every document is delivered or final)',
+        labelNames: ['service'],
+        registers,
+        collect() {
+          this.reset();
+          const now = Date.now();
+          for (const [svc, u] of scrape.undelivered) {
+            this.set({ service: svc }, u.oldestSinceMs === undefined ? 0 : Math.max(0, now - u.oldestSinceMs) / 1000);
+          }
+        },
+      }),
+  );
   /** Partitions with a lag series, by topic: removed when the group rebalances */
   const lagged = new Map<string, Set<number>>();
 
@@ -169,6 +257,9 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
       // A clock skew between the LGO and us must not produce negative latencies.
       endToEnd.observe({ service, topic }, Math.max(0, Date.now() - eventTimeMs) / 1000);
     },
+    delivered(destination, eventTimeMs) {
+      delivery.observe({ service, destination }, Math.max(0, Date.now() - eventTimeMs) / 1000);
+    },
     lag(topic, partition, records) {
       lagged.set(topic, (lagged.get(topic) ?? new Set()).add(partition));
       lag.set({ service, topic, partition: String(partition) }, Math.max(0, records));
@@ -182,6 +273,19 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
         for (const partition of partitions) lag.remove({ service, topic, partition: String(partition) });
       }
       lagged.clear();
+    },
+    certificates(usage, notAfterByHolder) {
+      const holders = new Map<string, number>();
+      for (const [holder, notAfter] of notAfterByHolder) {
+        const label = holderLabel(holder);
+        if (label !== undefined && Number.isFinite(notAfter)) holders.set(label, notAfter);
+      }
+      const usages = scrape.certificates.get(service) ?? new Map<string, Map<string, number>>();
+      usages.set(usage, holders);
+      scrape.certificates.set(service, usages);
+    },
+    undelivered(count, oldestSinceMs) {
+      scrape.undelivered.set(service, { count, oldestSinceMs });
     },
   };
 }

@@ -2,3 +2,4 @@ export * from './topology';
 export * from './status';
 export * from './dead-letters';
 export * from './service';
+export * from './undelivered';

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@passerelle/kafka-runtime';
 import { pipelineService } from '@passerelle/pipeline';
 import type { DmpSubmission } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
-import { Breaker } from '@passerelle/kafka-runtime';
+import { Breaker, reportCertificates } from '@passerelle/kafka-runtime';
 import { loadDmpGatewayConfig, type DmpGatewaySettings } from './config';
 import { dmpGatewayFailureStatus, dmpGatewayHandler } from './handler';
 
@@ -18,9 +18,12 @@ export function dmpGatewayFromEnv(
   const authCli = new AuthCliStore({ dir: settings.authDir, trustAnchors: settings.trustDir, env });
   const signKeys = new KeyStore({ dir: settings.keyStoreDir, trustAnchors: settings.trustDir, env });
   const transport = new DmpHttpsTransport({ serverCa: settings.serverCa, timeoutMs: settings.timeoutMs });
+  let stopReport = (): void => undefined;
   return pipelineService<DmpSubmission>(
     'dmp-gateway',
     ({ topics, logger, metrics }) => {
+      // Days left of each pharmacy's AUTH_CLI (mutual TLS) and SIGN (VIHF) certificates, by FINESS.
+      stopReport = reportCertificates(metrics, { 'auth-cli': () => authCli.expiries(), sign: () => signKeys.expiries() });
       const breaker = new Breaker({
         threshold: settings.breaker.threshold,
         openMs: settings.breaker.openMs,
@@ -41,21 +44,26 @@ export function dmpGatewayFromEnv(
         handler: dmpGatewayHandler({
           topics,
           breaker,
-          deliver: (submission) =>
-            deliver(submission, {
+          deliver: async (submission) => {
+            const result = await deliver(submission, {
               endpoint: settings.endpoint,
               authCli,
               signKeys,
               transport,
               software: settings.software,
               vihfHash: settings.vihfHash,
-            }),
+            });
+            // The DMP accepted it (a refusal throws): event → delivery, by destination only.
+            metrics?.delivered?.('dmp', submission.occurredAt);
+            return result;
+          },
         }),
         onFailure: dmpGatewayFailureStatus({ topics }),
       };
     },
     {
       close: () => {
+        stopReport();
         transport.close();
         signKeys.close();
       },

@@ -1,4 +1,4 @@
-import { Breaker, type ServiceDefinition } from '@passerelle/kafka-runtime';
+import { Breaker, reportCertificates, type ServiceDefinition } from '@passerelle/kafka-runtime';
 import { deliverMessage } from '@passerelle/mss';
 import { pipelineService } from '@passerelle/pipeline';
 import type { MssMessage } from '@passerelle/schemas';
@@ -17,6 +17,7 @@ export function mssGatewayFromEnv(
 ): ServiceDefinition<MssMessage> {
   const credentials = new MssCredentials({ dir: settings.authDir, trustDir: settings.trustDir, env });
   const memory = new DeliveryMemory();
+  let stopReport = (): void => undefined;
   const smtp = {
     ...settings.smtp,
     connectionTimeoutMs: settings.connectionTimeoutMs,
@@ -26,6 +27,8 @@ export function mssGatewayFromEnv(
   return pipelineService<MssMessage>(
     'mss-gateway',
     ({ topics, logger, metrics }) => {
+      // Days left of each pharmacy's AUTH_CLI certificate (its applicative mailboxes), by FINESS.
+      stopReport = reportCertificates(metrics, { 'auth-cli': () => credentials.expiries() });
       const breaker = new Breaker({
         threshold: settings.breaker.threshold,
         openMs: settings.breaker.openMs,
@@ -47,8 +50,8 @@ export function mssGatewayFromEnv(
           topics,
           breaker,
           memory,
-          deliver: (message, recipients) =>
-            deliverMessage(
+          deliver: async (message, recipients) => {
+            const outcomes = await deliverMessage(
               message,
               {
                 smtp,
@@ -57,13 +60,18 @@ export function mssGatewayFromEnv(
                 testPlatform: settings.testPlatform,
               },
               recipients ? { recipients } : {},
-            ),
+            );
+            // Each recipient that accepted it (250): event → delivery, by destination only.
+            for (const o of outcomes) if (o.outcome === 'delivered') metrics?.delivered?.('mss', message.occurredAt);
+            return outcomes;
+          },
         }),
         onFailure: mssGatewayFailureStatus({ topics, memory }),
       };
     },
     {
       close: () => {
+        stopReport();
         credentials.close();
         memory.clear();
       },

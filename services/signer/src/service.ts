@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@passerelle/kafka-runtime';
+import { reportCertificates, type ServiceDefinition } from '@passerelle/kafka-runtime';
 import { pipelineService } from '@passerelle/pipeline';
 import type { ComposedDocument } from '@passerelle/schemas';
 import { KeyStore } from '@passerelle/signature';
@@ -9,12 +9,22 @@ import { signerFailureStatus, signerHandler } from './handler';
 export function signerFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDefinition<ComposedDocument> {
   const { keyStoreDir, trustDir, hash } = loadSignerConfig(env);
   const keyStore = new KeyStore({ dir: keyStoreDir, trustAnchors: trustDir, env });
+  let stopReport = (): void => undefined;
   return pipelineService<ComposedDocument>(
     'signer',
-    ({ topics }) => ({
-      handler: signerHandler({ topics, keyStore, signature: { hash } }),
-      onFailure: signerFailureStatus({ topics }),
-    }),
-    { close: () => keyStore.close() },
+    ({ topics, metrics }) => {
+      // Days left of each pharmacy's SIGN certificate, by FINESS (the alert fires under 30).
+      stopReport = reportCertificates(metrics, { sign: () => keyStore.expiries() });
+      return {
+        handler: signerHandler({ topics, keyStore, signature: { hash } }),
+        onFailure: signerFailureStatus({ topics }),
+      };
+    },
+    {
+      close: () => {
+        stopReport();
+        keyStore.close();
+      },
+    },
   );
 }
