@@ -51,6 +51,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
 /** Every child still running, stopped if the benchmark is interrupted */
 const children = new Set<ChildProcess>();
+/** Whether this run brought the local stack up (then it releases it at the end, or when interrupted) */
+let acquired = false;
+function releaseStack(): void {
+  if (!acquired) return;
+  acquired = false;
+  execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'release', String(process.pid)], { stdio: 'inherit' });
+}
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 
 interface Options {
@@ -396,7 +403,6 @@ async function main(argv: string[]): Promise<number> {
   const brokers = process.env.KAFKA_BROKERS ?? LOCAL_BROKERS;
   const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
   const firstBroker = brokers.split(',')[0] ?? '';
-  let acquired = false;
   // Generous timeouts: on a loaded machine a running stack can take seconds to answer, and starting a second one fails.
   if ((await reachable(firstBroker, 15_000)) && (await httpStatus(`${registryUrl}/subjects`, 15_000)) !== 0) {
     console.log(`stack: reusing the one answering at ${brokers}, ${registryUrl}`);
@@ -477,7 +483,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`results: ${file}`);
     return 0;
   } finally {
-    if (acquired) execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'release', String(process.pid)], { stdio: 'inherit' });
+    releaseStack();
   }
 }
 
@@ -485,6 +491,7 @@ if (require.main === module) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       for (const child of children) child.kill('SIGTERM');
+      releaseStack();
       process.exit(130);
     });
   }
