@@ -8,6 +8,8 @@ const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
+  // The workspaces' sources, never their compiled dist/ (their package.json `exports` has a `source` condition).
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'source'] },
   transform: { '^.+\\.ts$': tsJest },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/'],

@@ -1,7 +1,7 @@
 /**
  * A service with a bad setting stops at start, with one line naming the variable and what it accepts: real processes,
- * started as in production (`tsx services/<name>/src/main.ts`), with a broker address where nothing listens: they
- * must exit before trying it.
+ * started from their sources (`tsx services/<name>/src/main.ts`; compiled-services.int.test.ts runs the compiled
+ * dist/main.js), with a broker address where nothing listens: they must exit before trying it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

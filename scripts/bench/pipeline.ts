@@ -1,0 +1,505 @@
+/**
+ * The pipeline benchmark: the services as separate processes, compiled JavaScript as in production, under the load
+ * tool, and what each of them costs.
+ *
+ *   npm run bench                              (60 s at --max, then 60 s at 250 documents/s)
+ *   npm run bench -- --duration 20s            (a quick trial)
+ *
+ * In one run: `openssl speed -seconds 3 rsa2048` (one core, the machine's yardstick); the local stack (reused when it
+ * answers, else acquired and released: a stack that was already running is left running); the services built
+ * (`turbo run build`) and started as `node services/<name>/dist/main.js` on a fresh topic prefix per load run; the
+ * load tool (scripts/load.ts --external) at --max, then at --rate. Per run: documents/s sustained, end-to-end
+ * percentiles, CPU ms per document of each service (utime+stime from /proc/<pid>/stat over the measured window: from
+ * the end of the load tool's warm-up to its report, drain included; the Kafka client is in the process), the
+ * broker's CPU, peak RSS per service, the time each service took to be ready. Prints a table and writes
+ * scripts/bench/results/pipeline-<timestamp>.json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
+import { parseDuration } from '../load/options';
+import { loadPki } from '../load/pki';
+import type { LoadReport } from '../load/report';
+
+const USAGE = `usage: npm run bench -- [--duration 60s] [--rate 250] [--pharmacies 2000] [--keys 200] [--drain-timeout 300s]
+       [--no-build] [--out DIR]`;
+const HELP = `${USAGE}
+
+The pipeline benchmark: composer, signer, router and retrier as separate processes (node dist/main.js), driven by the
+load tool at --max for --duration, then at --rate documents/s for --duration, each run on a fresh topic prefix.
+Prints and writes as JSON (DIR/pipeline-<timestamp>.json, DIR = scripts/bench/results): documents/s sustained,
+end-to-end p50/p95/p99, CPU ms per document of each service and of the broker, peak RSS and readiness per service,
+openssl's RSA-2048 signs/s on one core, the ratio documents per service-CPU-second / openssl signs/s, load averages.
+  --duration     each load run's producing time (default 60s; e.g. 20s for a trial)
+  --rate         documents/s of the second run (default 250)
+  --pharmacies   pharmacies with a certificate in the test PKI (default 2000), --keys distinct RSA keys (default 200)
+  --drain-timeout  how long the load tool waits for the warm-up and for the drain (default 300s)
+  --no-build     use the services' dist/ as they are (default: turbo run build first)
+Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s).`;
+
+const ROOT = join(__dirname, '..', '..');
+const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
+type ServiceName = (typeof SERVICES)[number];
+const FIRST_PORT = 19_351;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
+/** Every child still running, stopped if the benchmark is interrupted */
+const children = new Set<ChildProcess>();
+/** Whether this run brought the local stack up (then it releases it at the end, or when interrupted) */
+let acquired = false;
+function releaseStack(): void {
+  if (!acquired) return;
+  acquired = false;
+  execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'release', String(process.pid)], { stdio: 'inherit' });
+}
+const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
+
+interface Options {
+  durationMs: number;
+  rate: number;
+  pharmacies: number;
+  keys: number;
+  drainTimeoutMs: number;
+  build: boolean;
+  out: string;
+}
+
+function parse(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string', default: '60s' },
+      rate: { type: 'string', default: '250' },
+      pharmacies: { type: 'string', default: '2000' },
+      keys: { type: 'string', default: '200' },
+      'drain-timeout': { type: 'string', default: '300s' },
+      'no-build': { type: 'boolean', default: false },
+      out: { type: 'string', default: join(ROOT, 'scripts', 'bench', 'results') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const int = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+    return n;
+  };
+  return {
+    durationMs: parseDuration(values.duration ?? '60s'),
+    rate: int('rate', values.rate),
+    pharmacies: int('pharmacies', values.pharmacies),
+    keys: int('keys', values.keys),
+    drainTimeoutMs: parseDuration(values['drain-timeout'] ?? '300s'),
+    build: !values['no-build'],
+    out: values.out ?? '',
+  };
+}
+
+/** RSA-2048 signs per second on one core, as `openssl speed -seconds 3 rsa2048` reports them. */
+export function parseOpensslSpeed(output: string): number {
+  const m = /^rsa\s+2048 bits\s+\S+s\s+\S+s\s+([\d.]+)/m.exec(output);
+  if (!m) throw new Error('openssl speed: no "rsa 2048 bits" line in its output');
+  return Number(m[1]);
+}
+
+/** utime + stime of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat, after the command's parenthesis). */
+export function cpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function processTicks(pid: number): number {
+  try {
+    return cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pid listening on a local TCP port (our user's processes only), or undefined. */
+function listeningPid(port: number): number | undefined {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString();
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reachable(hostPort: string, timeoutMs = 2_000): Promise<boolean> {
+  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function httpStatus(url: string, timeoutMs = 2_000): Promise<number> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+interface Service {
+  name: ServiceName;
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  listeningMs: number;
+  readyMs: number;
+  peakRssMiB: number;
+  log: string;
+}
+
+async function startService(name: ServiceName, port: number, env: NodeJS.ProcessEnv, work: string): Promise<Service> {
+  const log = join(work, `${name}.log`);
+  const fd = openSync(log, 'w');
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { ...env, PASSERELLE_METRICS_PORT: String(port) },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  let listeningMs = NaN;
+  for (;;) {
+    if (exited !== undefined) {
+      const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`${name} exited (code ${exited}) before it was ready: ${tail}`);
+    }
+    if (Date.now() - started > 120_000) throw new Error(`${name} not ready after 120 s (log: ${log})`);
+    const status = await httpStatus(`http://127.0.0.1:${port}/readyz`, 1_000);
+    if (status !== 0 && Number.isNaN(listeningMs)) listeningMs = Date.now() - started;
+    if (status === 200) break;
+    await sleep(20);
+  }
+  return { name, child, pid: child.pid as number, port, listeningMs, readyMs: Date.now() - started, peakRssMiB: 0, log };
+}
+
+async function stopService(s: Service): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface RunResult {
+  name: string;
+  mode: string;
+  prefix: string;
+  loadAverage: { start: number[]; end: number[] };
+  documents: number;
+  routed: number;
+  unfinished: number;
+  warmupUnfinished: number;
+  /** The denominator of the CPU figures: measured documents finished + the warm-up's left in flight */
+  processedInWindow: number;
+  docsPerSecond: number;
+  routedPerSecondOverall: number;
+  producedPerSecond: number;
+  endToEndMs: { p50: number; p95: number; p99: number; max: number };
+  measuredSeconds: number;
+  cpuMsPerDocument: Record<ServiceName | 'total', number | null>;
+  serviceCores: Record<ServiceName | 'total', number | null>;
+  broker: { pid: number | null; cpuMsPerDocument: number | null; averageCores: number | null };
+  registry: { pid: number | null; cpuMsPerDocument: number | null; averageCores: number | null };
+  rssMb: Record<ServiceName, number>;
+  readyMs: Record<ServiceName, number>;
+  listeningMs: Record<ServiceName, number>;
+  loadReport: string;
+}
+
+async function runOnce(
+  name: string,
+  loadArgs: string[],
+  o: Options,
+  env: NodeJS.ProcessEnv,
+  pids: { broker?: number; registry?: number },
+  work: string,
+): Promise<RunResult> {
+  const loadAtStart = load();
+  const prefix = `bench${Date.now().toString(36)}.`;
+  const serviceEnv: NodeJS.ProcessEnv = { ...env, PASSERELLE_TOPIC_PREFIX: prefix };
+  const services: Service[] = [];
+  const stopAll = () => Promise.all(services.map(stopService));
+  try {
+    // One after the other, as services.sh did: the first creates the run's topics, the others find them.
+    for (const [i, s] of SERVICES.entries()) {
+      const service = await startService(s, FIRST_PORT + i, serviceEnv, work);
+      services.push(service);
+      console.log(
+        `${name}: ${s} ready ${service.readyMs} ms after spawn (answering HTTP after ${service.listeningMs} ms), pid ${service.pid}`,
+      );
+    }
+    const rssTimer = setInterval(() => {
+      for (const s of services) s.peakRssMiB = Math.max(s.peakRssMiB, rssMiB(s.pid) || 0);
+    }, 1_000);
+    const snapshot = () => ({
+      at: Date.now(),
+      services: services.map((s) => processTicks(s.pid)),
+      broker: pids.broker ? processTicks(pids.broker) : NaN,
+      registry: pids.registry ? processTicks(pids.registry) : NaN,
+    });
+    let start: ReturnType<typeof snapshot> | undefined;
+    let end: ReturnType<typeof snapshot> | undefined;
+    /** Warm-up events still in the pipeline when the clock started (their cost falls in the measured window) */
+    let warmupUnfinished = 0;
+    const reportFile = join(work, `load-${name}.json`);
+    const tool = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'scripts', 'load.ts'),
+        '--external',
+        prefix,
+        ...loadArgs,
+        '--duration',
+        `${o.durationMs}ms`,
+        '--pharmacies',
+        String(o.pharmacies),
+        '--keys',
+        String(o.keys),
+        '--drain-timeout',
+        `${o.drainTimeoutMs}ms`,
+        '--report',
+        reportFile,
+      ],
+      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.add(tool);
+    tool.once('exit', () => children.delete(tool));
+    const lines = createInterface({ input: tool.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      // The measured window: from the end of the warm-up (every certificate opened once) to the report (drain done).
+      if (line.startsWith('warm-up:')) {
+        start = snapshot();
+        warmupUnfinished = Number(/(\d+) unfinished/.exec(line)?.[1] ?? 0);
+      }
+      if (line.startsWith('Passerelle load report')) end = snapshot();
+      console.log(`  load | ${line}`);
+    });
+    const code = await new Promise<number | null>((resolve) => tool.once('exit', resolve));
+    clearInterval(rssTimer);
+    if (code !== 0 && code !== 1) throw new Error(`the load tool exited with code ${code}`);
+    if (!start || !end) throw new Error('the load tool printed no warm-up or no report line: nothing measured');
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as LoadReport;
+    const documents = report.totals.produced - report.totals.unfinished;
+    const seconds = (end.at - start.at) / 1000;
+    const ms = (ticks: number) => (ticks * 1000) / CLK_TCK;
+    // The warm-up's unfinished documents went through the pipeline inside the window too (ahead of the measured ones).
+    const processed = documents + warmupUnfinished;
+    const perDoc = (ticks: number) => round(ms(ticks) / processed);
+    const cores = (ticks: number) => round(ms(ticks) / 1000 / seconds);
+    const s0 = start;
+    const e0 = end;
+    const serviceTicks = services.map((_, i) => (e0.services[i] ?? NaN) - (s0.services[i] ?? NaN));
+    const total = serviceTicks.reduce((a, b) => a + b, 0);
+    const byService = <T>(f: (i: number) => T) => Object.fromEntries(SERVICES.map((s, i) => [s, f(i)])) as Record<ServiceName, T>;
+    const result: RunResult = {
+      name,
+      mode: report.run.mode,
+      prefix,
+      loadAverage: { start: loadAtStart, end: load() },
+      documents,
+      processedInWindow: processed,
+      routed: report.totals.routed,
+      unfinished: report.totals.unfinished,
+      warmupUnfinished,
+      docsPerSecond: round(report.throughput.steadyRoutedPerS, 1) ?? NaN,
+      routedPerSecondOverall: round(report.throughput.routedPerS, 1) ?? NaN,
+      producedPerSecond: round(report.throughput.producedPerS, 1) ?? NaN,
+      endToEndMs: { p50: report.endToEndMs.p50, p95: report.endToEndMs.p95, p99: report.endToEndMs.p99, max: report.endToEndMs.max },
+      measuredSeconds: round(seconds, 1) ?? NaN,
+      cpuMsPerDocument: { ...byService((i) => perDoc(serviceTicks[i] ?? NaN)), total: perDoc(total) },
+      serviceCores: { ...byService((i) => cores(serviceTicks[i] ?? NaN)), total: cores(total) },
+      broker: { pid: pids.broker ?? null, cpuMsPerDocument: perDoc(e0.broker - s0.broker), averageCores: cores(e0.broker - s0.broker) },
+      registry: {
+        pid: pids.registry ?? null,
+        cpuMsPerDocument: perDoc(e0.registry - s0.registry),
+        averageCores: cores(e0.registry - s0.registry),
+      },
+      rssMb: byService((i) => Math.round(services[i]?.peakRssMiB ?? NaN)),
+      readyMs: byService((i) => services[i]?.readyMs ?? NaN),
+      listeningMs: byService((i) => services[i]?.listeningMs ?? NaN),
+      loadReport: reportFile,
+    };
+    return result;
+  } finally {
+    await stopAll();
+  }
+}
+
+function table(runs: RunResult[], openssl: number): string {
+  const cell = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(v));
+  const rows: string[][] = [['', ...runs.map((r) => r.name)]];
+  const add = (label: string, f: (r: RunResult) => number | string | null) => rows.push([label, ...runs.map((r) => String(f(r) ?? '-'))]);
+  add('documents finished (unfinished; warm-up left)', (r) => `${r.documents} (${r.unfinished}; ${r.warmupUnfinished})`);
+  add('documents/s sustained', (r) => r.docsPerSecond);
+  add('end-to-end p50 / p95 / p99 ms', (r) => `${r.endToEndMs.p50} / ${r.endToEndMs.p95} / ${r.endToEndMs.p99}`);
+  for (const s of SERVICES) add(`CPU ms/document ${s}`, (r) => cell(r.cpuMsPerDocument[s]));
+  add('CPU ms/document, 4 services', (r) => cell(r.cpuMsPerDocument.total));
+  add('service cores used', (r) => cell(r.serviceCores.total));
+  add('broker CPU ms/document (cores)', (r) => `${cell(r.broker.cpuMsPerDocument)} (${cell(r.broker.averageCores)})`);
+  add('ratio docs/service-CPU-s ÷ openssl sign/s', (r) => cell(round(1000 / (r.cpuMsPerDocument.total ?? NaN) / openssl, 3)));
+  add('peak RSS MiB c/s/r/rt', (r) => SERVICES.map((s) => r.rssMb[s]).join(' / '));
+  add('ready ms c/s/r/rt', (r) => SERVICES.map((s) => r.readyMs[s]).join(' / '));
+  add('load average start → end', (r) => `${r.loadAverage.start.join(' ')} → ${r.loadAverage.end.join(' ')}`);
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((v, c) => v.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
+  let o: Options;
+  try {
+    o = parse(argv);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const startedAt = new Date();
+  const loadAtStart = load();
+  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model.trim()}, load average ${loadAtStart.join(' ')}`);
+  const opensslOut = execFileSync('openssl', ['speed', '-seconds', '3', 'rsa2048'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const openssl = parseOpensslSpeed(opensslOut);
+  console.log(`openssl speed -seconds 3 rsa2048 (one core): ${openssl} sign/s`);
+
+  const brokers = process.env.KAFKA_BROKERS ?? LOCAL_BROKERS;
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
+  const firstBroker = brokers.split(',')[0] ?? '';
+  // Generous timeouts: on a loaded machine a running stack can take seconds to answer, and starting a second one fails.
+  if ((await reachable(firstBroker, 15_000)) && (await httpStatus(`${registryUrl}/subjects`, 15_000)) !== 0) {
+    console.log(`stack: reusing the one answering at ${brokers}, ${registryUrl}`);
+  } else if (!process.env.KAFKA_BROKERS) {
+    console.log('stack: not running, starting it (bash infra/stack.sh acquire)');
+    execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'acquire', String(process.pid)], { stdio: 'inherit' });
+    acquired = true;
+  } else {
+    console.error(`no broker at KAFKA_BROKERS=${brokers} or no registry at ${registryUrl}`);
+    return 1;
+  }
+  try {
+    if (o.build) {
+      console.log('build: turbo run build (the services and what they import)');
+      execFileSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...SERVICES.map((s) => `--filter=@passerelle/${s}...`)], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    }
+    for (const s of SERVICES) {
+      if (!existsSync(join(ROOT, 'services', s, 'dist', 'main.js')))
+        throw new Error(`services/${s}/dist/main.js missing: run turbo run build`);
+    }
+    const pkiDir = join(ROOT, '.cache', 'load-pki', `${o.pharmacies}-${o.keys}`);
+    const pki = await loadPki(pkiDir, o.pharmacies, o.keys);
+    console.log(
+      `test PKI: ${o.pharmacies} pharmacies' certificates, ${o.keys} distinct keys, ${pki.cached ? 'reused' : 'made'} (${pkiDir})`,
+    );
+
+    const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+    const pids = { broker: listeningPid(port(firstBroker)), registry: listeningPid(Number(new URL(registryUrl).port)) };
+    console.log(`broker pid ${pids.broker ?? 'not found (its CPU is not measured)'}, registry pid ${pids.registry ?? 'not found'}`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      SCHEMA_REGISTRY_URL: registryUrl,
+      PASSERELLE_TEST_PLATFORM: 'true',
+      PASSERELLE_KEYSTORE_DIR: pki.keyStoreDir,
+      PASSERELLE_TRUST_DIR: pki.trustDir,
+      PASSERELLE_RETRY_TIERS: process.env.PASSERELLE_RETRY_TIERS ?? '1s,5s,30s',
+      PASSERELLE_XDS_SOURCE_ID: '2.25.329800735698586629295641978511506172918',
+      PASSERELLE_MSS_PRODUCT_REFERENCE: 'PASSERELLE-DEMO-0.1',
+      PASSERELLE_VENDOR_NAME: 'Passerelle (benchmark)',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    };
+    const work = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
+    console.log(`service logs and load reports in ${work}`);
+    const runs: RunResult[] = [];
+    runs.push(await runOnce('max', ['--max'], o, env, pids, work));
+    runs.push(await runOnce(`rate${o.rate}`, ['--rate', String(o.rate)], o, env, pids, work));
+
+    const [max, rated] = runs as [RunResult, RunResult];
+    const ratio = round(1000 / (max.cpuMsPerDocument.total ?? NaN) / openssl, 3);
+    const result = {
+      startedAt: startedAt.toISOString(),
+      machine: { cores: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version },
+      settings: { durationS: o.durationMs / 1000, rate: o.rate, pharmacies: o.pharmacies, keys: o.keys, services: 'node dist/main.js' },
+      opensslSignPerSecond: openssl,
+      loadAverage: { start: loadAtStart, end: load() },
+      docsPerSecond: { max: max.docsPerSecond, [rated.name]: rated.docsPerSecond },
+      p50Ms: { max: max.endToEndMs.p50, [rated.name]: rated.endToEndMs.p50 },
+      p95Ms: { max: max.endToEndMs.p95, [rated.name]: rated.endToEndMs.p95 },
+      p99Ms: { max: max.endToEndMs.p99, [rated.name]: rated.endToEndMs.p99 },
+      /** At --max (the per-run figures are under runs) */
+      cpuMsPerDocument: max.cpuMsPerDocument,
+      brokerCpu: { max: max.broker, [rated.name]: rated.broker },
+      ratio,
+      /** Peak at --max */
+      rssMb: max.rssMb,
+      readyMs: max.readyMs,
+      runs: { max, [rated.name]: rated },
+    };
+    console.log(`\n${table(runs, openssl)}`);
+    console.log(`openssl RSA-2048: ${openssl} sign/s on one core; ratio at --max: ${ratio}`);
+    mkdirSync(o.out, { recursive: true });
+    const file = join(o.out, `pipeline-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`results: ${file}`);
+    return 0;
+  } finally {
+    releaseStack();
+  }
+}
+
+if (require.main === module) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of children) child.kill('SIGTERM');
+      releaseStack();
+      process.exit(130);
+    });
+  }
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
