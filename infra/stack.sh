@@ -247,7 +247,7 @@ wait_ready() {
 describe() {
   case "$1" in
     kafka-*) echo "kafka $KAFKA_VERSION node ${1#kafka-} of $NODES, pid $(running_pid "$1"), 127.0.0.1:$(broker_port "${1#kafka-}")" ;;
-    registry) echo "apicurio-registry $APICURIO_VERSION ($REGISTRY_STORAGE), pid $(running_pid registry), $REGISTRY_URL" ;;
+    registry) echo "apicurio-registry $APICURIO_VERSION, pid $(running_pid registry), $REGISTRY_URL" ;;
   esac
 }
 
@@ -434,7 +434,7 @@ status() {
     fi
   done
   if ((up_nodes == NODES)); then
-    echo "kafka: up (kafka $KAFKA_VERSION, $NODES node(s), pid ${pids[*]}, bootstrap $BOOTSTRAP)"
+    echo "kafka: up (kafka $KAFKA_VERSION, pid ${pids[*]}, bootstrap $BOOTSTRAP)"
   else
     echo "kafka: $up_nodes of $NODES node(s) up"; rc=3
   fi
