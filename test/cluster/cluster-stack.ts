@@ -55,3 +55,17 @@ export async function partitionLeaders(kafka: Kafka, topics: string[]): Promise<
     await admin.disconnect();
   }
 }
+
+/** Partitions of `topics` whose last stable offset lags the high watermark, and transactions not complete (OpenTransactions.java). */
+export async function openTransactions(brokers: string[], topics: string[]): Promise<string> {
+  const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'OpenTransactions.java'), brokers.join(','), ...topics], {
+    timeout: 180_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

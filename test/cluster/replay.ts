@@ -16,7 +16,7 @@ import { committedPlaces, observedTopics, readAll, watch } from '../faults/obser
 import { PHARMACIES, scenario, sendOnce } from '../faults/scenario';
 import { freePort, ServiceProcess, sleep } from '../faults/supervisor';
 import { brokers, encodeEvents, registryUrl } from '../pipeline/harness';
-import { javaClasspath } from './cluster-stack';
+import { javaClasspath, openTransactions } from './cluster-stack';
 
 const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
 const TIERS = '1s,2s,5s';
@@ -204,6 +204,11 @@ export async function replayUnderFault(opts: {
           .join('; ')}`,
       );
     passed = problems.length === 0 && anonymous === 0 && unread === 0;
+    if (!passed) {
+      // Where read-committed readers stop: partitions with a transaction still open, and the transactions not complete.
+      const open = await openTransactions(brokers, everything).catch((err: Error) => `(OpenTransactions.java failed: ${err.message})`);
+      say(`partitions whose last stable offset is below the high watermark, and open transactions:\n${open || '  none'}`);
+    }
     return {
       accounting,
       table,
