@@ -1,28 +1,47 @@
 #!/usr/bin/env bash
-# The local stack: Apache Kafka (KRaft, one broker+controller) and Apicurio Registry (Confluent-compatible API),
-# as plain Java processes from the Maven artifacts that infra/fetch.sh puts in infra/.cache/.
+# The local stack: Apache Kafka (KRaft; one node by default, or a cluster of N nodes, each broker+controller) and
+# Apicurio Registry (Confluent-compatible API, its schemas stored in Kafka: `kafkasql`), as plain Java processes from
+# the Maven artifacts that infra/fetch.sh puts in infra/.cache/.
 #
-#   bash infra/stack.sh up       start what is not running, wait until each answers, print the time it took
-#   bash infra/stack.sh down     stop each process by its own pid, wait until its ports are free
-#   bash infra/stack.sh status   exit 0 when both answer, 3 otherwise
-#   bash infra/stack.sh logs [kafka|registry] [-f]
-#   bash infra/stack.sh restart-kafka [--kill]
-#                                stop the broker (gracefully, or SIGKILL with --kill) and start it again on its data:
-#                                topics, offsets and transactions survive, the registry is left alone (for fault tests)
-#   bash infra/stack.sh acquire <pid> | release <pid>
+#   bash infra/stack.sh up [--nodes N]
+#                                start what is not running, wait until each answers, print the time it took; N Kafka
+#                                nodes (default 1, or what the data on disk was made with); the registry after Kafka
+#   bash infra/stack.sh down     stop each process by its own pid, wait until its ports are free; the data stays
+#                                (topics, offsets, and the registry's schemas in its Kafka topic)
+#   bash infra/stack.sh reset    down, then remove Kafka's data (which holds the registry's schemas too)
+#   bash infra/stack.sh status   exit 0 when everything answers, 3 otherwise
+#   bash infra/stack.sh logs [kafka|kafka-<i>|registry] [-f]
+#   bash infra/stack.sh restart-kafka [--kill] [--node I]
+#                                stop a broker (gracefully, or SIGKILL with --kill; node 1 by default) and start it
+#                                again on its data: topics, offsets and transactions survive (for fault tests)
+#   bash infra/stack.sh stop-node I [--kill] | start-node I
+#                                one node of a cluster down (SIGTERM, or SIGKILL) and back (for cluster fault tests)
+#   bash infra/stack.sh restart-registry [--kill]
+#   bash infra/stack.sh acquire <pid> [--nodes N] | release <pid>
 #                                up/down for test runs that may overlap (several Jest runs by several engineers):
 #                                `acquire` brings the stack up and records a lease for process <pid>; `release`
 #                                drops it, and the last lease out stops the stack if a lease started it. A stack
 #                                started by hand with `up` is left running.
 #
-# Idempotent: `up` on a running stack and `down` on a stopped one do nothing. Logs: infra/.run/logs/*.log.
+# Several stacks on one machine (a cluster beside the default one, a test's own stack): each is set by
+#   PASSERELLE_KAFKA_BASE_PORT   node i (1..N) listens on BASE+2(i-1) (clients) and BASE+2(i-1)+1 (controller);
+#                                default 19092 (server.properties), so one node is 127.0.0.1:19092 / 19093
+#   PASSERELLE_REGISTRY_PORT     the registry's HTTP port (default REGISTRY_PORT of stack.env, 18081)
+#   PASSERELLE_STACK_RUN         pid files, logs and data (default infra/.run); a second stack needs its own
+#   PASSERELLE_KAFKA_NODES       the node count when --nodes is not given
+# e.g. PASSERELLE_KAFKA_BASE_PORT=39000 PASSERELLE_REGISTRY_PORT=39081 PASSERELLE_STACK_RUN=infra/.run-cluster \
+#        bash infra/stack.sh up --nodes 3
+#
+# Idempotent: `up` on a running stack and `down` on a stopped one do nothing. Logs: <run>/logs/*.log.
 # Settings: infra/kafka/server.properties (Kafka), infra/stack.env (registry, heaps), infra/pom.xml (versions).
-# The registry keeps its schemas in memory, so Kafka starts on fresh storage too, and `down` removes it: a record
-# in a topic never refers to a schema id the registry has forgotten.
+# On 3 nodes or more, internal topics get 3 replicas and min.insync.replicas=2 (2 nodes: 2 and 1); the services
+# create the pipeline's topics the same way, from the broker count (packages/kafka-runtime, ensureTopics).
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-RUN="$INFRA/.run"
+RUN="${PASSERELLE_STACK_RUN:-$INFRA/.run}"
+mkdir -p "$RUN"
+RUN="$(cd "$RUN" && pwd)"
 LOGS="$RUN/logs"
 CACHE="$INFRA/.cache"
 # shellcheck source=stack.env
@@ -35,25 +54,55 @@ APICURIO_DIR="$CACHE/apicurio-registry-$APICURIO_VERSION"
 # Apicurio 3.0.x is a Quarkus legacy jar (<name>-runner.jar beside lib/); see infra/pom.xml for why not 3.3.
 REGISTRY_JAR="apicurio-registry-app-$APICURIO_VERSION-runner.jar"
 KAFKA_PROPS="$INFRA/kafka/server.properties"
+# One directory per node (node-<i>), the cluster id and the node count the data was formatted with.
 KAFKA_DATA="$RUN/kafka-data"
 READY_TIMEOUT_S="${STACK_READY_TIMEOUT_S:-180}"
 STOP_TIMEOUT_S=30
 
-# Ports from the one place they are set.
+# Ports: the first node's from server.properties unless PASSERELLE_KAFKA_BASE_PORT says otherwise.
 kafka_prop() { sed -n "s/^$1=//p" "$KAFKA_PROPS" | tail -n1; }
-BROKER_HOSTPORT="$(kafka_prop advertised.listeners | sed 's|^PLAINTEXT://||')"
-BROKER_PORT="${BROKER_HOSTPORT##*:}"
-CONTROLLER_PORT="$(kafka_prop listeners | tr ',' '\n' | sed -n 's|^CONTROLLER://.*:||p')"
+DEFAULT_BROKER_PORT="$(kafka_prop advertised.listeners | sed 's|^PLAINTEXT://.*:||')"
+BASE_PORT="${PASSERELLE_KAFKA_BASE_PORT:-$DEFAULT_BROKER_PORT}"
+REGISTRY_PORT="${PASSERELLE_REGISTRY_PORT:-$REGISTRY_PORT}"
+[[ "$BASE_PORT" =~ ^[0-9]+$ && "$REGISTRY_PORT" =~ ^[0-9]+$ ]] || { echo "stack: ports must be numbers" >&2; exit 2; }
 REGISTRY_URL="http://$REGISTRY_HOST:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH"
+broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
+controller_port() { echo $((BASE_PORT + 2 * ($1 - 1) + 1)); }
 
 log() { echo "stack: $*"; }
 die() { echo "stack: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pidfile() { echo "$RUN/$1.pid"; }
+
+# The node count: --nodes, else PASSERELLE_KAFKA_NODES, else what the data on disk was formatted with, else 1.
+NODES=""
+nodes_on_disk() { cat "$KAFKA_DATA/nodes" 2>/dev/null || true; }
+resolve_nodes() {
+  local asked="${1:-${PASSERELLE_KAFKA_NODES:-}}" disk
+  disk="$(nodes_on_disk)"
+  if [[ -n "$asked" ]]; then
+    [[ "$asked" =~ ^[1-9]$ ]] || die "--nodes: a count from 1 to 9, not $asked"
+    [[ -z "$disk" || "$disk" == "$asked" ]] ||
+      die "the data in $KAFKA_DATA is a $disk-node cluster, not $asked: bash infra/stack.sh reset first (it removes topics and schemas)"
+    NODES="$asked"
+  else
+    NODES="${disk:-1}"
+  fi
+}
+node_ids() { seq 1 "$NODES"; }
+kafka_services() { local i; for i in $(node_ids); do echo "kafka-$i"; done; }
+BOOTSTRAP=""
+bootstrap() { local i out=(); for i in $(node_ids); do out+=("127.0.0.1:$(broker_port "$i")"); done; (IFS=,; echo "${out[*]}"); }
+
 # The main class each service runs as: a pid is only ours if its command line still says so (pids get reused).
-signature() { case "$1" in kafka) echo "kafka.Kafka";; registry) echo "$REGISTRY_JAR";; esac; }
-ports_of() { case "$1" in kafka) echo "$BROKER_PORT $CONTROLLER_PORT";; registry) echo "$REGISTRY_PORT";; esac; }
+signature() { case "$1" in kafka*) echo "kafka.Kafka";; registry) echo "$REGISTRY_JAR";; esac; }
+ports_of() {
+  case "$1" in
+    kafka-*) echo "$(broker_port "${1#kafka-}") $(controller_port "${1#kafka-}")" ;;
+    registry) echo "$REGISTRY_PORT" ;;
+  esac
+}
 
 # The pid of a running service, or nothing.
 running_pid() {
@@ -68,7 +117,7 @@ running_pid() {
 
 ready() {
   case "$1" in
-    kafka) port_open "$BROKER_PORT" && grep -q "Kafka Server started" "$LOGS/kafka.log" ;;
+    kafka-*) port_open "$(broker_port "${1#kafka-}")" && grep -q "Kafka Server started" "$LOGS/$1.log" ;;
     registry) curl -fsS -o /dev/null --max-time 2 "$REGISTRY_URL/subjects" 2>/dev/null ;;
   esac
 }
@@ -81,37 +130,90 @@ check_ports_free() {
   return 0
 }
 
-start_kafka() {
-  [[ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka $KAFKA_VERSION not fetched: run bash infra/fetch.sh"
-  check_ports_free kafka
-  rm -rf "$KAFKA_DATA" "$RUN/kafka"
+# server.properties for node $1 of $NODES: the file's settings, with the node's id, ports, the voters, its data
+# directory, and on a cluster the replication of internal and new topics (3 replicas, 2 in sync for a write).
+node_properties() {
+  local i="$1" j voters=() rf isr
+  for j in $(node_ids); do voters+=("$j@127.0.0.1:$(controller_port "$j")"); done
+  rf=$((NODES < 3 ? NODES : 3))
+  isr=$((rf > 1 ? rf - 1 : 1))
+  local overrides=(
+    "node.id=$i"
+    "controller.quorum.voters=$(IFS=,; echo "${voters[*]}")"
+    "listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")"
+    "advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")"
+    "log.dirs=$KAFKA_DATA/node-$i"
+  )
+  if ((NODES > 1)); then
+    overrides+=(
+      "offsets.topic.replication.factor=$rf"
+      "transaction.state.log.replication.factor=$rf"
+      "transaction.state.log.min.isr=$isr"
+      "share.coordinator.state.topic.replication.factor=$rf"
+      "share.coordinator.state.topic.min.isr=$isr"
+      "default.replication.factor=$rf"
+      "min.insync.replicas=$isr"
+    )
+  fi
+  local keys
+  keys="$(printf '%s\n' "${overrides[@]}" | sed 's/=.*//' | paste -sd'|')"
+  grep -vE "^($keys)=" "$KAFKA_PROPS"
+  echo
+  echo "# stack.sh: node $i of $NODES"
+  printf '%s\n' "${overrides[@]}"
+}
+
+# Formats the nodes' storage once: a KRaft cluster id is 16 random bytes in URL-safe base64 without padding (what
+# `StorageTool random-uuid` prints), the same for every node. A node with data starts on it.
+format_storage() {
+  local i props cluster_id
+  # Data left by a stack.sh before clusters (one node formatted in kafka-data itself): it was always thrown away.
+  [[ -f "$KAFKA_DATA/meta.properties" ]] && rm -rf "$KAFKA_DATA"
   mkdir -p "$KAFKA_DATA" "$RUN/kafka"
-  local props="$RUN/kafka/server.properties"
-  { cat "$KAFKA_PROPS"; echo; echo "log.dirs=$KAFKA_DATA"; } >"$props"
-  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding (what `StorageTool random-uuid` prints).
-  local cluster_id
-  cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-  local java_opts=(-Djava.awt.headless=true "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties"
-    "-Dkafka.logs.dir=$LOGS" -cp "$KAFKA_LIBS/*")
-  # shellcheck disable=SC2086 # heap options are several words
-  java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseSerialGC "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" \
-    >"$LOGS/kafka-format.log" 2>&1 9>&- || { cat "$LOGS/kafka-format.log" >&2; die "kafka: storage format failed"; }
-  : >"$LOGS/kafka.log"
+  [[ -f "$KAFKA_DATA/cluster-id" ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_DATA/cluster-id"
+  cluster_id="$(cat "$KAFKA_DATA/cluster-id")"
+  echo "$NODES" >"$KAFKA_DATA/nodes"
+  for i in $(node_ids); do
+    props="$RUN/kafka/server-$i.properties"
+    node_properties "$i" >"$props"
+    [[ -f "$KAFKA_DATA/node-$i/meta.properties" ]] && continue
+    # shellcheck disable=SC2086 # heap options are several words
+    java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseSerialGC -cp "$KAFKA_LIBS/*" \
+      "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties" "-Dkafka.logs.dir=$LOGS" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$LOGS/kafka-format.log" 2>&1 9>&- ||
+      { cat "$LOGS/kafka-format.log" >&2; die "kafka node $i: storage format failed"; }
+  done
+}
+
+heap_of_node() { if ((NODES > 1)); then echo "$KAFKA_CLUSTER_HEAP_OPTS"; else echo "$KAFKA_HEAP_OPTS"; fi; }
+
+start_kafka_node() {
+  local svc="$1" i="${1#kafka-}"
+  [[ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka $KAFKA_VERSION not fetched: run bash infra/fetch.sh"
+  check_ports_free "$svc"
+  [[ -f "$RUN/kafka/server-$i.properties" ]] || die "$svc: no properties (bash infra/stack.sh up starts the cluster)"
+  # ready() waits for "Kafka Server started" in the node's log: a previous run's log moves aside.
+  mv -f "$LOGS/$svc.log" "$LOGS/$svc.previous.log" 2>/dev/null || true
+  : >"$LOGS/$svc.log"
   # setsid: the broker outlives the shell (or Jest run) that started it, and a Ctrl-C there does not reach it.
-  # shellcheck disable=SC2086
-  setsid java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseG1GC "${java_opts[@]}" kafka.Kafka "$props" \
-    >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$(pidfile kafka)"
+  # shellcheck disable=SC2046,SC2086
+  setsid java $(heap_of_node) $JVM_STARTUP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties" "-Dkafka.logs.dir=$LOGS" -cp "$KAFKA_LIBS/*" \
+    kafka.Kafka "$RUN/kafka/server-$i.properties" >>"$LOGS/$svc.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$(pidfile "$svc")"
 }
 
 start_registry() {
   [[ -f "$APICURIO_DIR/$REGISTRY_JAR" ]] || die "apicurio-registry $APICURIO_VERSION not fetched: run bash infra/fetch.sh"
   check_ports_free registry
   : >"$LOGS/registry.log"
-  # In-memory storage is Apicurio's default (H2 in memory). Working files go to infra/.run, not /tmp.
+  # kafkasql: the registry's journal is a Kafka topic (kafkasql-journal), read back at start, so a registry started
+  # again (or a whole stack brought up on its data) knows every schema and id it gave. Apicurio creates the topic
+  # with replicas for the cluster's size. Working files go to the run directory, not /tmp.
   # shellcheck disable=SC2086
   (cd "$APICURIO_DIR" && exec setsid java $REGISTRY_HEAP_OPTS $JVM_STARTUP_OPTS -Djava.awt.headless=true \
     -Dquarkus.http.host="$REGISTRY_HOST" -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dapicurio.storage.kind="$REGISTRY_STORAGE" -Dapicurio.kafkasql.bootstrap.servers="$BOOTSTRAP" \
     -Dapicurio.storage.snapshot.location="$RUN" -Dapicurio.import.work-dir="$RUN" \
     -jar "$REGISTRY_JAR" >>"$LOGS/registry.log" 2>&1 </dev/null) 9>&- &
   echo $! >"$(pidfile registry)"
@@ -123,7 +225,7 @@ wait_ready() {
   while ((${#pending[@]})); do
     still=()
     for svc in "${pending[@]}"; do
-      started="STARTED_$svc"
+      started="STARTED_${svc//-/_}"
       if ready "$svc"; then
         log "$svc ready in $(awk -v ms=$(( $(now_ms) - ${!started} )) 'BEGIN { printf "%.1f", ms / 1000 }')s ($(describe "$svc"))"
       elif [[ -z "$(running_pid "$svc")" ]]; then
@@ -144,21 +246,23 @@ wait_ready() {
 
 describe() {
   case "$1" in
-    kafka) echo "kafka $KAFKA_VERSION, pid $(running_pid kafka), bootstrap $BROKER_HOSTPORT" ;;
+    kafka-*) echo "kafka $KAFKA_VERSION node ${1#kafka-} of $NODES, pid $(running_pid "$1"), 127.0.0.1:$(broker_port "${1#kafka-}")" ;;
     registry) echo "apicurio-registry $APICURIO_VERSION, pid $(running_pid registry), $REGISTRY_URL" ;;
   esac
 }
 
+# Stops a service: SIGTERM (SIGKILL after STOP_TIMEOUT_S), or SIGKILL at once with --kill; waits for its ports.
 stop() {
-  local svc="$1" pid p waited=0
+  local svc="$1" how="${2:-}" pid p waited=0
   pid="$(running_pid "$svc")"
   if [[ -z "$pid" ]]; then
     rm -f "$(pidfile "$svc")"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= STOP_TIMEOUT_S * 5)); then
+  if [[ "$how" == "--kill" ]]; then kill -KILL "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
+  # running_pid, not kill -0: a killed process may linger as a zombie until it is reaped.
+  while [[ -n "$(running_pid "$svc")" ]]; do
+    if ((waited == STOP_TIMEOUT_S * 5)); then
       log "$svc (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -166,84 +270,136 @@ stop() {
     waited=$((waited + 1))
   done
   rm -f "$(pidfile "$svc")"
+  waited=0
   for p in $(ports_of "$svc"); do
-    port_open "$p" && die "$svc stopped but port $p is still open"
+    while port_open "$p"; do
+      ((waited++ < STOP_TIMEOUT_S * 5)) || die "$svc stopped but port $p is still open"
+      sleep 0.2
+    done
   done
-  log "$svc stopped (pid $pid)"
+  if [[ "$how" == "--kill" ]]; then log "$svc killed (pid $pid)"; else log "$svc stopped (pid $pid)"; fi
 }
 
-up() {
-  command -v java >/dev/null || die "java not found (apt-get install -y openjdk-17-jre-headless)"
-  bash "$INFRA/fetch.sh" >/dev/null
-  local to_wait=()
-  for svc in kafka registry; do
+# Starts the services in $@ that are not running and waits for them.
+start_and_wait() {
+  local to_wait=() svc
+  for svc in "$@"; do
     if [[ -n "$(running_pid "$svc")" ]]; then
       if ready "$svc"; then log "$svc already running ($(describe "$svc"))"; continue; fi
       # Started by an earlier `up` that did not wait: time only the wait from here.
       log "$svc starting (pid $(running_pid "$svc"))"
-      declare -g "STARTED_$svc=$(now_ms)"
     else
-      declare -g "STARTED_$svc=$(now_ms)"
-      "start_$svc"
+      "start_${svc%%-*}" "$svc"
     fi
+    declare -g "STARTED_${svc//-/_}=$(now_ms)"
     to_wait+=("$svc")
   done
   ((${#to_wait[@]} == 0)) || wait_ready "${to_wait[@]}"
-  echo "KAFKA_BROKERS=$BROKER_HOSTPORT"
+}
+start_kafka() { start_kafka_node "$1"; }
+
+# --nodes N from the arguments of up/acquire.
+parse_nodes() {
+  local asked=""
+  while (($#)); do
+    case "$1" in
+      --nodes) asked="${2:-}"; shift 2 || die "--nodes needs a count" ;;
+      --nodes=*) asked="${1#--nodes=}"; shift ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  resolve_nodes "$asked"
+  BOOTSTRAP="$(bootstrap)"
+}
+
+up() {
+  parse_nodes "$@"
+  command -v java >/dev/null || die "java not found (apt-get install -y openjdk-17-jre-headless)"
+  bash "$INFRA/fetch.sh" >/dev/null
+  local svcs
+  mapfile -t svcs < <(kafka_services)
+  local any_down=""
+  for svc in "${svcs[@]}"; do [[ -n "$(running_pid "$svc")" ]] || any_down=1; done
+  [[ -z "$any_down" ]] || format_storage
+  # The registry reads its journal from Kafka: Kafka first.
+  start_and_wait "${svcs[@]}"
+  start_and_wait registry
+  echo "KAFKA_BROKERS=$BOOTSTRAP"
   echo "SCHEMA_REGISTRY_URL=$REGISTRY_URL"
 }
 
+# Every Kafka node with a pid file, whatever the node count (a pid file of a stack.sh before clusters: `kafka`).
+kafka_pidfiles() { local f; for f in "$RUN"/kafka-*.pid "$RUN"/kafka.pid; do [[ -e "$f" ]] && basename "$f" .pid; done; return 0; }
+
 down() {
+  resolve_nodes ""
   stop registry
-  stop kafka
-  rm -rf "$KAFKA_DATA" "$RUN/kafka" "$STARTED_FOR_LEASES"
+  # All nodes at once: a node stopped last, alone, would wait for a controller quorum that is gone.
+  local svc pids=() failed=0 p
+  for svc in $(kafka_pidfiles); do stop "$svc" & pids+=($!); done
+  for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || failed=1; done
+  ((failed == 0)) || die "a Kafka node did not stop cleanly"
+  rm -f "$STARTED_FOR_LEASES"
 }
 
-# The broker stopped and started again on the same data directory, with the very command line it ran with. The
-# registry is not touched: its schemas live in memory, and the records on disk refer to their ids.
+reset() {
+  down
+  rm -rf "$KAFKA_DATA" "$RUN/kafka"
+  log "data removed ($KAFKA_DATA): the next up starts an empty Kafka and registry"
+}
+
 restart_kafka() {
-  local how="${1:-}" pid waited=0 p
-  [[ -z "$how" || "$how" == "--kill" ]] || die "restart-kafka: unknown option $how (--kill or nothing)"
-  pid="$(running_pid kafka)"
-  [[ -n "$pid" ]] || die "restart-kafka: kafka is not running (bash infra/stack.sh up starts it)"
-  local cmd=()
-  mapfile -d '' -t cmd <"/proc/$pid/cmdline"
-  if [[ "$how" == "--kill" ]]; then
-    kill -KILL "$pid" 2>/dev/null || true
-    # running_pid, not kill -0: a killed process may linger as a zombie until it is reaped.
-    while [[ -n "$(running_pid kafka)" ]]; do
-      ((waited++ < STOP_TIMEOUT_S * 10)) || die "kafka (pid $pid) still running after SIGKILL"
-      sleep 0.1
-    done
-    log "kafka killed (pid $pid)"
-  else
-    stop kafka
-  fi
-  for p in $(ports_of kafka); do
-    while port_open "$p"; do
-      ((waited++ < STOP_TIMEOUT_S * 10)) || die "kafka stopped but port $p is still open"
-      sleep 0.1
-    done
+  local how="" node=1
+  while (($#)); do
+    case "$1" in
+      --kill) how="--kill"; shift ;;
+      --node) node="${2:-}"; shift 2 || die "--node needs a number" ;;
+      *) die "restart-kafka: unknown option $1 (--kill, --node I)" ;;
+    esac
   done
-  # ready() waits for "Kafka Server started" in kafka.log: the previous run's log moves aside.
-  mv -f "$LOGS/kafka.log" "$LOGS/kafka.previous.log" 2>/dev/null || true
-  declare -g "STARTED_kafka=$(now_ms)"
-  setsid "${cmd[@]}" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$(pidfile kafka)"
-  wait_ready kafka
+  resolve_nodes ""
+  BOOTSTRAP="$(bootstrap)"
+  [[ -n "$(running_pid "kafka-$node")" ]] || die "restart-kafka: kafka-$node is not running (bash infra/stack.sh up starts it)"
+  stop "kafka-$node" "$how"
+  start_and_wait "kafka-$node"
+}
+
+stop_node() {
+  local node="${1:-}" how="${2:-}"
+  [[ "$node" =~ ^[0-9]+$ ]] || die "stop-node: a node number is required"
+  [[ -z "$how" || "$how" == "--kill" ]] || die "stop-node: unknown option $how (--kill or nothing)"
+  resolve_nodes ""
+  stop "kafka-$node" "$how"
+}
+
+start_node() {
+  local node="${1:-}"
+  [[ "$node" =~ ^[0-9]+$ ]] || die "start-node: a node number is required"
+  resolve_nodes ""
+  BOOTSTRAP="$(bootstrap)"
+  start_and_wait "kafka-$node"
+}
+
+restart_registry() {
+  resolve_nodes ""
+  BOOTSTRAP="$(bootstrap)"
+  stop registry "${1:-}"
+  start_and_wait registry
 }
 
 LEASES="$RUN/leases"
 STARTED_FOR_LEASES="$RUN/started-for-tests"
 
 acquire() {
-  local holder="$1"
+  local holder="${1:-}"
   [[ "$holder" =~ ^[0-9]+$ ]] || die "acquire: a pid is required"
-  if [[ -z "$(running_pid kafka)" || -z "$(running_pid registry)" ]]; then
-    # Nothing (or only half) is running: this lease starts the stack, so the last lease out stops it.
-    touch "$STARTED_FOR_LEASES"
-  fi
-  up
+  shift
+  resolve_nodes ""
+  local svc stopped=""
+  for svc in $(kafka_services) registry; do [[ -n "$(running_pid "$svc")" ]] || stopped=1; done
+  # Nothing (or only part) is running: this lease starts the stack, so the last lease out stops it.
+  [[ -z "$stopped" ]] || touch "$STARTED_FOR_LEASES"
+  up "$@"
   mkdir -p "$LEASES"
   touch "$LEASES/$holder"
 }
@@ -264,48 +420,63 @@ release() {
 }
 
 status() {
-  local rc=0 pid
-  for svc in kafka registry; do
+  local rc=0 pid svc pids=() up_nodes=0
+  resolve_nodes ""
+  BOOTSTRAP="$(bootstrap)"
+  for svc in $(kafka_services); do
     pid="$(running_pid "$svc")"
     if [[ -n "$pid" ]] && ready "$svc"; then
-      echo "$svc: up ($(describe "$svc"))"
+      up_nodes=$((up_nodes + 1)); pids+=("$pid")
     elif [[ -n "$pid" ]]; then
-      echo "$svc: starting (pid $pid, not answering yet)"; rc=3
+      echo "$svc: starting (pid $pid, not answering yet)"
     else
-      echo "$svc: down"; rc=3
+      echo "$svc: down"
     fi
   done
+  if ((up_nodes == NODES)); then
+    echo "kafka: up (kafka $KAFKA_VERSION, pid ${pids[*]}, bootstrap $BOOTSTRAP)"
+  else
+    echo "kafka: $up_nodes of $NODES node(s) up"; rc=3
+  fi
+  pid="$(running_pid registry)"
+  if [[ -n "$pid" ]] && ready registry; then
+    echo "registry: up ($(describe registry))"
+  elif [[ -n "$pid" ]]; then
+    echo "registry: starting (pid $pid, not answering yet)"; rc=3
+  else
+    echo "registry: down"; rc=3
+  fi
   return $rc
 }
 
 logs() {
-  local which="${1:-}" follow=()
+  local which="${1:-}" follow=() files=()
   [[ "$which" == "-f" ]] && { which=""; follow=(-F); }
   [[ "${2:-}" == "-f" ]] && follow=(-F)
   case "$which" in
-    kafka | registry) tail -n 200 "${follow[@]}" "$LOGS/$which.log" ;;
-    "") tail -n 100 "${follow[@]}" "$LOGS/kafka.log" "$LOGS/registry.log" ;;
-    *) die "logs: unknown service $which (kafka or registry)" ;;
+    kafka) mapfile -t files < <(ls "$LOGS"/kafka-[0-9]*.log | grep -v previous) ;;
+    kafka-* | registry) files=("$LOGS/$which.log") ;;
+    "") mapfile -t files < <(ls "$LOGS"/kafka-[0-9]*.log "$LOGS/registry.log" | grep -v previous) ;;
+    *) die "logs: unknown service $which (kafka, kafka-<i> or registry)" ;;
   esac
+  tail -n 100 "${follow[@]}" "${files[@]}"
 }
 
-mkdir -p "$RUN" "$LOGS"
+mkdir -p "$LOGS"
 cmd="${1:-}"
 case "$cmd" in
-  up | down | acquire | release)
+  up | down | reset | acquire | release | restart-kafka | stop-node | start-node | restart-registry)
     # Two callers (say, two Jest runs) must not start the stack twice: one at a time.
     exec 9>"$RUN/stack.lock"
     flock 9
     shift
-    "$cmd" "$@"
-    ;;
-  restart-kafka)
-    exec 9>"$RUN/stack.lock"
-    flock 9
-    shift
-    restart_kafka "$@"
+    fn="${cmd//-/_}"
+    "$fn" "$@"
     ;;
   status) status ;;
   logs) shift; logs "$@" ;;
-  *) echo "usage: bash infra/stack.sh up|down|status|logs [kafka|registry] [-f]|acquire <pid>|release <pid>|restart-kafka [--kill]" >&2; exit 2 ;;
+  *)
+    echo "usage: bash infra/stack.sh up [--nodes N]|down|reset|status|logs [kafka|kafka-<i>|registry] [-f]|acquire <pid> [--nodes N]|release <pid>|restart-kafka [--kill] [--node I]|stop-node I [--kill]|start-node I|restart-registry [--kill]" >&2
+    exit 2
+    ;;
 esac

@@ -21,16 +21,15 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_ROUTING, explainRoutes, type RouteFacts } from '@passerelle/router';
-import { type LgoEvent } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { localEnv } from '../../scripts/local-pipeline';
-import { generateEvents, Rng } from '../generators/events';
+import { Rng } from '../generators/events';
 import { INFRA_DIR, readStackSettings } from '../support/stack-settings';
-import { brokers, encodeEvents, registryUrl, type AnyEvent, type Sent } from '../pipeline/harness';
-import { account, formatTable, type Expectation, type Route } from './ledger';
+import { brokers, encodeEvents, registryUrl } from '../pipeline/harness';
+import { account, formatTable } from './ledger';
 import { committedPlaces, observedTopics, readAll, watch, type Watch } from './observe';
+import { Gate, PHARMACIES, scenario, sendOnce } from './scenario';
 import { freePort, ServiceProcess, sleep } from './supervisor';
 import { pipelineCodec, topicNames } from '@passerelle/pipeline';
 
@@ -43,66 +42,9 @@ const WINDOW_MS = num('FAULTS_WINDOW_S', 150) * 1_000;
 const KILLS_PER_SERVICE = num('FAULTS_KILLS', 3);
 const BROKER_STOP = process.env.FAULTS_BROKER_STOP ?? 'kill';
 const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
-const PHARMACIES = ['750100208', '130001234', '2A0004567'];
 const TIERS = '1s,2s,5s';
 /** The Kafka client jars of the local stack, for the read-committed oracle (CommittedOffsets.java) */
 const javaClasspath = join(INFRA_DIR, '.cache', `kafka-${readStackSettings().kafkaVersion}`, 'libs', '*');
-
-/** The routes DESIGN §4 gives an event (the router's rule function over facts built here from the event). */
-function expectedRoutes(lgo: LgoEvent): Route[] {
-  const e = lgo.event;
-  const kind =
-    lgo.topic === 'lgo.vaccination.v1'
-      ? 'vaccination-note'
-      : lgo.topic === 'lgo.dispensation.v1'
-        ? 'dispensation'
-        : lgo.event.review.kind === 'BILAN_PARTAGE_MEDICATION'
-          ? 'medication-review'
-          : 'pharmaceutical-interview';
-  const facts: RouteFacts = {
-    kind,
-    insMatricule: e.patient.ins.matricule,
-    mssanteConsent: e.patient.mssanteConsent,
-    dmpOpposition: e.patient.dmpOpposition,
-    identityQualified: true,
-    pharmacyDmpEnrolled: e.pharmacy.dmpEnrolled,
-    pharmacyMssanteAddress: e.pharmacy.mssanteAddress,
-    pharmacyName: e.pharmacy.name,
-    recipients: e.recipients.map((r) => ({ mssanteAddress: r.mssanteAddress, role: r.role })),
-    prescriberMssanteAddress:
-      lgo.topic === 'lgo.dispensation.v1' ? (lgo.event.dispensation.prescription?.prescriber.mssanteAddress ?? null) : null,
-    invisibleToPatient: e.confidentiality.invisibleToPatient,
-  };
-  return explainRoutes(facts, DEFAULT_ROUTING).routes.map((r): Route => (r.kind === 'dmp' ? 'dmp' : `mss:${r.audience}`));
-}
-
-/** Another valid-looking key (01–97) that is not the matricule's: INS_KEY_MISMATCH. */
-function breakKey(matricule: string): string {
-  const key = Number(matricule.slice(13));
-  return `${matricule.slice(0, 13)}${String((key % 97) + 1).padStart(2, '0')}`;
-}
-
-/** The test's events: generated ones on the test PKI's pharmacies, one in 20 not qualified, one in 20 with a bad key. */
-function scenario(n: number, seed: number): { events: AnyEvent[]; expected: Expectation[] } {
-  const rng = new Rng(seed ^ 0x5eed);
-  const events: AnyEvent[] = [];
-  const expected: Expectation[] = [];
-  generateEvents(n, seed).forEach((lgo, i) => {
-    const e = lgo.event;
-    e.pharmacy.finess = rng.pick(PHARMACIES);
-    if (i % 20 === 7) {
-      e.patient.identityStatus = 'PROVISOIRE';
-      expected.push({ eventId: e.eventId, outcome: 'parked', routes: [] });
-    } else if (i % 20 === 13) {
-      e.patient.ins.matricule = breakKey(e.patient.ins.matricule);
-      expected.push({ eventId: e.eventId, outcome: 'dead-lettered', routes: [], code: 'INS_KEY_MISMATCH' });
-    } else {
-      expected.push({ eventId: e.eventId, outcome: 'delivered', routes: expectedRoutes(lgo) });
-    }
-    events.push(e);
-  });
-  return { events, expected };
-}
 
 /**
  * The seeded fault schedule: for each service, KILLS_PER_SERVICE kills, each 2–10 s after the service is back in its
@@ -116,16 +58,6 @@ function faultPlan(seed: number): { firstKillMs: number[]; killDelaysMs: number[
     killDelaysMs: SERVICES.map(() => Array.from({ length: KILLS_PER_SERVICE }, () => rng.int(2_000, 10_000))),
     brokerAtMs: Math.round(WINDOW_MS * (0.35 + 0.2 * rng.next())),
   };
-}
-
-/** One publisher at a time: the broker restart waits for the batch in flight, and no batch is sent while it runs. */
-class Gate {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(f, f);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 describe('exactly once under faults (kill -9 of every service, a broker restart)', () => {
@@ -349,20 +281,3 @@ describe('exactly once under faults (kill -9 of every service, a broker restart)
     passed = true;
   }, 900_000);
 });
-
-/**
- * Sends a batch once. The publisher is not under test: no manual re-send (an ambiguous failure re-sent would
- * publish inputs twice); the gate keeps sends away from the broker restart, and kafkajs retries within the
- * idempotent producer.
- */
-async function sendOnce(producer: Producer, records: Sent[]): Promise<void> {
-  const byTopic = new Map<string, Sent[]>();
-  for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-  await producer.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic].map(([topic, rs]) => ({
-      topic,
-      messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-    })),
-  });
-}

@@ -7,7 +7,8 @@
  *  - `dlq:<code>`: a dead letter, from any stage's `.dlq` topic;
  *  - `status:<state>[:<detail>]`: a record of documents.status (`status:parked:identity-not-qualified`);
  *  - `composed`, `signed`: the intermediate topics;
- *  - `input`: the event itself on its input topic (the test's own publishing, checked too).
+ *  - `input`: the event itself on its input topic (the test's own publishing, checked too); `input:attempt-<n>`: the
+ *    record the retrier put back there for attempt n.
  * Under exactly once, each of these appears at most once per event (retrying statuses aside: one per attempt).
  */
 

@@ -52,7 +52,8 @@ export async function observationOf(
   if (topic === t.composed) return { eventId, what: 'composed' };
   if (topic === t.signed) return { eventId, what: 'signed' };
   if (topic.endsWith('.dlq')) return { eventId, what: `dlq:${headers[H.errorCode] ?? 'UNKNOWN'}` };
-  return { eventId, what: 'input' };
+  // A record the retrier put back on its input topic carries its attempt: one such record per attempt.
+  return { eventId, what: headers[H.attempt] ? `input:attempt-${headers[H.attempt]}` : 'input' };
 }
 
 export interface Watch {

@@ -36,21 +36,33 @@ export interface TopicSpec {
   retentionMs?: number;
 }
 
-/** Creates the topics that do not exist yet (records up to 10 MiB). */
+/**
+ * The replicas of a new topic on a cluster of `brokers` nodes: 3 from 3 brokers on, each write acknowledged by 2 of
+ * them (`min.insync.replicas`, with the producers' acks=all), so one broker may be down without a write refused or a
+ * record lost; on a single broker, 1 and 1.
+ */
+export function replicationFor(brokers: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) };
+}
+
+/** Creates the topics that do not exist yet (records up to 10 MiB), replicated for the cluster's size ({@link replicationFor}). */
 export async function ensureTopics(admin: Admin, topics: TopicSpec[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing: ITopicConfig[] = topics
-    .filter((t) => !existing.has(t.topic))
-    .map((t) => ({
-      topic: t.topic,
-      numPartitions: t.partitions ?? 6,
-      replicationFactor: 1,
-      configEntries: [
-        ...(t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
-        ...(t.retentionMs ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : []),
-        { name: 'max.message.bytes', value: String(10 * 1024 * 1024) },
-      ],
-    }));
+  const wanted = topics.filter((t) => !existing.has(t.topic));
+  if (wanted.length === 0) return;
+  const { replicationFactor, minInsyncReplicas } = replicationFor((await admin.describeCluster()).brokers.length);
+  const missing: ITopicConfig[] = wanted.map((t) => ({
+    topic: t.topic,
+    numPartitions: t.partitions ?? 6,
+    replicationFactor,
+    configEntries: [
+      ...(t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+      ...(t.retentionMs ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : []),
+      { name: 'max.message.bytes', value: String(10 * 1024 * 1024) },
+      { name: 'min.insync.replicas', value: String(minInsyncReplicas) },
+    ],
+  }));
   if (missing.length > 0) {
     try {
       await admin.createTopics({ topics: missing, waitForLeaders: true });
