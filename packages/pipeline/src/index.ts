@@ -2,3 +2,6 @@ export * from './topology';
 export * from './status';
 export * from './dead-letters';
 export * from './service';
+export * from './usage-facts';
+export * from './usage';
+export * from './usage-view';

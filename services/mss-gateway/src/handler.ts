@@ -124,6 +124,7 @@ export function mssGatewayHandler(cfg: MssGatewayConfig) {
       detail: `${route}: ${answers.join('; ')}`,
       history: [...message.history, ...known],
       at: now(),
+      carry: record.headers,
     });
     memory.rememberEntry(message.documentId, status.entry);
     return [status.record];
@@ -156,6 +157,7 @@ export function mssGatewayFailureStatus(cfg: Pick<MssGatewayConfig, 'topics'> & 
         detail: m ? `${routeOf(m)}: ${code}` : code,
         attempt: f.attempt,
         history: [...(m?.history ?? []), ...known],
+        carry: f.record.headers,
       }).record,
     ];
   };
