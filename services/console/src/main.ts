@@ -1,3 +1,4 @@
+import { ConfigError } from '@passerelle/errors';
 import { createLogger } from '@passerelle/kafka-runtime';
 import { CONSOLE_HELP } from './config';
 import { startConsole } from './console';
@@ -16,6 +17,7 @@ startConsole().then(
   (err: unknown) => {
     // About configuration or connectivity: the message names a variable or an address, never the token.
     createLogger('console').fatal({ error: err instanceof Error ? err.message : String(err) }, 'console not started');
-    process.exit(1);
+    // As the stages: 2 for a configuration the operator must fix, 1 for the rest.
+    process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );
