@@ -80,7 +80,7 @@ export interface PharmacyUsage {
 
 export interface UsageReport {
   pharmacies: PharmacyUsage[];
-  /** Documents whose statuses name no pharmacy (written before the usage headers existed): not counted above */
+  /** Documents whose statuses carry no usage headers (written before they existed, or not through the composer): not counted above */
   withoutPharmacy: number;
 }
 
@@ -261,7 +261,9 @@ export function formatUsageText(report: UsageReport): string {
   }
   if (report.pharmacies.length === 0) lines.push('no documents');
   if (report.withoutPharmacy > 0)
-    lines.push(`${report.withoutPharmacy} documents name no pharmacy (written before the usage headers): not counted`);
+    lines.push(
+      `${report.withoutPharmacy} documents name no pharmacy (their statuses carry no usage headers: written before them, or by a record that did not come through the composer): not counted`,
+    );
   return lines.join('\n');
 }
 

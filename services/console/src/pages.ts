@@ -263,7 +263,7 @@ ${table(
     `<form method="get" action="/usage"><label>FINESS <input name="finess" id="finess" value="${esc(filter.finess ?? '')}"></label>
 <label>Month <input name="month" id="month" placeholder="YYYY-MM" value="${esc(filter.month ?? '')}"></label> <button id="filter">Show</button></form>
 <p class="note">Per pharmacy and month (Europe/Paris, the month a document entered Passerelle). DMP: delivered to the DMP; MSSanté: an MSSanté route delivered; e-prescription: every prescription counts (the events do not say whether the prescriber is a community one).</p>
-${blocks.join('') || '<p id="no-usage">No documents.</p>'}${report.withoutPharmacy ? `<p class="note">${report.withoutPharmacy} documents name no pharmacy (written before the usage headers): not counted.</p>` : ''}`,
+${blocks.join('') || '<p id="no-usage">No documents.</p>'}${report.withoutPharmacy ? `<p class="note">${report.withoutPharmacy} documents name no pharmacy (their statuses carry no usage headers: written before them, or by a record that did not come through the composer): not counted.</p>` : ''}`,
     ctx,
   );
 }
