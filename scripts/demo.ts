@@ -15,7 +15,7 @@
  * The stack stays up afterwards for kcat and the operator commands; `bash infra/stack.sh down` stops it.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childTraceparent, createKafka, createLogger, H, loadRuntimeConfig, RegistryCodec } from '@passerelle/kafka-runtime';
@@ -25,7 +25,7 @@ import { createTestPki } from '@passerelle/testing';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
-import { isDone, mergeStatus, pipelineCodec, routeProgress } from '@passerelle/pipeline';
+import { formatUsageText, isDone, mergeStatus, pipelineCodec, readUsage, routeProgress } from '@passerelle/pipeline';
 import { isPatientMailbox, messageIdFor } from '@passerelle/mss';
 import { startDmpSimulator } from '../test/dmp-simulator/simulator';
 import { MssSimulator } from '../test/mss-simulator/simulator';
@@ -225,6 +225,13 @@ async function main(): Promise<void> {
   await dmp.close();
   await mss.close();
 
+  step('Usage indicators per pharmacy (what `passerelle usage` prints and the console shows)');
+  const usage = (await readUsage(kafka, codec, topics.status)).report();
+  for (const line of formatUsageText(usage).split('\n')) console.log(`  ${line}`);
+  // The console's login token, made once for this machine's demo (git-ignored, like the rest of infra/.run).
+  const tokenFile = join(ROOT, 'infra/.run/console-token');
+  if (!existsSync(tokenFile)) writeFileSync(tokenFile, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+
   const retried = cases.find((c) => c.label === 'pharmacy without certificate');
   step('Look at it yourself (the stack is still up)');
   const commands: [string, string][] = [
@@ -233,6 +240,11 @@ async function main(): Promise<void> {
     ['npx tsx scripts/passerelle.ts status <id>', `any id above: its first ${SHORT_ID} characters are enough`],
     ['npx tsx scripts/passerelle.ts follow', 'statuses as they happen'],
     ['npx tsx scripts/passerelle.ts dlq list', 'dead letters and their reasons'],
+    ['npx tsx scripts/passerelle.ts usage --csv', "each pharmacy's usage indicators this month"],
+    [
+      `PASSERELLE_CONSOLE_TOKEN_FILE=infra/.run/console-token KAFKA_BROKERS=${LOCAL_BROKERS} SCHEMA_REGISTRY_URL=${LOCAL_REGISTRY} npx tsx services/console/src/main.ts`,
+      'the web console on http://127.0.0.1:8088 (log in with the token in infra/.run/console-token)',
+    ],
     ['npx tsx scripts/passerelle.ts dlq replay --code CERT_MISSING', `after adding ${PHARMACY_WITHOUT_CERTIFICATE}.p12 to the key store`],
     ['kcat -b 127.0.0.1:19092 -L', 'topics and partitions'],
     [`kcat -b 127.0.0.1:19092 -C -t documents.status -e -f '%k %T %h\\n'`, 'keys (document ids) and headers, no personal data'],

@@ -6,6 +6,8 @@
  *   passerelle follow                              statuses as they happen (Ctrl-C to stop)
  *   passerelle dlq list [--code CODE]              dead letters with their reasons
  *   passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)   after the cause is fixed; idempotent
+ *   passerelle usage [--finess F] [--month YYYY-MM] [--json | --csv]   each pharmacy's usage indicators per month
+ *                                                  (REFERENCE §8): rate, target, met or not, how many more documents
  * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, 127.0.0.1:19092 and its
  * registry, no prefix). Both are checked
  * first: one that does not answer ends the command within seconds with one line (what, where, what to do). kafkajs's
@@ -23,6 +25,8 @@ import type { Kafka } from 'kafkajs';
 import { LOCAL_BROKERS, START_LOCAL_STACK, withLocalStack } from './local-stack';
 import {
   commandLogger,
+  formatUsageCsv,
+  formatUsageText,
   isDone,
   listDeadLetters,
   matchStatus,
@@ -30,6 +34,7 @@ import {
   normaliseId,
   pipelineCodec,
   readStatuses,
+  readUsage,
   replayDeadLetters,
   routeProgress,
   topicNames,
@@ -40,6 +45,7 @@ const usage = `usage:
   passerelle follow
   passerelle dlq list [--code CODE]
   passerelle dlq replay (--all | --code CODE | --id TOPIC:PARTITION:OFFSET)
+  passerelle usage [--finess F] [--month YYYY-MM] [--json | --csv]
 connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PASSERELLE_TOPIC_PREFIX (default: the local stack, ${LOCAL_BROKERS})`;
 
 /** A failure the command explains in one line: what failed, where, what to do. */
@@ -136,13 +142,26 @@ async function checkRegistry(url: string, timeoutMs = 5_000): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   const known =
-    (command === 'status' && sub) || (command === 'follow' && !sub) || (command === 'dlq' && (sub === 'list' || sub === 'replay'));
+    (command === 'status' && sub) ||
+    (command === 'follow' && !sub) ||
+    (command === 'dlq' && (sub === 'list' || sub === 'replay')) ||
+    command === 'usage';
   if (!known) {
     console.error(usage);
     return 2;
   }
   if (command === 'status' && normaliseId(sub ?? '').length < MIN_ID_PREFIX) {
     console.error(`"${sub}" is too short: give a document id (2.25.…), an event id, or at least ${MIN_ID_PREFIX} characters of one`);
+    return 2;
+  }
+  const usageArgs = command === 'usage' ? [sub, ...rest].filter((a): a is string => a !== undefined) : [];
+  const usageFilter = { finess: option(usageArgs, '--finess'), month: option(usageArgs, '--month') };
+  if (command === 'usage' && usageFilter.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(usageFilter.month)) {
+    console.error(`--month ${usageFilter.month}: give a month as YYYY-MM`);
+    return 2;
+  }
+  if (command === 'usage' && usageArgs.includes('--json') && usageArgs.includes('--csv')) {
+    console.error('--json or --csv, not both');
     return 2;
   }
   const replayFilter = { code: option(rest, '--code'), id: option(rest, '--id') };
@@ -185,6 +204,13 @@ async function main(argv: string[]): Promise<number> {
       `no status for ${id}: no document id or event id in ${topics.status} is or starts with it (${statuses.size} documents searched on ${config.brokers.join(',')})`,
     );
     return 1;
+  }
+  if (command === 'usage') {
+    const report = (await readUsage(kafka, codec, topics.status)).report(usageFilter);
+    if (usageArgs.includes('--json')) console.log(JSON.stringify(report, null, 2));
+    else if (usageArgs.includes('--csv')) console.log(formatUsageCsv(report));
+    else console.log(formatUsageText(report));
+    return 0;
   }
   if (command === 'follow') {
     const consumer = kafka.consumer({ groupId: `passerelle-follow-${randomUUID()}`, readUncommitted: false });

@@ -1,6 +1,7 @@
-import { H, readTopicToEnd, type Failure, type OutputRecord, type RegistryCodec } from '@passerelle/kafka-runtime';
+import { H, readTopicToEnd, type Failure, type Headers, type OutputRecord, type RegistryCodec } from '@passerelle/kafka-runtime';
 import { ROUTES, STATES, type DocumentState, type DocumentStatus, type RouteKind, type StatusEntry } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
+import { carriedUsageHeaders } from './usage-facts';
 
 export type { DocumentState };
 
@@ -101,6 +102,8 @@ export function statusRecord(
     at?: number;
     /** Which failure of the record this status reports (1 = the first), for a failure's status */
     attempt?: number;
+    /** The input record's headers: the usage headers among them (pharmacy, kind) are copied onto the status record */
+    carry?: Headers;
   },
 ): { record: OutputRecord; entry: StatusEntry } {
   const at = s.at ?? Date.now();
@@ -115,7 +118,12 @@ export function statusRecord(
     history: [...(s.history ?? []), entry],
   };
   return {
-    record: { topic: statusTopic, key: s.documentId, value, headers: { [H.eventId]: s.eventId, [H.documentId]: s.documentId } },
+    record: {
+      topic: statusTopic,
+      key: s.documentId,
+      value,
+      headers: { ...carriedUsageHeaders(s.carry), [H.eventId]: s.eventId, [H.documentId]: s.documentId },
+    },
     entry,
   };
 }
@@ -194,7 +202,7 @@ export function failureStatus(
   statusTopic: string,
   stage: string,
   f: Failure<unknown>,
-  known: { documentId?: string; eventId?: string; history?: StatusEntry[] } = {},
+  known: { documentId?: string; eventId?: string; history?: StatusEntry[]; carry?: Headers } = {},
   waitingState: 'retrying' | 'waiting-for-certificate' = 'retrying',
 ): OutputRecord[] {
   const documentId = known.documentId ?? f.record.headers[H.documentId];
@@ -202,7 +210,15 @@ export function failureStatus(
   if (!documentId || !eventId) return [];
   const state = f.deadLettered ? 'dead-lettered' : waitingState;
   return [
-    statusRecord(statusTopic, { documentId, eventId, stage, state, detail: f.error.code, attempt: f.attempt, history: known.history })
-      .record,
+    statusRecord(statusTopic, {
+      documentId,
+      eventId,
+      stage,
+      state,
+      detail: f.error.code,
+      attempt: f.attempt,
+      history: known.history,
+      carry: known.carry ?? f.record.headers,
+    }).record,
   ];
 }

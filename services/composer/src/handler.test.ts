@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentIdFor } from '@passerelle/cda';
 import { H, PermanentError, type InputRecord } from '@passerelle/kafka-runtime';
-import { topicNames } from '@passerelle/pipeline';
-import type { ComposedDocument, DocumentStatus, VaccinationEvent } from '@passerelle/schemas';
-import { composerHandler, type LgoEventValue } from './handler';
+import { topicNames, USAGE_HEADERS } from '@passerelle/pipeline';
+import type { ComposedDocument, DispensationEvent, DocumentStatus, VaccinationEvent } from '@passerelle/schemas';
+import { composerHandler, usageFactsOfEvent, type LgoEventValue } from './handler';
 
 const topics = topicNames('');
 const sample = (): VaccinationEvent =>
@@ -33,6 +33,33 @@ describe('composer', () => {
     expect(composed.headers?.[H.documentId]).toBe(value.metadata.uniqueId);
     expect(composed.headers?.[H.traceparent]).toMatch(/^00-0123456789abcdef0123456789abcdef-[0-9a-f]{16}-01$/);
     expect((out[1]!.value as DocumentStatus).state).toBe('composed');
+  });
+
+  it('carries the usage facts (pharmacy, kind, prescription: never the patient) on the document and its status', async () => {
+    const event = sample();
+    const out = await handler(record(event));
+    const facts = { [USAGE_HEADERS.finess]: event.pharmacy.finess, [USAGE_HEADERS.kind]: 'vaccination-note' };
+    expect(out[0]!.headers).toMatchObject(facts);
+    expect(out[1]!.headers).toMatchObject(facts);
+    expect(out[1]!.headers?.[USAGE_HEADERS.prescription]).toBeUndefined();
+    const dispensation = JSON.parse(
+      readFileSync(join(__dirname, '../../../test/fixtures/events/dispensation.json'), 'utf8'),
+    ) as DispensationEvent;
+    const withE = {
+      ...dispensation,
+      dispensation: { ...dispensation.dispensation, prescription: { ...dispensation.dispensation.prescription!, ePrescriptionId: 'EP-1' } },
+    };
+    expect(usageFactsOfEvent(withE)).toEqual({
+      finess: dispensation.pharmacy.finess,
+      kind: 'dispensation',
+      prescription: 'e-prescription',
+    });
+    expect(usageFactsOfEvent({ ...withE, dispensation: { ...withE.dispensation, prescription: null } }).prescription).toBe('none');
+    const paper = {
+      ...withE,
+      dispensation: { ...withE.dispensation, prescription: { ...withE.dispensation.prescription, ePrescriptionId: null } },
+    };
+    expect(usageFactsOfEvent(paper).prescription).toBe('paper');
   });
 
   it('rebuilds the same document from the same event', async () => {

@@ -1,7 +1,7 @@
 import { buildDocument, documentIdFor } from '@passerelle/cda';
 import { checkPatientIdentity } from '@passerelle/ins';
 import { childTraceparent, H, PermanentError, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
-import { failureStatus, familyOfTopic, statusRecord, type TopicNames } from '@passerelle/pipeline';
+import { failureStatus, familyOfTopic, statusRecord, usageHeaders, type PrescriptionKind, type TopicNames } from '@passerelle/pipeline';
 import type { ComposedDocument, EventByFamily } from '@passerelle/schemas';
 
 export type LgoEventValue = EventByFamily[keyof EventByFamily];
@@ -26,7 +26,8 @@ export function composerHandler(cfg: ComposerConfig) {
     if (!source) throw new PermanentError('UNKNOWN_TOPIC', `no event family for topic ${record.topic}`);
     const event = record.value;
     const documentId = documentIdFor(event.eventId);
-    const ids = { [H.eventId]: event.eventId, [H.documentId]: documentId };
+    const usage = usageHeaders(usageFactsOfEvent(event));
+    const ids = { ...usage, [H.eventId]: event.eventId, [H.documentId]: documentId };
     const check = checkPatientIdentity(event.patient, { testPlatform: cfg.testPlatform });
     if (!check.ok) {
       if (check.error.parkable) {
@@ -37,6 +38,7 @@ export function composerHandler(cfg: ComposerConfig) {
           stage: 'composer',
           detail: 'identity-not-qualified',
           at: now(),
+          carry: usage,
         });
         return [parked.record];
       }
@@ -49,6 +51,7 @@ export function composerHandler(cfg: ComposerConfig) {
       state: 'composed',
       stage: 'composer',
       at: now(),
+      carry: usage,
     });
     const prescriber = 'dispensation' in event ? (event.dispensation.prescription?.prescriber.mssanteAddress ?? null) : null;
     const value: ComposedDocument = {
@@ -86,6 +89,27 @@ export function composerHandler(cfg: ComposerConfig) {
 export function composerFailureStatus(cfg: Pick<ComposerConfig, 'topics'>) {
   return (f: Failure<LgoEventValue>): OutputRecord[] => {
     const eventId = f.record.value?.eventId ?? f.record.headers[H.eventId];
-    return failureStatus(cfg.topics.status, 'composer', f, { eventId, documentId: eventId ? documentIdFor(eventId) : undefined });
+    return failureStatus(cfg.topics.status, 'composer', f, {
+      eventId,
+      documentId: eventId ? documentIdFor(eventId) : undefined,
+      carry: f.record.value ? usageHeaders(usageFactsOfEvent(f.record.value)) : undefined,
+    });
   };
+}
+
+/**
+ * What the usage indicators count of an event (its pharmacy, its document's kind, a dispensation's prescription),
+ * carried as headers from here on: never the patient. The kind is the builder's (`@passerelle/cda` chooses a review's
+ * document type the same way), known before the document is built, so that a parked event is counted too.
+ */
+export function usageFactsOfEvent(event: LgoEventValue): { finess: string; kind: string; prescription?: PrescriptionKind } {
+  const finess = event.pharmacy.finess;
+  if ('dispensation' in event) {
+    const p = event.dispensation.prescription;
+    return { finess, kind: 'dispensation', prescription: !p ? 'none' : p.ePrescriptionId ? 'e-prescription' : 'paper' };
+  }
+  if ('review' in event) {
+    return { finess, kind: event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? 'pharmaceutical-interview' : 'medication-review' };
+  }
+  return { finess, kind: 'vaccination-note' };
 }

@@ -53,6 +53,7 @@ export function dmpGatewayHandler(cfg: DmpGatewayConfig) {
       detail: `dmp: ${result.answer}`,
       history: submission.history,
       at: now(),
+      carry: record.headers,
     });
     return [status.record];
   };

@@ -1,4 +1,4 @@
-import { H, type Breaker, type Defer, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
+import { H, type Breaker, type Defer, type Failure, type Headers, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import { MssError, messageIdFor, type RecipientOutcome } from '@passerelle/mss';
 import { recipientRoute, statusRecord, type TopicNames } from '@passerelle/pipeline';
 import type { DocumentState, MssMessage, StatusEntry } from '@passerelle/schemas';
@@ -114,6 +114,7 @@ function statusOf(
   ids: { documentId: string; eventId: string },
   history: StatusEntry[],
   entries: StatusEntry[],
+  carry: Headers,
 ): OutputRecord | undefined {
   const last = entries.at(-1);
   if (!last) return undefined;
@@ -125,6 +126,7 @@ function statusOf(
     attempt: last.attempt ?? undefined,
     at: last.at,
     history: [...history, ...entries.slice(0, -1)],
+    carry,
   }).record;
 }
 
@@ -209,7 +211,7 @@ export function mssGatewayHandler(cfg: MssGatewayConfig) {
             detail: `${r}: ${memory.deliveredAs(ids[i] as string) ?? '250'}`,
             attempt: null,
           }));
-    const status = statusOf(cfg.topics, message, [...message.history, ...others], entries);
+    const status = statusOf(cfg.topics, message, [...message.history, ...others], entries, record.headers);
     return status ? [status] : [];
   };
 }
@@ -245,7 +247,7 @@ export function mssGatewayFailureStatus(cfg: Pick<MssGatewayConfig, 'topics'> & 
       attempt: f.attempt,
     }));
     const history = m ? [...m.history, ...(cfg.memory ? knownEntries(cfg.memory, m) : [])] : [];
-    const status = statusOf(cfg.topics, { documentId, eventId }, history, entries);
+    const status = statusOf(cfg.topics, { documentId, eventId }, history, entries, f.record.headers);
     return status ? [status] : [];
   };
 }

@@ -42,6 +42,7 @@ export function routerHandler(cfg: RouterConfig) {
       detail,
       history: doc.history,
       at: now(),
+      carry: record.headers,
     });
     // The gateways write the next statuses: the submission carries the history so far.
     const history = [...doc.history, status.entry];

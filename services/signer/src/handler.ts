@@ -43,6 +43,7 @@ export function signerHandler(cfg: SignerConfig) {
       stage: 'signer',
       history: doc.history,
       at: now(),
+      carry: record.headers,
     });
     const value: SignedDocument = {
       eventId: doc.eventId,
