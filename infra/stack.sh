@@ -318,6 +318,10 @@ up() {
   bash "$INFRA/fetch.sh" >/dev/null
   local svcs
   mapfile -t svcs < <(kafka_services)
+  # A broker started by a stack.sh before clusters (infra/.run/kafka.pid) runs on the old layout, which
+  # format_storage would remove from under it: it has to be stopped first.
+  [[ -z "$(running_pid kafka)" ]] ||
+    die "a Kafka started by an earlier stack.sh is running (pid $(running_pid kafka)): bash infra/stack.sh down, then up"
   local any_down=""
   for svc in "${svcs[@]}"; do [[ -n "$(running_pid "$svc")" ]] || any_down=1; done
   [[ -z "$any_down" ]] || format_storage
