@@ -251,8 +251,12 @@ async function main(): Promise<void> {
     [`kcat -b 127.0.0.1:19092 -C -t lgo.vaccination.v1.dlq -e -f '%h\\n'`, 'dead letters: error code, attempt, origin'],
     ['bash infra/stack.sh down', 'stop the stack'],
   ];
-  const width = Math.max(...commands.map(([c]) => c.length));
-  for (const [command, what] of commands) console.log(`  ${command.padEnd(width)}  # ${what}`);
+  // Comments aligned after the commands of ordinary length; a longer command gets its comment on the line above.
+  const width = Math.max(...commands.map(([c]) => c.length).filter((n) => n <= 90));
+  for (const [command, what] of commands) {
+    if (command.length > width) console.log(`  # ${what}\n  ${command}`);
+    else console.log(`  ${command.padEnd(width)}  # ${what}`);
+  }
 }
 
 /** Reads statuses until each event is done (delivered or routed where no gateway delivers, parked, dead-lettered). */
