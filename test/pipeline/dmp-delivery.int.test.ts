@@ -146,7 +146,7 @@ describe('delivery to the DMP (real broker, DMP simulator)', () => {
         );
         expect(entry).toBeDefined();
         const bytes = await retrieveDocument(ctx, sim.repositoryUrl, entry?.repositoryUniqueId ?? '', submission.metadata.uniqueId);
-        expect(bytes.equals(Buffer.from(submission.documentXml, 'utf8'))).toBe(true);
+        expect(bytes.equals(submission.documentXml)).toBe(true);
       }
     } finally {
       transport.close();

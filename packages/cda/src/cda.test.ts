@@ -33,7 +33,7 @@ const samples = (): [string, EventFamily, Record<string, unknown>][] => [
  * Validates documents against the CDA schema with xmllint; returns the failures (file name → message). A missing
  * xmllint, or one that cannot compile the schema, throws: the check never passes without having validated.
  */
-function xsdFailures(docs: Record<string, string>): string[] {
+function xsdFailures(docs: Record<string, string | Buffer>): string[] {
   if (!existsSync(XSD)) throw new Error(`CDA schema not found at ${XSD}: set CISIS_DIR to the ANS kit`);
   const dir = mkdtempSync(join(tmpdir(), 'cda-test-'));
   try {
@@ -62,7 +62,7 @@ const parser = new XMLParser({
   isArray: (name) => ['given', 'family', 'templateId', 'entry'].includes(name),
 });
 type Node = Record<string, unknown>;
-const parse = (xml: string): Node => (parser.parse(xml) as Node).ClinicalDocument as Node;
+const parse = (xml: string | Buffer): Node => (parser.parse(xml.toString()) as Node).ClinicalDocument as Node;
 
 describe('buildDocument', () => {
   it.each(samples())('builds a schema-valid %s from the sample event', async (kind, topic, event) => {
@@ -71,10 +71,26 @@ describe('buildDocument', () => {
     expect(xsdFailures({ [kind]: doc.xml })).toEqual([]);
   });
 
+  it.each(samples())(
+    'writes %s as canonical bytes: what libxml2 (xmllint --c14n) makes of them, byte for byte',
+    async (_kind, topic, event) => {
+      const { xml } = await buildDocument(topic, event);
+      const dir = mkdtempSync(join(tmpdir(), 'cda-c14n-'));
+      try {
+        writeFileSync(join(dir, 'doc.xml'), xml);
+        const run = runTool('xmllint', ['--c14n', join(dir, 'doc.xml')]);
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe(xml.toString('utf8'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it.each(samples())('is deterministic for %s: same event, same bytes', async (_kind, topic, event) => {
     const a = await buildDocument(topic, event);
     const b = await buildDocument(topic, JSON.parse(JSON.stringify(event)));
-    expect(b.xml).toBe(a.xml);
+    expect(b.xml.equals(a.xml)).toBe(true);
     expect(b.metadata).toEqual(a.metadata);
   });
 
@@ -92,7 +108,9 @@ describe('buildDocument', () => {
       ...event,
       patient: { ...event.patient, birthFamilyName: 'AUTRE', ins: { ...event.patient.ins, matricule: '000000000000000' } },
     };
-    const { xml, metadata } = await buildFor('vaccination', altered, identity);
+    const built = await buildFor('vaccination', altered, identity);
+    const { metadata } = built;
+    const xml = built.xml.toString();
     expect(xml).toContain(identity.traits.birthFamilyName);
     expect(xml).not.toContain('AUTRE');
     expect(metadata.patientId.startsWith(`${identity.matricule}^^^`)).toBe(true);
@@ -165,7 +183,7 @@ describe('document ids', () => {
 describe('XDS metadata', () => {
   it.each(samples())('describes the exact bytes of %s', async (_kind, topic, event) => {
     const doc = await buildDocument(topic, event);
-    const bytes = Buffer.from(doc.xml, 'utf8');
+    const bytes = doc.xml;
     expect(doc.metadata.hash).toBe(createHash('sha1').update(bytes).digest('hex'));
     expect(doc.metadata.size).toBe(bytes.length);
     expect(doc.metadata.uniqueId).toBe(documentIdFor(event.eventId as string));
@@ -200,7 +218,7 @@ describe('escaping', () => {
   const hostile = ['</family><x>', "O'Brien & Fils", '"quoted" <b>bold</b> ]]> &amp;', 'Zoë Ŀ 漢字 😀 \u0001\u0008'];
 
   it('keeps every document schema-valid and the values intact whatever the names and free text', async () => {
-    const docs: Record<string, string> = {};
+    const docs: Record<string, Buffer> = {};
     for (const [i, text] of hostile.entries()) {
       const patch = (e: Record<string, unknown>): Record<string, unknown> => {
         const patient = e.patient as Record<string, unknown>;
@@ -255,8 +273,10 @@ describe('escaping', () => {
 
 describe('the schema check used by these tests', () => {
   it('catches a document that breaks the schema', async () => {
-    const { xml } = await buildDocument('vaccination', vaccinationEvent());
-    expect(xsdFailures({ broken: xml.replace('<realmCode code="FR"/>', '<realmCode code="FR"/><bogus/>') })).not.toEqual([]);
+    const xml = (await buildDocument('vaccination', vaccinationEvent())).xml.toString();
+    expect(
+      xsdFailures({ broken: xml.replace('<realmCode code="FR"></realmCode>', '<realmCode code="FR"></realmCode><bogus/>') }),
+    ).not.toEqual([]);
     expect(xsdFailures({ broken: xml.replace('unit="mL"', 'unit="m L"') })).not.toEqual([]);
   });
 });
@@ -304,7 +324,7 @@ describe('robustness on schema-valid but odd events', () => {
     if (withRx.dispensation.prescription) Object.assign(withRx.dispensation.prescription, { prescribedAt: null, ePrescriptionId: null });
     const r = medicationReviewEvent();
     Object.assign(r.review, { medications: [], findings: [], recommendations: [], conclusion: null, topic: null, performedAt: '' });
-    const docs: Record<string, string> = {
+    const docs: Record<string, Buffer> = {
       vac: (await buildDocument('vaccination', v)).xml,
       disp: (await buildDocument('dispensation', d)).xml,
       rx: (await buildDocument('dispensation', withRx)).xml,

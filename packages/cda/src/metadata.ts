@@ -27,16 +27,15 @@ const dateOrTime = (hl7: string): string => hl7.replace(/[+-]\d{4}$/, '');
 
 /**
  * The XDS metadata of a document (REFERENCE §5), from the same event data as its CDA header, plus the hash and
- * size of the exact bytes.
+ * size of the exact bytes (computed here, once: the bytes travel as they are).
  */
 export function xdsMetadata(
   event: CommonEvent,
   identity: QualifiedIdentity,
   type: DocumentType,
-  xml: string,
+  bytes: Buffer,
   serviceTime: string,
 ): XdsDocumentMetadata {
-  const bytes = Buffer.from(xml, 'utf8');
   const v = versioning(event);
   const c = event.confidentiality;
   const confidentialityCodes: Coded[] = [

@@ -1,9 +1,7 @@
-import { XMLBuilder } from 'fast-xml-parser';
-
 /**
  * An element in fast-xml-parser's order-preserving form (`{ tag: [children], ':@': { '@_attr': value } }`), built
- * directly so that serialising needs no conversion pass. Order matters: the CDA schema is a sequence. XMLBuilder
- * escapes every text and attribute value.
+ * directly. Order matters: the CDA schema is a sequence. {@link serialize} escapes every text and attribute
+ * value.
  */
 export type XmlElement = Record<string, unknown>;
 
@@ -63,18 +61,122 @@ export function xmlText(s: string): string {
   return MAYBE_NOT_XML.test(s) ? s.replace(NOT_XML, '') : s;
 }
 
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  indentBy: '  ',
-  suppressEmptyNode: true,
-  processEntities: true,
-});
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-/** The document as UTF-8 text, with its XML declaration. */
-export function serialize(root: XmlElement): string {
-  const declaration = { '?xml': [{ '#text': '' }], ':@': { '@_version': '1.0', '@_encoding': 'UTF-8' } };
-  return builder.build([declaration, root]) as string;
+/** Character data as C14N 1.0 writes it. */
+function escapeText(text: string): string {
+  return /[&<>\r]/.test(text)
+    ? text.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'))
+    : text;
+}
+
+/** An attribute value as C14N 1.0 writes it. */
+function escapeAttribute(value: string): string {
+  return /[&<"\t\n\r]/.test(value)
+    ? value.replace(/[&<"\t\n\r]/g, (c) =>
+        c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '"' ? '&quot;' : c === '\t' ? '&#x9;' : c === '\n' ? '&#xA;' : '&#xD;',
+      )
+    : value;
+}
+
+/** Code-unit order, as C14N sorts (namespace declarations by prefix; attributes by namespace URI, then local name). */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+type Scope = ReadonlyMap<string, string>;
+const ROOT_SCOPE: Scope = new Map([['xml', XML_NS]]);
+
+/** The start tag in canonical form, and the namespaces in scope for the element's content. */
+function startTag(name: string, attrs: Record<string, string> | undefined, parent: Scope): { tag: string; scope: Scope } {
+  if (!attrs) return { tag: `<${name}>`, scope: parent };
+  let scope = parent;
+  let declarations: Array<[string, string]> | undefined;
+  let plain: Array<[string, string]> | undefined;
+  let prefixed: Array<[string, string]> | undefined;
+  for (const key in attrs) {
+    const qname = key.slice(2); // '@_'
+    const value = attrs[key] as string;
+    if (qname === 'xmlns' || qname.startsWith('xmlns:')) (declarations ??= []).push([qname === 'xmlns' ? '' : qname.slice(6), value]);
+    else if (qname.includes(':')) (prefixed ??= []).push([qname, value]);
+    else (plain ??= []).push([qname, value]);
+  }
+  let tag = `<${name}`;
+  if (declarations) {
+    const own = new Map(parent);
+    const rendered: Array<[string, string]> = [];
+    for (const [prefix, uri] of declarations) {
+      // A declaration already in scope is superfluous in C14N, and so is xmlns="" outside a default namespace.
+      if ((parent.get(prefix) ?? '') !== uri) rendered.push([prefix, uri]);
+      if (uri === '') own.delete(prefix);
+      else own.set(prefix, uri);
+    }
+    scope = own;
+    rendered.sort((x, y) => compare(x[0], y[0]));
+    for (const [prefix, uri] of rendered)
+      tag += prefix === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${prefix}="${escapeAttribute(uri)}"`;
+  }
+  // Attributes without a prefix are in no namespace: they come first, by name; then the others by URI and local name.
+  if (plain) {
+    if (plain.length > 1) plain.sort((x, y) => compare(x[0], y[0]));
+    for (const [qname, value] of plain) tag += ` ${qname}="${escapeAttribute(value)}"`;
+  }
+  if (prefixed) {
+    const keyed = prefixed.map(([qname, value]) => {
+      const colon = qname.indexOf(':');
+      const uri = scope.get(qname.slice(0, colon));
+      if (uri === undefined) throw new Error(`undeclared namespace prefix in attribute ${qname}`);
+      return { uri, local: qname.slice(colon + 1), qname, value };
+    });
+    keyed.sort((x, y) => compare(x.uri, y.uri) || compare(x.local, y.local));
+    for (const a of keyed) tag += ` ${a.qname}="${escapeAttribute(a.value)}"`;
+  }
+  return { tag: `${tag}>`, scope };
+}
+
+/**
+ * Writes an element, indented by two spaces per level where it holds elements only (text stays as it is). The
+ * output is already in canonical form (C14N 1.0): explicit end tags, attributes in canonical order, canonical
+ * escaping, no superfluous namespace declaration; indentation is character data, which C14N keeps.
+ */
+function write(element: XmlElement, scope: Scope, indent: string, out: string[]): void {
+  let name = '';
+  for (const key in element) {
+    if (key !== ':@') {
+      name = key;
+      break;
+    }
+  }
+  const children = element[name] as XmlElement[];
+  const { tag, scope: inner } = startTag(name, element[':@'] as Record<string, string> | undefined, scope);
+  out.push(tag);
+  if (children.length === 0) {
+    out.push(`</${name}>`);
+    return;
+  }
+  let elementsOnly = true;
+  for (const child of children) if ('#text' in child) elementsOnly = false;
+  if (!elementsOnly) {
+    for (const child of children) {
+      if ('#text' in child) out.push(escapeText(child['#text'] as string));
+      else write(child, inner, '', out);
+    }
+  } else {
+    const deeper = `${indent}  `;
+    for (const child of children) {
+      out.push(`\n${deeper}`);
+      write(child, inner, deeper, out);
+    }
+    out.push(`\n${indent}`);
+  }
+  out.push(`</${name}>`);
+}
+
+/**
+ * The document as canonical UTF-8 bytes (C14N 1.0, inclusive, without comments): no XML declaration (UTF-8 is
+ * XML's default), so that the bytes that travel, are hashed for the XDS metadata and are digested by the signer
+ * are one and the same.
+ */
+export function serialize(root: XmlElement): Buffer {
+  const out: string[] = [];
+  write(root, ROOT_SCOPE, '', out);
+  return Buffer.from(out.join(''), 'utf8');
 }

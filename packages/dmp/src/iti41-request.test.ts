@@ -99,14 +99,14 @@ describe('the ITI-41 request, against the DMP’s TD2.1 sample', () => {
     expect(envelope).toContain(`<wsa:To>${TO}</wsa:To>`);
     const hrefs = [...envelope.matchAll(/href="cid:([^"]+)"/g)].map((m) => m[1] as string);
     expect(hrefs).toHaveLength(2);
-    expect(parts.byContentId.get(hrefs[0] as string)?.bytes.equals(Buffer.from(submission.documentXml, 'utf8'))).toBe(true);
-    expect(parts.byContentId.get(hrefs[1] as string)?.bytes.equals(Buffer.from(submission.signatureXml, 'utf8'))).toBe(true);
+    expect(parts.byContentId.get(hrefs[0] as string)?.bytes.equals(submission.documentXml)).toBe(true);
+    expect(parts.byContentId.get(hrefs[1] as string)?.bytes.equals(submission.signatureXml)).toBe(true);
     // Content-IDs are headers: nothing personal in them.
     expect(hrefs.join(' ')).not.toContain('279035121518989');
   });
 
   it('refuses to send bytes that the metadata’s hash and size do not describe', () => {
-    const altered = { ...submission, documentXml: submission.documentXml.replace('</title>', ' </title>') };
+    const altered = { ...submission, documentXml: Buffer.from(submission.documentXml.toString().replace('</title>', ' </title>')) };
     expect(() => buildIti41Request({ submission: altered, vihfXml: VIHF, to: TO })).toThrow(DmpRequestError);
   });
 });

@@ -52,8 +52,8 @@ function submitObjectsRequestElement(submissionSetXml: string): string {
  */
 export function buildIti41Request(input: Iti41RequestInput): Iti41Request {
   const { submission } = input;
-  const documentBytes = Buffer.from(submission.documentXml, 'utf8');
-  const signatureBytes = Buffer.from(submission.signatureXml, 'utf8');
+  const documentBytes = submission.documentXml;
+  const signatureBytes = submission.signatureXml;
   const actual = xdsHashAndSize(documentBytes);
   if (actual.hash !== submission.metadata.hash || actual.size !== submission.metadata.size) {
     throw new DmpRequestError('DMP_REQUEST_INVALID', 'the document bytes do not match the hash and size of their metadata');

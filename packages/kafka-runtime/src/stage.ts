@@ -56,7 +56,10 @@ export interface StageOptions<T> {
   maxBatchRecords?: number;
   /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
   sessionTimeoutMs?: number;
-  /** How many input partitions are processed at once (default 2) */
+  /**
+   * How many input partitions are processed at once (default {@link ALL_PARTITIONS}: every partition assigned). Each
+   * partition still has one batch in hand at a time (per-key order) and its own transactional producer (exactly once).
+   */
   concurrency?: number;
   groupId?: string;
   /**
@@ -65,6 +68,12 @@ export interface StageOptions<T> {
    */
   stopTimeoutMs?: number;
 }
+
+/**
+ * The default concurrency: more than a stage is ever assigned (the catalogue's topics have a few partitions each),
+ * so that every assigned partition is processed at once; kafkajs starts only as many as have records.
+ */
+export const ALL_PARTITIONS = 64;
 
 export interface Failure<T> {
   record: Omit<InputRecord<T>, 'value'> & { value?: T };
@@ -320,7 +329,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: opts.concurrency ?? 2,
+        partitionsConsumedConcurrently: opts.concurrency ?? ALL_PARTITIONS,
         eachBatch: processBatch,
       });
       log.info({ stage: opts.name, groupId, inputs: opts.inputTopics }, 'stage started');

@@ -62,7 +62,12 @@ const text = (element: Element | undefined): string => (element?.textContent ?? 
  * usage, validity at the signing time). The submission set's reference carries the IHE placeholder digest and is
  * not checked beyond that.
  */
-export function verifySubmissionSignature(signatureXml: string, documentXml: string | Buffer, options: VerifyOptions): VerificationResult {
+export function verifySubmissionSignature(
+  signatureInput: string | Buffer,
+  documentXml: string | Buffer,
+  options: VerifyOptions,
+): VerificationResult {
+  const signatureXml = typeof signatureInput === 'string' ? signatureInput : signatureInput.toString('utf8');
   const reasons: string[] = [];
   const result: VerificationResult = { valid: false, reasons };
   const trustAnchors = typeof options.trustAnchors === 'string' ? loadTrustAnchors(options.trustAnchors) : options.trustAnchors;

@@ -9,6 +9,8 @@ import { KeyStore } from './key-store';
 import { submissionSetIdFor } from './submission-set-id';
 import { createTestPki, type TestPki } from '@passerelle/testing';
 import { verifySubmissionSignature } from './verify';
+import { checkCanonicalBytes } from './canonical-bytes';
+import { canonicalizeInclusive } from './inclusive-c14n';
 import { signSubmission, type SignedSubmission } from './xades';
 
 jest.setTimeout(120_000);
@@ -105,6 +107,23 @@ describe('signSubmission: every signature is accepted by xmlsec1 and by xml-cryp
       submissionSetUniqueId: signed.submissionSetUniqueId,
     });
   });
+
+  it.each(DOCUMENTS)(
+    '$name as canonical bytes: digested as they are, the same signature as from its text, accepted by xmlsec1',
+    ({ path, finess, id }) => {
+      // The canonical form, as the composer writes its documents (the processing instructions before the root left out).
+      const text = readFileSync(path, 'utf8').replace(/<\?[^?]*\?>/g, '');
+      const bytes = Buffer.from(canonicalizeInclusive(text, false)?.canonical ?? '', 'utf8');
+      expect(checkCanonicalBytes(bytes)).toBeDefined(); // the fast path is taken
+      const signingTime = new Date();
+      const fromBytes = signSubmission({ documentXml: bytes, documentUniqueId: id, finess, signingTime }, keyStore);
+      const fromText = signSubmission({ documentXml: text, documentUniqueId: id, finess, signingTime }, keyStore);
+      expect(fromBytes.documentDigest).toBe(fromText.documentDigest);
+      expect(fromBytes.signatureXml).toBe(fromText.signatureXml);
+      expectXmlsecAccepts(xmlsec(fromBytes, bytes), fromBytes);
+      expect(verifySubmissionSignature(fromBytes.signatureXml, bytes, { trustAnchors: pki.trustDir })).toMatchObject({ valid: true });
+    },
+  );
 
   const variants: Array<[HashName, Canonicalization]> = [
     ['sha1', 'c14n-with-comments'],

@@ -15,6 +15,7 @@ import type { SigningCertificate, SigningCredential } from './certificate';
 import { c14nAttr, c14nText, canonicalizeDocument, parseXml } from './canonical-xml';
 import { SignatureInputError } from './errors';
 import { canonicalizeInclusive } from './inclusive-c14n';
+import { checkCanonicalBytes } from './canonical-bytes';
 import type { KeyStore } from './key-store';
 import { isOid, submissionSetIdFor } from './submission-set-id';
 import { finessOfOrganisationId, NATIONAL_ID_OID } from '@passerelle/identifiers';
@@ -31,7 +32,10 @@ export const PLACEHOLDER_DIGEST = 'AA==';
 /** OID root of organisation ids in CDA (REFERENCE §3); the extension is `1` + FINESS. */
 
 export interface SignSubmissionInput {
-  /** The CDA document, as the bytes or text that travel in the submission. */
+  /**
+   * The CDA document, as the bytes or text that travel in the submission. Bytes already in canonical form (inclusive
+   * C14N) are digested as they are, after a cheap check; anything else is canonicalised first.
+   */
   documentXml: string | Buffer;
   /** XDSDocumentEntry.uniqueId (an OID). */
   documentUniqueId: string;
@@ -112,6 +116,22 @@ export function canonicalDocument(text: string, canonicalization: Canonicalizati
   return { canonical: canonicalizeDocument(doc, canonicalization), authorFiness: authorFinessOf(doc) };
 }
 
+/**
+ * What the manifest digests, and the author organisations: bytes already in canonical form (as the composer writes
+ * them) are digested as they are, once {@link checkCanonicalBytes} has checked that they are; anything else is
+ * canonicalised by {@link canonicalDocument}.
+ */
+function documentToDigest(
+  documentXml: string | Buffer,
+  canonicalization: Canonicalization,
+): { canonical: string | Buffer; authorFiness: string[] } {
+  if (typeof documentXml !== 'string' && (canonicalization === 'c14n' || canonicalization === 'c14n-with-comments')) {
+    const checked = checkCanonicalBytes(documentXml);
+    if (checked) return { canonical: documentXml, authorFiness: checked.authorFiness };
+  }
+  return canonicalDocument(documentText(documentXml), canonicalization);
+}
+
 function signatureIdFor(parts: string[]): string {
   const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
   return `S-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
@@ -127,8 +147,8 @@ const alg = (tag: string, uri: string) => `<${tag} Algorithm="${c14nAttr(uri)}">
  * canonical form (no prefixes, only default namespace declarations, attributes in canonical order, explicit end
  * tags), so their digests are taken over exactly the bytes a verifier's C14N produces; the CDA document is
  * canonicalised by {@link canonicalDocument} (a one-pass inclusive C14N, or xml-crypto's transforms over an
- * @xmldom/xmldom DOM). The RSA signature is made by
- * node:crypto (OpenSSL).
+ * @xmldom/xmldom DOM), unless it comes as bytes that {@link checkCanonicalBytes} finds already canonical. The RSA
+ * signature is made by node:crypto (OpenSSL).
  *
  * @throws CertificateError (nothing is signed) when the certificate is missing, unreadable, expired, not yet
  *   valid, lacks the signing key usage, does not chain to the trust anchors, or belongs to another pharmacy.
@@ -141,7 +161,7 @@ export function signSubmission(input: SignSubmissionInput, keyStore: KeyStore): 
   const submissionSetUniqueId = input.submissionSetUniqueId ?? submissionSetIdFor(input.documentUniqueId);
   if (!isOid(submissionSetUniqueId)) throw new SignatureInputError('INVALID_UNIQUE_ID', 'submissionSetUniqueId must be an OID');
 
-  const { canonical, authorFiness: authors } = canonicalDocument(documentText(input.documentXml), canonicalization);
+  const { canonical, authorFiness: authors } = documentToDigest(input.documentXml, canonicalization);
   if (authors.length > 0 && !authors.includes(input.finess)) {
     // The document says another pharmacy wrote it: signing it with this pharmacy's key would misattribute it.
     throw new SignatureInputError('DOCUMENT_AUTHOR_MISMATCH', `document author organisation is not FINESS ${input.finess}`);

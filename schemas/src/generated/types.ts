@@ -264,7 +264,8 @@ export interface ComposedDocument {
   eventId: string;
   occurredAt: number;
   sourceTopic: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadata;
   routing: RoutingFacts;
   /** The document's lifecycle so far */
@@ -345,12 +346,13 @@ export interface SignedDocument {
   eventId: string;
   occurredAt: number;
   sourceTopic: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadata;
   routing: RoutingFacts;
   submissionSetUniqueId: string;
-  /** The enveloping XAdES-BES signature document */
-  signatureXml: string;
+  /** The enveloping XAdES-BES signature document, UTF-8 */
+  signatureXml: Buffer;
   /** Fingerprint of the pharmacy's SIGN certificate */
   signerCertificateSha256: string;
   history: StatusEntry[];
@@ -361,12 +363,14 @@ export interface DmpSubmission {
   eventId: string;
   occurredAt: number;
   documentId: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadata;
   submissionSetUniqueId: string;
   /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
   submissionSetXml: string;
-  signatureXml: string;
+  /** The enveloping XAdES-BES signature document, UTF-8 */
+  signatureXml: Buffer;
   /** The document's status history up to its routing, so that a gateway's status record tells the whole story (compaction keeps only the last record of a document) */
   history: StatusEntry[];
 }
@@ -661,7 +665,8 @@ export interface ComposedDocumentInput {
   eventId: string;
   occurredAt: number;
   sourceTopic: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadataInput;
   routing: RoutingFactsInput;
   /** The document's lifecycle so far */
@@ -742,12 +747,13 @@ export interface SignedDocumentInput {
   eventId: string;
   occurredAt: number;
   sourceTopic: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadataInput;
   routing: RoutingFactsInput;
   submissionSetUniqueId: string;
-  /** The enveloping XAdES-BES signature document */
-  signatureXml: string;
+  /** The enveloping XAdES-BES signature document, UTF-8 */
+  signatureXml: Buffer;
   /** Fingerprint of the pharmacy's SIGN certificate */
   signerCertificateSha256: string;
   history?: StatusEntryInput[];
@@ -758,12 +764,14 @@ export interface DmpSubmissionInput {
   eventId: string;
   occurredAt: number;
   documentId: string;
-  documentXml: string;
+  /** The CDA document: its canonical (C14N 1.0) UTF-8 bytes, exactly what metadata.hash and metadata.size describe */
+  documentXml: Buffer;
   metadata: XdsDocumentMetadataInput;
   submissionSetUniqueId: string;
   /** ebRIM SubmitObjectsRequest: submission set, document entry, signature entry, associations */
   submissionSetXml: string;
-  signatureXml: string;
+  /** The enveloping XAdES-BES signature document, UTF-8 */
+  signatureXml: Buffer;
   /** The document's status history up to its routing, so that a gateway's status record tells the whole story (compaction keeps only the last record of a document) */
   history?: StatusEntryInput[];
 }

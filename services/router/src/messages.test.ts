@@ -201,8 +201,14 @@ describe('topic shapes', () => {
 describe('buildDmpSubmission', () => {
   it('carries the document, its metadata, the DSG signature and the signed submission set', async () => {
     const submission = buildDmpSubmission({ metadata: metadata(), documentXml, signatureXml, submissionSetUniqueId: SET_ID, context });
-    expect(submission.documentXml).toBe(documentXml);
-    expect(submission.signatureXml).toBe(signatureXml);
+    expect(submission.documentXml.toString('utf8')).toBe(documentXml);
+    expect(submission.signatureXml.toString('utf8')).toBe(signatureXml);
+    // Bytes (as they travel) are passed on as they are, not copied.
+    const bytes = { documentXml: Buffer.from(documentXml), signatureXml: Buffer.from(signatureXml) };
+    const fromBytes = buildDmpSubmission({ metadata: metadata(), ...bytes, submissionSetUniqueId: SET_ID, context });
+    expect(fromBytes.documentXml).toBe(bytes.documentXml);
+    expect(fromBytes.signatureXml).toBe(bytes.signatureXml);
+    expect(fromBytes.submissionSetXml).toBe(submission.submissionSetXml);
     expect(submission.metadata).toEqual(metadata());
     expect(submission.submissionSetUniqueId).toBe(SET_ID);
     const xml = submission.submissionSetXml;

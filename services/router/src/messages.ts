@@ -43,11 +43,16 @@ export interface BuiltMssMessage {
   attachment: Buffer;
 }
 
+/** A document or signature: the bytes that travel, or text (written as UTF-8). */
+export type XmlContent = string | Buffer;
+
+const bytesOf = (content: XmlContent): Buffer => (typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+
 export interface MssMessageInput {
   route: MssRoute;
   metadata: XdsDocumentMetadata;
-  documentXml: string;
-  signatureXml?: string;
+  documentXml: XmlContent;
+  signatureXml?: XmlContent;
   /** Fixed by the signer, covered by the signature */
   submissionSetUniqueId: string;
   /** The pharmacy's MSSanté mailbox */
@@ -58,19 +63,19 @@ export interface MssMessageInput {
 
 /** The `dmp.submissions` value (less eventId, occurredAt and documentId). */
 export interface BuiltDmpSubmission {
-  documentXml: string;
+  documentXml: Buffer;
   metadata: XdsDocumentMetadata;
   submissionSetUniqueId: string;
   /** ebRIM SubmitObjectsRequest: submission set, document entry, DSG signature entry, HasMember and signs */
   submissionSetXml: string;
   /** The IHE DSG signature document (enveloping XAdES-BES) */
-  signatureXml: string;
+  signatureXml: Buffer;
 }
 
 export interface DmpSubmissionInput {
   metadata: XdsDocumentMetadata;
-  documentXml: string;
-  signatureXml: string;
+  documentXml: XmlContent;
+  signatureXml: XmlContent;
   submissionSetUniqueId: string;
   context: SubmissionContext;
 }
@@ -116,7 +121,7 @@ function frenchDate(xds: string): string {
   return `${xds.slice(6, 8)}/${xds.slice(4, 6)}/${xds.slice(0, 4)}`;
 }
 
-function checkDocument(metadata: XdsDocumentMetadata, documentXml: string): void {
+function checkDocument(metadata: XdsDocumentMetadata, documentXml: XmlContent): void {
   const { hash, size } = xdsHashAndSize(documentXml);
   if (hash !== metadata.hash || size !== metadata.size) {
     throw new MessageError('MESSAGE_INVALID_INPUT', 'metadata.hash and metadata.size must describe documentXml');
@@ -140,8 +145,8 @@ function submissionSet(
 /** What every message of one signed document is built from. */
 export interface DocumentMessagesInput {
   metadata: XdsDocumentMetadata;
-  documentXml: string;
-  signatureXml?: string;
+  documentXml: XmlContent;
+  signatureXml?: XmlContent;
   submissionSetUniqueId: string;
   context: SubmissionContext;
 }
@@ -196,12 +201,19 @@ export class DocumentMessages {
   matches(input: DocumentMessagesInput): boolean {
     const mine = this.input;
     return (
-      mine.documentXml === input.documentXml &&
-      mine.signatureXml === input.signatureXml &&
+      sameContent(mine.documentXml, input.documentXml) &&
+      sameContent(mine.signatureXml, input.signatureXml) &&
       mine.submissionSetUniqueId === input.submissionSetUniqueId &&
       this.settings === settingsOf(input)
     );
   }
+}
+
+/** The same document or signature: the same object (the router's case: one record, several routes), or equal. */
+function sameContent(a: XmlContent | undefined, b: XmlContent | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || typeof a !== typeof b) return false;
+  return typeof a === 'string' ? false : a.equals(b as Buffer);
 }
 
 function settingsOf(input: DocumentMessagesInput): string {
@@ -302,16 +314,16 @@ export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssM
  */
 export function buildDmpSubmission(input: DmpSubmissionInput): BuiltDmpSubmission {
   const messages = documentMessages(input);
-  if (input.signatureXml.trim() === '') {
+  if (input.signatureXml.length === 0 || (typeof input.signatureXml === 'string' && input.signatureXml.trim() === '')) {
     throw new MessageError('MESSAGE_INVALID_INPUT', 'signatureXml is required: a DMP submission is signed (IHE DSG)');
   }
   const submissionSetXml = messages.dmpSubmissionSet();
   return {
-    documentXml: input.documentXml,
+    documentXml: bytesOf(input.documentXml),
     metadata: input.metadata,
     submissionSetUniqueId: input.submissionSetUniqueId,
     submissionSetXml,
-    signatureXml: input.signatureXml,
+    signatureXml: bytesOf(input.signatureXml),
   };
 }
 

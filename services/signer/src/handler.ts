@@ -11,7 +11,8 @@ export interface SignerConfig {
 }
 
 /**
- * Signs a composed document for the pharmacy that authored it (IHE DSG, XAdES-BES over the manifest of the
+ * Signs a composed document for the pharmacy that authored it (its bytes as the composer wrote them: already
+ * canonical, they are digested as they are once checked, else canonicalised first) (IHE DSG, XAdES-BES over the manifest of the
  * submission set and the document), with that pharmacy's SIGN certificate from the key store. The submission set's
  * uniqueId is fixed here, derived from the document's, so the DMP submission and the MSSanté archive carry the same
  * signed set.
@@ -53,11 +54,11 @@ export function signerHandler(cfg: SignerConfig) {
       metadata,
       routing: doc.routing,
       submissionSetUniqueId: signed.submissionSetUniqueId,
-      signatureXml: signed.signatureXml,
+      signatureXml: Buffer.from(signed.signatureXml, 'utf8'),
       signerCertificateSha256: signed.signerCertificateSha256,
       history: [...doc.history, status.entry],
     };
-    if (!value.signatureXml) throw new PermanentError('SIGNATURE_EMPTY', 'the signature library returned nothing');
+    if (value.signatureXml.length === 0) throw new PermanentError('SIGNATURE_EMPTY', 'the signature library returned nothing');
     return [{ topic: cfg.topics.signed, key: record.key, value, headers: { ...record.headers } }, status.record];
   };
 }
