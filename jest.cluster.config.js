@@ -11,6 +11,8 @@ module.exports = {
       rootDir: __dirname,
       displayName: 'cluster',
       testEnvironment: 'node',
+      // The workspaces' sources, never their compiled dist/ (as jest.config.js).
+      testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'source'] },
       transform: { '^.+\\.ts$': tsJest },
       moduleFileExtensions: ['ts', 'js', 'json'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/'],
