@@ -35,6 +35,24 @@ describe('usage counters', () => {
     expect(monthOf(Date.UTC(2026, 0, 31, 22, 30))).toBe('2026-01');
   });
 
+  it('each professional recipient is counted under mss:professionals, one per recipient; the patient apart', () => {
+    const ledger = new UsageLedger();
+    const history = [
+      ...routed('v1', 'mss:patient,mss:professional-1,mss:professional-2'),
+      entry('delivered', 'mss-gateway', JAN + 3, 'mss:patient: 250 Q0'),
+      entry('delivered', 'mss-gateway', JAN + 4, 'mss:professional-1: 250 Q1'),
+      entry('dead-lettered', 'mss-gateway', JAN + 5, 'mss:professional-2: MSS_SMTP_REJECTED 550'),
+    ];
+    ledger.add(status('v1', history), usageHeaders({ finess: '010000001', kind: 'dispensation', prescription: 'none' }));
+    const p = ledger.report().pharmacies[0];
+    expect(p?.byRoute).toEqual({
+      'mss:patient': { sent: 0, delivered: 1, failed: 0, waiting: 0 },
+      'mss:professionals': { sent: 0, delivered: 1, failed: 1, waiting: 0 },
+    });
+    // A dispensation with an MSSanté delivery counts for the MSSanté indicator, even with one recipient refused.
+    expect(p?.indicators.find((i) => i.id === 'mss')).toMatchObject({ numerator: 1, denominator: 1 });
+  });
+
   it('per pharmacy and month: kinds, routes, states and the three indicators', () => {
     const ledger = new UsageLedger();
     const A = usageHeaders({ finess: '010000001', kind: 'medication-review' });
