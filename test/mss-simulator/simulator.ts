@@ -42,6 +42,8 @@ export interface ReceivedMail {
   queueId: string;
   /** When the operator accepted it (epoch ms) */
   receivedAt: number;
+  /** When its session was authenticated (epoch ms): a mail of a session opened before a client died may still arrive */
+  sessionAt: number;
   raw: Buffer;
   parsed: ParsedMail;
 }
@@ -67,6 +69,7 @@ export class MssSimulator {
   private readonly revoked = new Set<string>();
   private readonly server: SMTPServer;
   private readonly sessions = new Map<string, string>();
+  private readonly sessionTimes = new Map<string, number>();
   private readonly mailboxes: Map<string, string>;
   private address: AddressInfo | undefined;
   private down = false;
@@ -219,6 +222,7 @@ export class MssSimulator {
       return reply(535, '5.7.8 Client certificate revoked');
     }
     this.sessions.set(session.id, finess);
+    this.sessionTimes.set(session.id, Date.now());
     return null;
   }
 
@@ -269,6 +273,7 @@ export class MssSimulator {
       rcptDsn: session.envelope.rcptTo.map((r) => ({ notify: r.dsn?.notify, orcpt: r.dsn?.orcpt })),
       queueId,
       receivedAt: Date.now(),
+      sessionAt: this.sessionTimes.get(session.id) ?? 0,
       raw,
       parsed,
     };
