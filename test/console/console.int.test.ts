@@ -142,13 +142,13 @@ beforeAll(async () => {
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
   page.setDefaultNavigationTimeout(15_000);
-});
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
   await running?.stop().catch(() => undefined);
   metricsServer?.close();
-});
+}, 120_000);
 
 it('asks for a login, refuses a wrong token, and shows the pipeline at a glance', async () => {
   await page.goto(`${running.url}/`);

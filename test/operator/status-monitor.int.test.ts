@@ -91,7 +91,7 @@ describe('the status monitor (real broker)', () => {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  });
+  }, 120_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {
@@ -106,7 +106,7 @@ describe('the status monitor (real broker)', () => {
     await admin.connect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
-  });
+  }, 120_000);
 
   it('counts the undelivered documents and the age of the oldest, and lets a delivered one go', async () => {
     const now = Date.now();

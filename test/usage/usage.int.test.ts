@@ -70,7 +70,7 @@ beforeAll(async () => {
   await admin.disconnect();
   producer = kafka.producer({ transactionalId: `${prefix}writer`, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-});
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(views.map((v) => v.stop().catch(() => undefined)));
