@@ -204,6 +204,11 @@ it('lists dead letters by code and replays one after a confirmation', async () =
   await page.click('#confirm');
   await page.waitForSelector('#flash');
   expect(await page.textContent('#flash')).toBe('1 dead letter(s) replayed.');
+  // The console's view learns of the replay from Kafka, a moment later: the page is reloaded until it shows it (≤ 15 s).
+  for (let i = 0; i < 30 && !/DMP_REFUSED[\s\S]*replayed/.test((await page.textContent('#letters')) ?? ''); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await page.goto(`${running.url}/dead-letters`);
+  }
   expect(await page.textContent('#letters')).toMatch(/DMP_REFUSED[\s\S]*replayed/);
   expect(await page.textContent('#codes')).not.toContain('DMP_REFUSED');
   await shot('dead-letters');
