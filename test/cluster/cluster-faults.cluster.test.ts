@@ -3,7 +3,7 @@
  * (topics with 3 replicas, min.insync.replicas=2, producers acks=all and idempotent), kill -9 the broker that leads
  * most of the test's partitions, bring it back, then kill -9 the active controller (the KRaft quorum's leader) and
  * bring it back. The services keep going; at the end every input is accounted for exactly once, read committed.
- * Knobs: CLUSTER_EVENTS, CLUSTER_WINDOW_S, CLUSTER_SEED.
+ * Knobs: CLUSTER_EVENTS, CLUSTER_WINDOW_S, CLUSTER_SEED, CLUSTER_KEEP_LOGS (keep the service logs of a passing run).
  */
 import { observedTopics } from '../faults/observe';
 import { sleep } from '../faults/supervisor';

@@ -34,12 +34,24 @@ export const javaClasspath = join(INFRA_DIR, '.cache', `kafka-${readStackSetting
 
 /** The active controller (the KRaft quorum's leader), asked with the Java admin client (QuorumLeader.java). */
 export async function quorumLeader(brokers: string[]): Promise<number> {
-  const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'QuorumLeader.java'), brokers.join(',')], {
-    timeout: 120_000,
-  });
-  const id = Number(stdout.trim().split('\n').pop());
-  if (!Number.isInteger(id) || id < 1) throw new Error(`QuorumLeader.java printed ${stdout}`);
-  return id;
+  // A JVM compiling a single-file program on a loaded 2-core machine may need minutes: a generous bound, one retry.
+  let last: Error | undefined;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'QuorumLeader.java'), brokers.join(',')], {
+        timeout: 300_000,
+      });
+      const id = Number(stdout.trim().split('\n').pop());
+      if (Number.isInteger(id) && id >= 1) return id;
+      last = new Error(`QuorumLeader.java printed ${stdout}`);
+    } catch (err) {
+      const e = err as Error & { stderr?: string; signal?: string };
+      last = new Error(
+        `QuorumLeader.java failed (${e.signal ?? 'exit'}): ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`,
+      );
+    }
+  }
+  throw last;
 }
 
 /** How many partitions of `topics` each broker leads, the broker leading most first. */

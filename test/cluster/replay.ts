@@ -222,7 +222,8 @@ export async function replayUnderFault(opts: {
     await Promise.all(processes.map((p) => p.stop()));
     await statusWatch?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
-    if (passed) rmSync(work, { recursive: true, force: true });
+    // CLUSTER_KEEP_LOGS=1 keeps the services' logs of a passing run too (to read what a long pause was).
+    if (passed && !process.env.CLUSTER_KEEP_LOGS) rmSync(work, { recursive: true, force: true });
     else say(`service logs kept in ${join(work, 'logs')}`);
   }
 }

@@ -141,6 +141,8 @@ export async function readAll(
 export async function committedPlaces(javaClasspath: string, brokers: string[], topics: string[]): Promise<Set<string>> {
   const { stdout } = await run('java', ['-cp', javaClasspath, join(__dirname, 'CommittedOffsets.java'), brokers.join(','), ...topics], {
     maxBuffer: 256 * 1024 * 1024,
+    // It reads every topic to its end; bounded so that a broker that never answers cannot hold the test run.
+    timeout: 600_000,
   });
   return new Set(
     stdout
