@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { classify, PermanentError, TransientError } from './errors';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { classify, PermanentError, TransientError, kafkaErrorChain } from './errors';
 
 describe('classify', () => {
   it('takes our own errors with the class they state', () => {
@@ -51,5 +52,17 @@ describe('classify', () => {
   it('an object that only looks like ours (code and errorClass, not a PasserelleError) is foreign', () => {
     const lookalike = Object.assign(new Error('x'), { code: 'INS_MALFORMED', errorClass: 'permanent' });
     expect(classify(lookalike).errorClass).toBe('transient');
+  });
+});
+
+describe('kafkaErrorChain', () => {
+  it("names each error down kafkajs's cause chain, with kafkajs's own messages only", () => {
+    const root = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29092');
+    const crash = new KafkaJSNumberOfRetriesExceeded(root, { retryCount: 10, retryTime: 5000 });
+    expect(kafkaErrorChain(crash)).toBe(
+      'KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:29092 ← KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127.0.0.1:29092',
+    );
+    expect(kafkaErrorChain(new TypeError('patient Dupont'))).toBe('TypeError');
+    expect(kafkaErrorChain(undefined)).toBe('unknown');
   });
 });

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { closeConnections } from './config';
-import { PermanentError, type Classified } from './errors';
+import { kafkaErrorChain, PermanentError, type Classified } from './errors';
 import { routeFailure } from './failure-routing';
 import { readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
@@ -321,7 +321,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       });
       consumer.on(consumer.events.CRASH, (e) => {
         const restart = (e.payload as { restart?: boolean }).restart;
-        log.error({ err: e.payload.error?.name, restart }, 'consumer crashed');
+        log.error({ err: kafkaErrorChain(e.payload.error), restart }, 'consumer crashed');
         if (!restart) crashed = true;
       });
       await consumer.connect();
