@@ -75,7 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(views.map((v) => v.stop().catch(() => undefined)));
   await producer?.disconnect();
-});
+}, 120_000);
 
 const review: UsageFacts = { finess: A, kind: 'medication-review' };
 const dispensation = (prescription: UsageFacts['prescription']): UsageFacts => ({ finess: B, kind: 'dispensation', prescription });
