@@ -100,6 +100,9 @@ describe('checkCanonicalBytes (the signer digests bytes already canonical as the
     ['U+FFFF', '<r>\uffff</r>'],
     ['a non-ASCII name (left to the canonicaliser)', '<é></é>'],
     ['an empty document', ''],
+    ['an attribute name reserved by Namespaces in XML', '<r xmlnsq="urn:one"></r>'],
+    ['an attribute name reserved in another case', '<r XMLa="1"></r>'],
+    ['an element name reserved by Namespaces in XML', '<r><xmlish></xmlish></r>'],
   ])('refuses %s (the signer then canonicalises)', (_name, xml) => {
     expect(check(xml)).toBeUndefined();
   });

@@ -87,6 +87,12 @@ function nameEnd(bytes: Uint8Array, at: number): number {
   return i;
 }
 
+/**
+ * Names starting with "xml" (in any case) are reserved by Namespaces in XML; canonicalisers differ on them (a DOM one
+ * takes `xmlnsq` for a namespace declaration), so the check leaves them to the canonicaliser.
+ */
+const reserved = (qname: string): boolean => qname.length >= 3 && qname.slice(0, 3).toLowerCase() === 'xml';
+
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -194,6 +200,7 @@ function scan(bytes: Uint8Array): { authorFiness: string[] } {
       const colon = qname.indexOf(':');
       const prefix = colon < 0 ? '' : qname.slice(0, colon);
       const local = colon < 0 ? qname : qname.slice(colon + 1);
+      if (reserved(qname) && qname !== 'xmlns' && prefix !== 'xmlns' && prefix !== 'xml') fail();
       if (qname === 'xmlns' || prefix === 'xmlns') {
         if (lastPlain !== undefined || lastUri !== undefined || hasReference) fail();
         const declared = colon < 0 ? '' : local;
@@ -228,6 +235,7 @@ function scan(bytes: Uint8Array): { authorFiness: string[] } {
       i = j + 1;
     }
     const elementScope = own ?? parentScope;
+    if (reserved(latin1(nameStart, Math.min(end, nameStart + 3)))) fail();
     for (let k = nameStart; k < end; k += 1) {
       if (bytes[k] === COLON && !elementScope.has(latin1(nameStart, k))) fail(); // undeclared prefix
     }
