@@ -49,6 +49,8 @@ export async function replayUnderFault(opts: {
   events: number;
   windowMs: number;
   seed: number;
+  /** Processes per service, in one consumer group (default 1) */
+  instances?: number;
   fault: (ctx: ReplayContext) => Promise<void>;
 }): Promise<ReplayResult> {
   const started = Date.now();
@@ -72,32 +74,35 @@ export async function replayUnderFault(opts: {
   try {
     const pki = await createTestPki(join(work, 'pki'), PHARMACIES, { broken: false });
     mkdirSync(join(work, 'logs'));
-    for (const name of SERVICES) {
-      const port = await freePort();
-      const env = localEnv({
-        keyStoreDir: pki.keyStoreDir,
-        trustDir: pki.trustDir,
-        tiers: TIERS,
-        env: {
-          KAFKA_BROKERS: brokers.join(','),
-          SCHEMA_REGISTRY_URL: registryUrl,
-          PASSERELLE_TOPIC_PREFIX: prefix,
-          PASSERELLE_RETRY_TIERS: TIERS,
-          PASSERELLE_METRICS_PORT: String(port),
-          KAFKAJS_NO_PARTITIONER_WARNING: '1',
-        },
-      });
-      processes.push(
-        new ServiceProcess({
-          name,
-          script: join('services', name, 'src', 'main.ts'),
-          cwd: join(__dirname, '..', '..'),
-          env,
-          port,
-          logFile: join(work, 'logs', `${name}.log`),
-        }),
-      );
-    }
+    const instances = opts.instances ?? 1;
+    for (const service of SERVICES)
+      for (let i = 1; i <= instances; i++) {
+        const name = instances > 1 ? `${service}-${i}` : service;
+        const port = await freePort();
+        const env = localEnv({
+          keyStoreDir: pki.keyStoreDir,
+          trustDir: pki.trustDir,
+          tiers: TIERS,
+          env: {
+            KAFKA_BROKERS: brokers.join(','),
+            SCHEMA_REGISTRY_URL: registryUrl,
+            PASSERELLE_TOPIC_PREFIX: prefix,
+            PASSERELLE_RETRY_TIERS: TIERS,
+            PASSERELLE_METRICS_PORT: String(port),
+            KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          },
+        });
+        processes.push(
+          new ServiceProcess({
+            name,
+            script: join('services', service, 'src', 'main.ts'),
+            cwd: join(__dirname, '..', '..'),
+            env,
+            port,
+            logFile: join(work, 'logs', `${name}.log`),
+          }),
+        );
+      }
     processes[0]?.start();
     await processes[0]?.ready(240_000);
     for (const p of processes.slice(1)) p.start();

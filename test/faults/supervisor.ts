@@ -82,15 +82,19 @@ export class ServiceProcess {
     });
   }
 
-  /** kill -9, then the supervisor starts a new process at once. Resolves when the old one is gone. */
-  async kill9(reason: 'chaos' | 'liveness' = 'chaos'): Promise<void> {
+  /**
+   * kill -9, then the supervisor starts a new process at once, unless `restart` is false (an instance lost for good:
+   * its group's other members must take over). Resolves when the old one is gone.
+   */
+  async kill9(reason: 'chaos' | 'liveness' = 'chaos', restart = true): Promise<void> {
     // Between an unasked exit and its restart there is no process for a moment: the kill waits for the next one.
     for (let waited = 0; reason === 'chaos' && !this.child && !this.stopped && waited < 10_000; waited += 100) await sleep(100);
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     if (reason === 'chaos') this.kills += 1;
     else this.livenessRestarts += 1;
-    this.killedByUs.add(child);
+    if (restart) this.killedByUs.add(child);
+    else this.stopWatching();
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.log.write(`# supervisor ${new Date().toISOString()}: kill -9 pid ${child.pid} (${reason})\n`);
     child.kill('SIGKILL');
@@ -115,11 +119,16 @@ export class ServiceProcess {
     }
   }
 
-  /** Graceful stop (SIGTERM: the batch in hand commits, the group is left), SIGKILL after `timeoutMs`. */
-  async stop(timeoutMs = 20_000): Promise<void> {
+  /** No more restarts nor liveness checks. */
+  private stopWatching(): void {
     this.stopped = true;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
+  }
+
+  /** Graceful stop (SIGTERM: the batch in hand commits, the group is left), SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    this.stopWatching();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,0 +1,93 @@
+/**
+ * Scale-out (issue 14): two processes of each service (composer, signer, router, retrier) in one consumer group per
+ * service, sharing its partitions. Mid-replay, one process of each service is killed with kill -9 and not restarted:
+ * the other takes over its partitions (after the dead member's session times out, 6 s). At the end every input is
+ * accounted for exactly once, read committed; the test prints how the partitions were shared, how long each survivor
+ * took to hold them all, and the longest pause in output.
+ * Knobs: SCALE_EVENTS, SCALE_WINDOW_S, SCALE_SEED, CLUSTER_KEEP_LOGS (keep the service logs of a passing run).
+ */
+import type { Kafka } from 'kafkajs';
+import { sleep } from '../faults/supervisor';
+import { expectExactlyOnce, replayUnderFault } from './replay';
+
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const EVENTS = num('SCALE_EVENTS', 2_000);
+const WINDOW_MS = num('SCALE_WINDOW_S', 120) * 1_000;
+const SERVICES = ['composer', 'signer', 'router', 'retrier'];
+
+/** Each service's group: its members and how many partitions each holds. */
+async function sharing(kafka: Kafka, prefix: string): Promise<Map<string, number[]>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups(SERVICES.map((s) => `${prefix}passerelle-${s}`));
+    const result = new Map<string, number[]>();
+    for (const g of groups) {
+      const counts = g.members.map((m) => {
+        const assignment = m.memberAssignment;
+        if (assignment.length < 6) return 0;
+        // ConsumerProtocolAssignment v0: version int16, then [topic string, [partition int32]].
+        let at = 2;
+        let total = 0;
+        const topics = assignment.readInt32BE(at);
+        at += 4;
+        for (let t = 0; t < topics; t++) {
+          at += 2 + assignment.readInt16BE(at);
+          const partitions = assignment.readInt32BE(at);
+          at += 4 + 4 * partitions;
+          total += partitions;
+        }
+        return total;
+      });
+      result.set(g.groupId.slice(prefix.length), counts);
+    }
+    return result;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const shown = (s: Map<string, number[]>) => [...s].map(([g, counts]) => `${g} ${counts.join('/') || 'no members'}`).join(', ');
+
+describe('scale-out: two processes per service, one of each killed for good mid-replay', () => {
+  it('shares the partitions, and the survivors take over with every input accounted for exactly once', async () => {
+    let before = new Map<string, number[]>();
+    let after = new Map<string, number[]>();
+    const r = await replayUnderFault({
+      name: 'scale',
+      events: EVENTS,
+      windowMs: WINDOW_MS,
+      seed: num('SCALE_SEED', 20_261_206),
+      instances: 2,
+      fault: async (ctx) => {
+        const prefix = ctx.topics.status.slice(0, ctx.topics.status.indexOf('documents.status'));
+        await sleep(Math.max(0, WINDOW_MS * 0.3 - ctx.at()));
+        before = await sharing(ctx.kafka, prefix);
+        ctx.say(`partitions per member before the kills: ${shown(before)}`);
+        const victims = ctx.processes.filter((p) => p.name.endsWith('-1'));
+        await Promise.all(victims.map((p) => p.kill9('chaos', false)));
+        const killedAt = Date.now();
+        ctx.mark(`kill -9 ${victims.map((p) => p.name).join(', ')} (not restarted)`);
+        // Takeover: how long until each group has one member left, holding every partition.
+        const takeover = new Map<string, number>();
+        while (takeover.size < SERVICES.length && Date.now() - killedAt < 60_000) {
+          after = await sharing(ctx.kafka, prefix);
+          for (const [g, counts] of after) if (counts.length === 1 && !takeover.has(g)) takeover.set(g, Date.now() - killedAt);
+          await sleep(250); // poll the groups again
+        }
+        ctx.say(
+          `partitions per member after the kills: ${shown(after)}; survivor holds them all after ` +
+            [...takeover].map(([g, ms]) => `${g} ${(ms / 1000).toFixed(1)}s`).join(', '),
+        );
+      },
+    });
+    process.stdout.write(`scale-out: longest pause in output ${(r.longestPauseMs / 1000).toFixed(1)}s\n`);
+    // Before: every service's partitions shared between its two members; after: one member holds them all.
+    for (const s of SERVICES) {
+      expect(before.get(`passerelle-${s}`)?.length).toBe(2);
+      expect(before.get(`passerelle-${s}`)?.every((n) => n > 0)).toBe(true);
+      expect(after.get(`passerelle-${s}`)?.length).toBe(1);
+    }
+    expectExactlyOnce(r, EVENTS);
+  }, 1_200_000);
+});
