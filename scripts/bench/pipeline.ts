@@ -15,7 +15,7 @@
  * scripts/bench/results/pipeline-<timestamp>.json.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +25,10 @@ import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { parseDuration } from '../load/options';
 import { loadPki } from '../load/pki';
 import type { LoadReport } from '../load/report';
+import { formatSummary, summariseProfileFile, type ProfileSummary } from './cpuprofile';
 
 const USAGE = `usage: npm run bench -- [--duration 60s] [--rate 250] [--pharmacies 2000] [--keys 200] [--drain-timeout 300s]
-       [--no-build] [--out DIR]`;
+       [--no-build] [--out DIR] [--profile DIR]`;
 const HELP = `${USAGE}
 
 The pipeline benchmark: composer, signer, router and retrier as separate processes (node dist/main.js), driven by the
@@ -40,6 +41,8 @@ openssl's RSA-2048 signs/s on one core, the ratio documents per service-CPU-seco
   --pharmacies   pharmacies with a certificate in the test PKI (default 2000), --keys distinct RSA keys (default 200)
   --drain-timeout  how long the load tool waits for the warm-up and for the drain (default 300s)
   --no-build     use the services' dist/ as they are (default: turbo run build first)
+  --profile DIR  run each service under node --cpu-prof (profiles in DIR/<run>/<service>/, written when it stops:
+                 the whole process, start-up and warm-up included) and print where each one's busy time went
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s).`;
 
 const ROOT = join(__dirname, '..', '..');
@@ -68,6 +71,8 @@ interface Options {
   drainTimeoutMs: number;
   build: boolean;
   out: string;
+  /** Where the services' CPU profiles go (none when undefined) */
+  profile?: string;
 }
 
 function parse(argv: string[]): Options {
@@ -82,6 +87,7 @@ function parse(argv: string[]): Options {
       'drain-timeout': { type: 'string', default: '300s' },
       'no-build': { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'scripts', 'bench', 'results') },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,6 +104,7 @@ function parse(argv: string[]): Options {
     drainTimeoutMs: parseDuration(values['drain-timeout'] ?? '300s'),
     build: !values['no-build'],
     out: values.out ?? '',
+    profile: values.profile,
   };
 }
 
@@ -177,11 +184,12 @@ interface Service {
   log: string;
 }
 
-async function startService(name: ServiceName, port: number, env: NodeJS.ProcessEnv, work: string): Promise<Service> {
+async function startService(name: ServiceName, port: number, env: NodeJS.ProcessEnv, work: string, profileDir?: string): Promise<Service> {
   const log = join(work, `${name}.log`);
   const fd = openSync(log, 'w');
   const started = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, join(ROOT, 'services', name, 'dist', 'main.js')], {
     cwd: ROOT,
     env: { ...env, PASSERELLE_METRICS_PORT: String(port) },
     stdio: ['ignore', fd, fd],
@@ -239,6 +247,8 @@ interface RunResult {
   readyMs: Record<ServiceName, number>;
   listeningMs: Record<ServiceName, number>;
   loadReport: string;
+  /** Where each service's busy time went (with --profile), whole process */
+  profiles?: Partial<Record<ServiceName, ProfileSummary>>;
 }
 
 async function runOnce(
@@ -257,7 +267,7 @@ async function runOnce(
   try {
     // One after the other, as services.sh did: the first creates the run's topics, the others find them.
     for (const [i, s] of SERVICES.entries()) {
-      const service = await startService(s, FIRST_PORT + i, serviceEnv, work);
+      const service = await startService(s, FIRST_PORT + i, serviceEnv, work, o.profile && join(o.profile, name, s));
       services.push(service);
       console.log(
         `${name}: ${s} ready ${service.readyMs} ms after spawn (answering HTTP after ${service.listeningMs} ms), pid ${service.pid}`,
@@ -356,6 +366,21 @@ async function runOnce(
       listeningMs: byService((i) => services[i]?.listeningMs ?? NaN),
       loadReport: reportFile,
     };
+    if (o.profile) {
+      // A profile is written when its process exits: stop the services first.
+      await stopAll();
+      result.profiles = {};
+      for (const s of SERVICES) {
+        const dir = join(o.profile, name, s);
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) {
+          console.log(`${name}: ${s} wrote no CPU profile in ${dir}`);
+          continue;
+        }
+        result.profiles[s] = summariseProfileFile(join(dir, file));
+        console.log(formatSummary(`${name}: ${s} (${join(dir, file)})`, result.profiles[s]));
+      }
+    }
     return result;
   } finally {
     await stopAll();

@@ -1,10 +1,11 @@
 import type { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chainError,
   checkCredentialDates,
   CertificateError,
+  expiriesOfPharmacies,
   isFiness,
   loadTrustAnchors,
   readPkcs12,
@@ -77,25 +78,8 @@ export class AuthCliStore {
    * for the certificate-expiry gauge. A file that cannot be read or fails a check that does not depend on time is
    * left out (its next delivery says why); an expired certificate is in, in the past.
    */
-  expiries(): Map<string, number> {
-    const expiries = new Map<string, number>();
-    let names: string[];
-    try {
-      names = readdirSync(this.options.dir);
-    } catch {
-      return expiries;
-    }
-    for (const name of names) {
-      const finess = name.endsWith('.p12') ? name.slice(0, -4) : '';
-      if (!isFiness(finess)) continue;
-      try {
-        const credential = this.load(finess).credential;
-        if (credential) expiries.set(finess, credential.credential.certificate.notAfter.getTime());
-      } catch {
-        // gone meanwhile: not a certificate to watch
-      }
-    }
-    return expiries;
+  expiries(): Promise<Map<string, number>> {
+    return expiriesOfPharmacies(this.options.dir, (finess) => this.load(finess).credential?.credential.certificate.notAfter.getTime());
   }
 
   private load(finess: string) {

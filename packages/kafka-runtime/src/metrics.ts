@@ -45,21 +45,25 @@ export const CERTIFICATE_REPORT_MS = 60_000;
  */
 export function reportCertificates(
   metrics: StageMetrics | undefined,
-  sources: Record<string, () => ReadonlyMap<string, number>>,
+  sources: Record<string, () => ReadonlyMap<string, number> | Promise<ReadonlyMap<string, number>>>,
   everyMs = CERTIFICATE_REPORT_MS,
 ): () => void {
   if (!metrics?.certificates) return () => undefined;
-  const report = () => {
+  let running = false;
+  const report = async () => {
+    if (running) return; // a round still reading its files (thousands of pharmacies): the next one can wait
+    running = true;
     for (const [usage, source] of Object.entries(sources)) {
       try {
-        metrics.certificates?.(usage, source());
+        metrics.certificates?.(usage, await source());
       } catch {
         // the next round tries again; a certificate's own problem is reported by the record that needs it
       }
     }
+    running = false;
   };
-  const first = setTimeout(report, 0);
-  const timer = setInterval(report, everyMs);
+  const first = setTimeout(() => void report(), 0);
+  const timer = setInterval(() => void report(), everyMs);
   first.unref();
   timer.unref();
   return () => {

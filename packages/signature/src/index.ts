@@ -15,6 +15,7 @@ export {
 } from './certificate';
 export * from './errors';
 export { checkCanonicalBytes } from './canonical-bytes';
+export { expiriesOfPharmacies } from './pharmacy-files';
 export { DEFAULT_ROTATION_CHECK_MS, KeyStore, PASSPHRASE_ENV_PREFIX, type KeyStoreOptions } from './key-store';
 export { SUBMISSION_SET_NAMESPACE, isOid, submissionSetIdFor } from './submission-set-id';
 export {

@@ -93,17 +93,19 @@ describe('certificate checks before every signature', () => {
     expect(new Set(messages).size).toBe(BROKEN_VARIANTS.length);
   });
 
-  it("lists every pharmacy of the directory with its certificate's end of validity, for the expiry gauge", () => {
+  it("lists every pharmacy of the directory with its certificate's end of validity, for the expiry gauge", async () => {
     const keyStore = new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env: {} });
-    const expiries = keyStore.expiries();
+    const expiries = await keyStore.expiries();
     expect([...expiries.keys()].sort()).toEqual(['690000011', FINESS]);
     expect(expiries.get(FINESS)).toBe(keyStore.signingCredential(FINESS).chain[0]?.notAfter.getTime());
     expect(expiries.get(FINESS)).toBeGreaterThan(Date.now());
     // Expired: in, in the past (the alert says so); untrusted: out (its next signature says why).
-    const expired = new KeyStore({ dir: pki.broken.expired as string, trustAnchors: pki.trustDir, env: {} }).expiries();
+    const expired = await new KeyStore({ dir: pki.broken.expired as string, trustAnchors: pki.trustDir, env: {} }).expiries();
     expect(expired.get(FINESS)).toBeLessThan(Date.now());
-    expect(new KeyStore({ dir: pki.broken['untrusted-issuer'] as string, trustAnchors: pki.trustDir, env: {} }).expiries().size).toBe(0);
-    expect(new KeyStore({ dir: join(dir, 'no-such-dir'), trustAnchors: pki.trustDir, env: {} }).expiries().size).toBe(0);
+    expect(
+      (await new KeyStore({ dir: pki.broken['untrusted-issuer'] as string, trustAnchors: pki.trustDir, env: {} }).expiries()).size,
+    ).toBe(0);
+    expect((await new KeyStore({ dir: join(dir, 'no-such-dir'), trustAnchors: pki.trustDir, env: {} }).expiries()).size).toBe(0);
     expect(signMock).not.toHaveBeenCalled();
   });
 

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   type SigningCredential,
 } from './certificate';
 import { CertificateError, SignatureInputError } from './errors';
+import { expiriesOfPharmacies } from './pharmacy-files';
 
 /** Environment variable holding the passphrase of a pharmacy's PKCS#12 file; it wins over a passphrase file. */
 export const PASSPHRASE_ENV_PREFIX = 'PASSERELLE_P12_PASSPHRASE_';
@@ -111,28 +112,13 @@ export class KeyStore {
    * Every pharmacy of the directory (`<FINESS>.p12`) with the end of validity of its signing certificate (epoch ms),
    * each file read as its next signature would read it (and kept): for the certificate-expiry gauge, so that a
    * certificate is watched before its first signature. A file that cannot be read or fails a check that does not
-   * depend on time is left out (its next signature says why); an expired certificate is in, in the past.
+   * depend on time is left out (its next signature says why); an expired certificate is in, in the past. The files
+   * are read a few at a time, the event loop getting turns in between ({@link expiriesOfPharmacies}).
    */
-  expiries(): Map<string, number> {
-    const expiries = new Map<string, number>();
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return expiries;
-    }
-    for (const name of names) {
-      const finess = name.endsWith('.p12') ? name.slice(0, -4) : '';
-      if (!isFiness(finess)) continue;
-      try {
-        const entry = this.entries.get(finess) ?? this.load(finess);
-        const leaf = entry.credential?.chain[0];
-        if (leaf) expiries.set(finess, leaf.notAfter.getTime());
-      } catch {
-        // gone meanwhile: not a certificate to watch
-      }
-    }
-    return expiries;
+  expiries(): Promise<Map<string, number>> {
+    return expiriesOfPharmacies(this.dir, (finess) =>
+      (this.entries.get(finess) ?? this.load(finess)).credential?.chain[0]?.notAfter.getTime(),
+    );
   }
 
   /** Stops the rotation timer (the store still works; rotations are then seen only through {@link refresh}). */

@@ -1,8 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClientCredential, type ClientCredential } from '@passerelle/mss';
-import { CertificateError, isFiness, loadTrustAnchors } from '@passerelle/signature';
+import { CertificateError, expiriesOfPharmacies, isFiness, loadTrustAnchors } from '@passerelle/signature';
 
 export const AUTH_PASSPHRASE_ENV_PREFIX = 'PASSERELLE_AUTH_P12_PASSPHRASE_';
 
@@ -58,25 +58,8 @@ export class MssCredentials {
    * Every pharmacy of the directory (`<FINESS>.p12`) with the end of validity of its AUTH_CLI certificate (epoch ms),
    * for the certificate-expiry gauge; a file that cannot be read is left out (its next message says why).
    */
-  expiries(): Map<string, number> {
-    const expiries = new Map<string, number>();
-    let names: string[];
-    try {
-      names = readdirSync(this.options.dir);
-    } catch {
-      return expiries;
-    }
-    for (const name of names) {
-      const finess = name.endsWith('.p12') ? name.slice(0, -4) : '';
-      if (!isFiness(finess)) continue;
-      try {
-        const leaf = this.credential(finess).chain[0];
-        if (leaf) expiries.set(finess, leaf.notAfter.getTime());
-      } catch {
-        // unreadable or gone: its next message says why
-      }
-    }
-    return expiries;
+  expiries(): Promise<Map<string, number>> {
+    return expiriesOfPharmacies(this.options.dir, (finess) => this.credential(finess).chain[0]?.notAfter.getTime());
   }
 
   close(): void {
