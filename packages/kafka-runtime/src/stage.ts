@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { closeConnections } from './config';
 import { kafkaErrorChain, PermanentError, type Classified } from './errors';
@@ -101,6 +101,13 @@ export interface Stage {
  * `<group>.<topic>.<partition>`: when the partition moves to another instance, that instance's producer with the same
  * transactional id fences the old one (zombie fencing by epoch).
  *
+ * After each rebalance kafkajs restarts a partition from the committed offset it reads when the group is joined, which
+ * can be older than the truth: a transaction of the partition was still committing (this instance's own batch in
+ * flight, or the previous owner's last one: the coordinator writes its markers after answering the commit). So the
+ * first batch of a partition after a join initialises a new producer for it (InitProducerId returns only once every
+ * earlier transaction of that id is complete), reads the committed offset then, and skips the records below it:
+ * they are already committed, handling them again would duplicate their outputs.
+ *
  * A failing record never blocks its partition: it goes to the next retry tier (transient) or the dead-letter topic
  * (permanent, or past the last tier), byte for byte with its headers plus the error's, in the same transaction
  * ({@link routeFailure} decides where and with which headers).
@@ -112,6 +119,13 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   const sessionTimeoutMs = opts.sessionTimeoutMs ?? 6_000;
   const maxInputBytes = opts.maxInputBytes ?? 1024 * 1024;
   const producers = new Map<string, Promise<Producer>>();
+  /**
+   * Per partition, the group generation (counted here, one more at each join) in which its producer was made new and
+   * the committed offset read after it (see handleBatch); a partition whose producer is dropped is no longer verified.
+   */
+  const verified = new Map<string, number>();
+  let generation = 0;
+  let admin: Promise<Admin> | undefined;
   const timers = new Set<NodeJS.Timeout>();
   let consumer: Consumer | undefined;
   let joined = false;
@@ -125,7 +139,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     if (!p) {
       p = (async () => {
         const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
-        await producer.connect();
+        await producer.connect(); // InitProducerId: every earlier transaction of this id is now complete
         return producer;
       })();
       producers.set(id, p);
@@ -134,10 +148,23 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     return p;
   }
 
+  /** The group's committed offset of a partition (-1 when none), as the group coordinator has it now. */
+  async function committedOffset(topic: string, partition: number): Promise<bigint> {
+    admin ??= (async () => {
+      const a = opts.kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    admin.catch(() => (admin = undefined));
+    const [offsets] = await (await admin).fetchOffsets({ groupId, topics: [topic] });
+    return BigInt(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+  }
+
   async function dropProducer(topic: string, partition: number): Promise<void> {
     const id = `${groupId}.${topic}.${partition}`;
     const p = producers.get(id);
     producers.delete(id);
+    verified.delete(id);
     if (p) await p.then((pr) => pr.disconnect()).catch(() => undefined);
   }
 
@@ -189,6 +216,21 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     let messages = batch.messages;
+    // The first batch since the group was (re)joined: a new producer first, then the committed offset (see above).
+    const id = `${groupId}.${topic}.${partition}`;
+    if (verified.get(id) !== generation) {
+      const joinedIn = generation;
+      await dropProducer(topic, partition); // none, or one made before this join (no batch of the partition in flight)
+      await producerFor(topic, partition);
+      const committed = await committedOffset(topic, partition);
+      verified.set(id, joinedIn);
+      const done = messages.filter((m) => BigInt(m.offset) < committed); // a prefix: offsets increase
+      if (done.length > 0) {
+        log.warn({ topic, partition, skipped: done.length, committed: committed.toString() }, 'records already committed skipped');
+        resolveOffset((done[done.length - 1] as KafkaMessage).offset);
+        messages = messages.slice(done.length);
+      }
+    }
     while (messages.length > 0 && isRunning() && !isStale()) {
       const chunk = messages.slice(0, chunkSize);
       messages = messages.slice(chunkSize);
@@ -278,6 +320,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     const graceful = (async () => {
       await consumer?.disconnect();
       await Promise.all([...producers.values()].map((p) => p.then((pr) => pr.disconnect()).catch(() => undefined)));
+      await admin?.then((a) => a.disconnect()).catch(() => undefined);
     })().then(
       () => true,
       () => true,
@@ -314,6 +357,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {
         joined = true;
+        generation += 1;
         opts.metrics?.rebalanced?.();
       });
       consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
