@@ -3,7 +3,7 @@
  * topic it does not read or write, another stage's group or transactional ids. The refusal is Kafka's authorization
  * error by its type, within a bound; a stage refused ends its consumer for good with one log line naming the type.
  */
-import { createKafka, createStage, type Stage } from '@passerelle/kafka-runtime';
+import { createKafka, createStage, ensureTopics, type InputRecord, type OutputRecord, type Stage } from '@passerelle/kafka-runtime';
 import { allows, pipelineAcls, pipelineCodec, stageGroup, topicNames, type AclResource, type Principal } from '@passerelle/pipeline';
 import type { StageName } from '@passerelle/schemas';
 import type { Kafka } from 'kafkajs';
@@ -38,8 +38,17 @@ const typeOf = (err: unknown): string => {
   return AUTHORIZATION_ERROR.exec(chain.join(' '))?.[0] ?? `unexpected: ${chain.join(' ← ').slice(0, 200)}`;
 };
 
-/** Reads `topic` with a stage of the runtime in `group`, until its consumer ends (or the bound passes). */
-async function readAsStage(kafka: Kafka, principal: Principal, topic: string, group: string): Promise<Outcome> {
+/**
+ * Reads `topic` with a stage of the runtime in `group`, until its consumer ends (or the bound passes); `handle` says
+ * what each record becomes (nothing by default).
+ */
+async function readAsStage(
+  kafka: Kafka,
+  principal: Principal,
+  topic: string,
+  group: string,
+  handle: (r: InputRecord<Buffer>) => OutputRecord[] = () => [],
+): Promise<Outcome> {
   const lines: { msg: string; err?: string; restart?: boolean; raw: string }[] = [];
   const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push({ ...JSON.parse(l), raw: l.trim() }) });
   const stage: Stage = createStage({
@@ -51,7 +60,7 @@ async function readAsStage(kafka: Kafka, principal: Principal, topic: string, gr
     raw: true,
     tiers: TIERS,
     logger,
-    handle: () => [],
+    handle,
     stopTimeoutMs: 5_000,
   });
   const started = Date.now();
@@ -142,8 +151,14 @@ const transact = (principal: Principal, id: string): Attempt => ({
   run: (kafka) => transactWith(kafka, id),
 });
 
-/** A group the publisher is given for one test, so that its read of lgo.* meets the topic's ACL, not the group's. */
+/** A group the publisher is given for these tests, so that its read of lgo.* meets the topic's ACL, not the group's. */
 const PUBLISHER_PROBE_GROUP = `${PREFIX}acl-test-lgo-publisher`;
+/**
+ * A topic the publisher is given READ on for these tests, with a record: a stage run as the publisher in the probe
+ * group can read it and write lgo.*, and meets the one thing missing, the WRITE on its transactional ids (a stage
+ * whose ids were left out of the ACLs).
+ */
+const PUBLISHER_PROBE_INPUT = `${PREFIX}acl-test-input`;
 
 const own = (stage: StageName) => stageGroup(stage, PREFIX);
 const ATTEMPTS: Attempt[] = [
@@ -158,6 +173,18 @@ const ATTEMPTS: Attempt[] = [
   read('router', topics.composed, own('router')),
   join('router', own('signer'), topics.signed),
   write('router', topics.signed),
+  {
+    // The same refusal met by the router's stage itself, in the transaction of a batch: its consumer ends for good.
+    principal: 'router',
+    what: `its stage writes ${topics.signed}`,
+    refused: ['topic', topics.signed, 'write'],
+    expected: 'TOPIC_AUTHORIZATION_FAILED',
+    run: async (kafka) => {
+      // A record for the router's stage to read, from the signed documents' writer.
+      expect(await writeTo(clientAs('signer', pino({ level: 'silent' })), topics.signed)).toMatchObject({ error: 'allowed' });
+      return readAsStage(kafka, 'router', topics.signed, own('router'), (r) => [{ topic: topics.signed, key: r.key, value: r.raw.value }]);
+    },
+  },
   transact('router', txnId('signer')),
   read('retrier', topics.signed, own('retrier')),
   join('retrier', own('router'), `${topics.signed}.retry.2s`),
@@ -174,6 +201,16 @@ const ATTEMPTS: Attempt[] = [
   read('lgo-publisher', topics.vaccination, PUBLISHER_PROBE_GROUP),
   read('lgo-publisher', topics.medicationReview, PUBLISHER_PROBE_GROUP),
   join('lgo-publisher', `${PREFIX}lgo-reader`, topics.vaccination),
+  {
+    principal: 'lgo-publisher',
+    what: `a stage's transactional id ${PUBLISHER_PROBE_GROUP}.…`,
+    refused: ['transactional-id', `${PUBLISHER_PROBE_GROUP}.${PUBLISHER_PROBE_INPUT}.0`, 'write'],
+    expected: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+    run: (kafka) =>
+      readAsStage(kafka, 'lgo-publisher', PUBLISHER_PROBE_INPUT, PUBLISHER_PROBE_GROUP, (r) => [
+        { topic: topics.vaccination, key: r.key, value: r.raw.value },
+      ]),
+  },
   write('lgo-publisher', topics.composed),
   write('lgo-publisher', topics.signed),
   write('lgo-publisher', topics.status),
@@ -191,25 +228,28 @@ describe('ACLs on the secure listener: each principal is refused what is not its
   const rows: string[] = [];
   const crashLines = new Set<string>();
   const admin = () => createKafka({ brokers: secureSettings().adminBrokers, clientId: 'acl-test-admin', ssl: false }).admin();
-  const probeAcl = aclEntry({
-    principal: 'lgo-publisher',
-    resource: 'group',
-    name: PUBLISHER_PROBE_GROUP,
-    pattern: 'literal',
-    operation: 'read',
-  });
+  const probeAcls = [
+    aclEntry({ principal: 'lgo-publisher', resource: 'group', name: PUBLISHER_PROBE_GROUP, pattern: 'literal', operation: 'read' }),
+    aclEntry({ principal: 'lgo-publisher', resource: 'topic', name: PUBLISHER_PROBE_INPUT, pattern: 'literal', operation: 'read' }),
+  ];
 
   beforeAll(async () => {
-    const a = admin();
+    const kafka = createKafka({ brokers: secureSettings().adminBrokers, clientId: 'acl-test-admin', ssl: false });
+    const a = kafka.admin();
     await a.connect();
-    await a.createAcls({ acl: [probeAcl] });
+    await ensureTopics(a, [{ topic: PUBLISHER_PROBE_INPUT, partitions: 1 }]);
+    await a.createAcls({ acl: probeAcls });
     await a.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: PUBLISHER_PROBE_INPUT, acks: -1, messages: [{ key: 'acl-test', value: 'a record to handle' }] });
+    await producer.disconnect();
   });
 
   afterAll(async () => {
     const a = admin();
     await a.connect();
-    await a.deleteAcls({ filters: [probeAcl] });
+    await a.deleteAcls({ filters: probeAcls });
     await a.disconnect();
     process.stderr.write(
       `\n[secure] ACL refusals (${rows.length} attempts over SASL_SSL, bound ${BOUND_MS} ms):\n` +
