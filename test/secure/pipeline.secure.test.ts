@@ -1,13 +1,13 @@
 /**
  * The pipeline end to end on the secure listener: composer, signer, router and retrier run in this process, each as
- * its own principal over TLS + SCRAM-SHA-512 (configuration only: serviceEnv), the LGO events are sent as the
- * lgo-publisher, the statuses are read as the operator. Every principal holds only its provisioned ACLs.
+ * its own principal over TLS + SCRAM-SHA-512 (configuration only: serviceEnv), the LGO events are published with
+ * @passerelle/publisher as the lgo-publisher, the statuses are read as the operator. Every principal holds only its provisioned ACLs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composerFromEnv } from '@passerelle/composer';
-import { createKafka, runService, type RunningService } from '@passerelle/kafka-runtime';
+import { createKafka, loadRuntimeConfig, runService, type RunningService } from '@passerelle/kafka-runtime';
 import { isFinal, pipelineCodec, topicNames, type Principal } from '@passerelle/pipeline';
 import { retrier } from '@passerelle/retrier';
 import { routerFromEnv } from '@passerelle/router';
@@ -16,7 +16,8 @@ import { signerFromEnv } from '@passerelle/signer';
 import { createTestPki } from '@passerelle/testing';
 import pino from 'pino';
 import { localEnv } from '../../scripts/local-pipeline';
-import { encodeEvents, latestStatuses, readCommitted, sample, send, waitFor, type AnyEvent } from '../pipeline/harness';
+import { createPublisher } from '@passerelle/publisher';
+import { latestStatuses, readCommitted, sample, waitFor, type AnyEvent } from '../pipeline/harness';
 import { clientAs, PREFIX, secureSettings, serviceEnv, TIERS_SPEC } from './secure-stack';
 
 const PHARMACY = '750100208';
@@ -59,7 +60,22 @@ describe('the pipeline over SASL_SSL, each service as its own principal', () => 
     ]).flat();
     const ids = events.map((e) => e.eventId);
     const started = Date.now();
-    await send(clientAs('lgo-publisher', logger), await encodeEvents(codec, topics, events));
+    // The LGO side: @passerelle/publisher as the lgo-publisher principal, its TLS and SASL read as a service's are.
+    const { ssl, sasl } = loadRuntimeConfig('lgo-publisher', serviceEnv('lgo-publisher'));
+    const publisher = createPublisher({
+      brokers: secureSettings().secureBrokers,
+      registryUrl: secureSettings().registryUrl,
+      ssl,
+      sasl,
+      topicPrefix: PREFIX,
+      testPlatform: true,
+      logger,
+    });
+    try {
+      await publisher.publishMany(events.map((event) => ({ event })));
+    } finally {
+      await publisher.close();
+    }
 
     // The operator reads the statuses (its own read-to-end group), never a document topic.
     const operator = clientAs('operator', logger);
