@@ -12,8 +12,9 @@ const common = {
   testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'source'] },
   transform: { '^.+\\.ts$': tsJest },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // test/cluster/*.cluster.test.ts start a 3-node cluster of their own: `npm run test:cluster` (jest.cluster.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/', '\\.cluster\\.test\\.ts$'],
+  // test/cluster/*.cluster.test.ts start a 3-node cluster of their own: `npm run test:cluster` (jest.cluster.config.js);
+  // test/secure/*.secure.test.ts a secure stack of their own: `npm run test:secure` (jest.secure.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.cache/', '\\.cluster\\.test\\.ts$', '\\.secure\\.test\\.ts$'],
 };
 // No hang, ever: every test and hook has a timeout sized for a loaded 2-core machine (a hook's default is the
 // project's testTimeout; a test that needs longer says so), and when the run is over Jest exits even if a client leaked

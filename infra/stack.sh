@@ -3,9 +3,11 @@
 # Apicurio Registry (Confluent-compatible API, its schemas stored in Kafka: `kafkasql`), as plain Java processes from
 # the Maven artifacts that infra/fetch.sh puts in infra/.cache/.
 #
-#   bash infra/stack.sh up [--nodes N]
+#   bash infra/stack.sh up [--nodes N] [--secure]
 #                                start what is not running, wait until each answers, print the time it took; N Kafka
-#                                nodes (default 1, or what the data on disk was made with); the registry after Kafka
+#                                nodes (default 1, or what the data on disk was made with); the registry after Kafka.
+#                                --secure (kept with the data, like N): each node also has a SASL_SSL listener
+#                                (SCRAM-SHA-512, TLS) on BASE+2N+(i-1) with ACLs enforced; see "Secure" below
 #   bash infra/stack.sh down     stop each process by its own pid, wait until its ports are free; the data stays
 #                                (topics, offsets, and the registry's schemas in its Kafka topic)
 #   bash infra/stack.sh reset    down, then remove Kafka's data (which holds the registry's schemas too)
@@ -32,6 +34,12 @@
 # e.g. PASSERELLE_KAFKA_BASE_PORT=39000 PASSERELLE_REGISTRY_PORT=39081 PASSERELLE_STACK_RUN=infra/.run-cluster \
 #        bash infra/stack.sh up --nodes 3
 #
+# Secure (`up --secure`, infra/kafka/secure.properties): the secrets are in <run>/secure/, made once by
+# `scripts/secure.ts prepare` (a test CA, the broker's certificate and key, one password file per principal); each
+# principal is a SCRAM-SHA-512 user created when the storage is formatted. The PLAINTEXT listener stays on loopback for
+# the controller quorum, the brokers between themselves, the registry and the admin (User:ANONYMOUS is a super user
+# there); clients with a principal use the SASL_SSL one. ACLs and topics: `scripts/secure.ts provision`.
+#
 # Idempotent: `up` on a running stack and `down` on a stopped one do nothing. Logs: <run>/logs/*.log.
 # Settings: infra/kafka/server.properties (Kafka), infra/stack.env (registry, heaps), infra/pom.xml (versions).
 # On 3 nodes or more, internal topics get 3 replicas and min.insync.replicas=2 (2 nodes: 2 and 1); the services
@@ -54,6 +62,8 @@ APICURIO_DIR="$CACHE/apicurio-registry-$APICURIO_VERSION"
 # Apicurio 3.0.x is a Quarkus legacy jar (<name>-runner.jar beside lib/); see infra/pom.xml for why not 3.3.
 REGISTRY_JAR="apicurio-registry-app-$APICURIO_VERSION-runner.jar"
 KAFKA_PROPS="$INFRA/kafka/server.properties"
+SECURE_PROPS="$INFRA/kafka/secure.properties"
+SECURE_DIR="$RUN/secure"
 # One directory per node (node-<i>), the cluster id and the node count the data was formatted with.
 KAFKA_DATA="$RUN/kafka-data"
 READY_TIMEOUT_S="${STACK_READY_TIMEOUT_S:-180}"
@@ -68,6 +78,8 @@ REGISTRY_PORT="${PASSERELLE_REGISTRY_PORT:-$REGISTRY_PORT}"
 REGISTRY_URL="http://$REGISTRY_HOST:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH"
 broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
 controller_port() { echo $((BASE_PORT + 2 * ($1 - 1) + 1)); }
+# After every node's pair of ports: one node's secure listener is BASE+2.
+secure_port() { echo $((BASE_PORT + 2 * NODES + $1 - 1)); }
 
 log() { echo "stack: $*"; }
 die() { echo "stack: $*" >&2; exit 1; }
@@ -80,6 +92,7 @@ NODES=""
 nodes_on_disk() { cat "$KAFKA_DATA/nodes" 2>/dev/null || true; }
 resolve_nodes() {
   local asked="${1:-${PASSERELLE_KAFKA_NODES:-}}" disk
+  SECURE="$(secure_on_disk)"
   disk="$(nodes_on_disk)"
   if [[ -n "$asked" ]]; then
     [[ "$asked" =~ ^[1-9]$ ]] || die "--nodes: a count from 1 to 9, not $asked"
@@ -91,6 +104,17 @@ resolve_nodes() {
   fi
 }
 node_ids() { seq 1 "$NODES"; }
+# Whether the data on disk was formatted for --secure (its SCRAM users exist only then).
+SECURE=""
+secure_on_disk() { [[ -f "$KAFKA_DATA/secure" ]] && echo 1 || true; }
+resolve_secure() {
+  local asked="$1" disk
+  disk="$(secure_on_disk)"
+  [[ -z "$asked" || -n "$disk" || ! -f "$KAFKA_DATA/nodes" ]] ||
+    die "the data in $KAFKA_DATA was formatted without --secure (no SCRAM users): bash infra/stack.sh reset first (it removes topics and schemas)"
+  SECURE="${asked:-$disk}"
+}
+secure_bootstrap() { local i out=(); for i in $(node_ids); do out+=("127.0.0.1:$(secure_port "$i")"); done; (IFS=,; echo "${out[*]}"); }
 kafka_services() { local i; for i in $(node_ids); do echo "kafka-$i"; done; }
 BOOTSTRAP=""
 bootstrap() { local i out=(); for i in $(node_ids); do out+=("127.0.0.1:$(broker_port "$i")"); done; (IFS=,; echo "${out[*]}"); }
@@ -99,7 +123,10 @@ bootstrap() { local i out=(); for i in $(node_ids); do out+=("127.0.0.1:$(broker
 signature() { case "$1" in kafka*) echo "kafka.Kafka";; registry) echo "$REGISTRY_JAR";; esac; }
 ports_of() {
   case "$1" in
-    kafka-*) echo "$(broker_port "${1#kafka-}") $(controller_port "${1#kafka-}")" ;;
+    kafka-*)
+      echo "$(broker_port "${1#kafka-}") $(controller_port "${1#kafka-}")"
+      if [[ -n "$(secure_on_disk)" ]]; then secure_port "${1#kafka-}"; fi
+      ;;
     registry) echo "$REGISTRY_PORT" ;;
   esac
 }
@@ -144,6 +171,14 @@ node_properties() {
     "advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")"
     "log.dirs=$KAFKA_DATA/node-$i"
   )
+  if [[ -n "$SECURE" ]]; then
+    overrides+=(
+      "listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i"),SASL_SSL://127.0.0.1:$(secure_port "$i")"
+      "advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),SASL_SSL://127.0.0.1:$(secure_port "$i")"
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL"
+      "ssl.keystore.location=$SECURE_DIR/broker-keystore.pem"
+    )
+  fi
   if ((NODES > 1)); then
     overrides+=(
       "offsets.topic.replication.factor=$rf"
@@ -158,9 +193,31 @@ node_properties() {
   local keys
   keys="$(printf '%s\n' "${overrides[@]}" | sed 's/=.*//' | paste -sd'|')"
   grep -vE "^($keys)=" "$KAFKA_PROPS"
+  if [[ -n "$SECURE" ]]; then
+    echo
+    grep -vE "^($keys)=" "$SECURE_PROPS"
+  fi
   echo
-  echo "# stack.sh: node $i of $NODES"
-  printf '%s\n' "${overrides[@]}"
+  echo "# stack.sh: node $i of $NODES${SECURE:+, secure}"
+  # A key given twice (the secure listeners replace the plain ones): the last one only.
+  printf '%s\n' "${overrides[@]}" | tac | awk -F= '!seen[$1]++' | tac
+}
+
+# The secrets of a secure stack (scripts/secure.ts prepare): made once per run directory, kept across down/up.
+prepare_secrets() {
+  [[ -f "$SECURE_DIR/broker-keystore.pem" ]] && return 0
+  local tsx="$INFRA/../node_modules/.bin/tsx"
+  [[ -x "$tsx" ]] || die "--secure: $tsx not found (npm ci first)"
+  "$tsx" "$INFRA/../scripts/secure.ts" prepare "$SECURE_DIR" >"$LOGS/secure-prepare.log" 2>&1 ||
+    { cat "$LOGS/secure-prepare.log" >&2; die "--secure: scripts/secure.ts prepare $SECURE_DIR failed"; }
+}
+
+# One --add-scram per principal, its password from its file (never printed).
+scram_arguments() {
+  local f
+  for f in "$SECURE_DIR"/passwords/*; do
+    printf '%s\0%s\0' --add-scram "SCRAM-SHA-512=[name=$(basename "$f"),password=$(cat "$f")]"
+  done
 }
 
 # Formats the nodes' storage once: a KRaft cluster id is 16 random bytes in URL-safe base64 without padding (what
@@ -172,6 +229,13 @@ format_storage() {
   mkdir -p "$KAFKA_DATA" "$RUN/kafka"
   [[ -f "$KAFKA_DATA/cluster-id" ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_DATA/cluster-id"
   cluster_id="$(cat "$KAFKA_DATA/cluster-id")"
+  local scram=()
+  if [[ -n "$SECURE" ]]; then
+    prepare_secrets
+    mapfile -d '' -t scram < <(scram_arguments)
+  fi
+  # First format: record the node count and whether it is secure; later ones keep what the data was made with.
+  [[ -f "$KAFKA_DATA/nodes" ]] || { [[ -z "$SECURE" ]] || touch "$KAFKA_DATA/secure"; }
   echo "$NODES" >"$KAFKA_DATA/nodes"
   for i in $(node_ids); do
     props="$RUN/kafka/server-$i.properties"
@@ -180,7 +244,7 @@ format_storage() {
     # shellcheck disable=SC2086 # heap options are several words
     java $KAFKA_HEAP_OPTS $JVM_STARTUP_OPTS -XX:+UseSerialGC -cp "$KAFKA_LIBS/*" \
       "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties" "-Dkafka.logs.dir=$LOGS" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$LOGS/kafka-format.log" 2>&1 9>&- ||
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${scram[@]+"${scram[@]}"}" >"$LOGS/kafka-format.log" 2>&1 9>&- ||
       { cat "$LOGS/kafka-format.log" >&2; die "kafka node $i: storage format failed"; }
   done
 }
@@ -246,7 +310,7 @@ wait_ready() {
 
 describe() {
   case "$1" in
-    kafka-*) echo "kafka $KAFKA_VERSION node ${1#kafka-} of $NODES, pid $(running_pid "$1"), 127.0.0.1:$(broker_port "${1#kafka-}")" ;;
+    kafka-*) echo "kafka $KAFKA_VERSION node ${1#kafka-} of $NODES, pid $(running_pid "$1"), 127.0.0.1:$(broker_port "${1#kafka-}")${SECURE:+, SASL_SSL 127.0.0.1:$(secure_port "${1#kafka-}")}" ;;
     registry) echo "apicurio-registry $APICURIO_VERSION, pid $(running_pid registry), $REGISTRY_URL" ;;
   esac
 }
@@ -298,17 +362,19 @@ start_and_wait() {
 }
 start_kafka() { start_kafka_node "$1"; }
 
-# --nodes N from the arguments of up/acquire.
+# --nodes N and --secure from the arguments of up/acquire.
 parse_nodes() {
-  local asked=""
+  local asked="" secure=""
   while (($#)); do
     case "$1" in
       --nodes) asked="${2:-}"; shift 2 || die "--nodes needs a count" ;;
       --nodes=*) asked="${1#--nodes=}"; shift ;;
+      --secure) secure=1; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
   resolve_nodes "$asked"
+  resolve_secure "$secure"
   BOOTSTRAP="$(bootstrap)"
 }
 
@@ -330,6 +396,11 @@ up() {
   start_and_wait registry
   echo "KAFKA_BROKERS=$BOOTSTRAP"
   echo "SCHEMA_REGISTRY_URL=$REGISTRY_URL"
+  if [[ -n "$SECURE" ]]; then
+    echo "KAFKA_SECURE_BROKERS=$(secure_bootstrap)"
+    echo "KAFKA_SSL_CA_FILE=$SECURE_DIR/ca.pem"
+    echo "KAFKA_SASL_PASSWORD_DIR=$SECURE_DIR/passwords"
+  fi
 }
 
 # Every Kafka node with a pid file, whatever the node count (a pid file of a stack.sh before clusters: `kafka`).
@@ -348,7 +419,7 @@ down() {
 
 reset() {
   down
-  rm -rf "$KAFKA_DATA" "$RUN/kafka"
+  rm -rf "$KAFKA_DATA" "$RUN/kafka" "$SECURE_DIR"
   log "data removed ($KAFKA_DATA): the next up starts an empty Kafka and registry"
 }
 
@@ -480,7 +551,7 @@ case "$cmd" in
   status) status ;;
   logs) shift; logs "$@" ;;
   *)
-    echo "usage: bash infra/stack.sh up [--nodes N]|down|reset|status|logs [kafka|kafka-<i>|registry] [-f]|acquire <pid> [--nodes N]|release <pid>|restart-kafka [--kill] [--node I]|stop-node I [--kill]|start-node I|restart-registry [--kill]" >&2
+    echo "usage: bash infra/stack.sh up [--nodes N] [--secure]|down|reset|status|logs [kafka|kafka-<i>|registry] [-f]|acquire <pid> [--nodes N]|release <pid>|restart-kafka [--kill] [--node I]|stop-node I [--kill]|start-node I|restart-registry [--kill]" >&2
     exit 2
     ;;
 esac

@@ -10,7 +10,8 @@
  * `file: path: rule` and exits 1 with nothing published. Prints one line per event: file, topic, partition, offset,
  * key. Exit codes: 0 published, 1 invalid event or broker/registry unavailable, 2 bad usage.
  *
- * Defaults: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else the local stack (infra/stack.sh). --test-platform (or
+ * Defaults: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else the local stack (infra/stack.sh). TLS and SASL as for the services:
+ * KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD(_FILE). --test-platform (or
  * PASSERELLE_TEST_PLATFORM=true, as for the services) accepts the INS test and demo OIDs that the sample events use.
  * Outside a test platform the record keys are HMACs with the secret in the file PASSERELLE_KEY_SECRET_FILE (at least
  * 32 bytes; required there).
@@ -30,6 +31,7 @@ import {
   type Violation,
 } from '@passerelle/publisher';
 
+import { loadRuntimeConfig } from '@passerelle/kafka-runtime';
 import { LOCAL_BROKERS, LOCAL_REGISTRY, START_LOCAL_STACK } from './local-stack';
 
 export { LOCAL_BROKERS, LOCAL_REGISTRY };
@@ -145,9 +147,13 @@ async function main(argv: string[]): Promise<number> {
   }
   let publisher;
   try {
+    // The connection's security, read and checked as the services read theirs (a bad value: one line, exit 2).
+    const { ssl, sasl } = loadRuntimeConfig('publish-cli', { ...process.env, KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl });
     publisher = createPublisher({
       brokers,
       registryUrl,
+      ssl,
+      sasl,
       keySecret,
       clientId: 'passerelle-publish-cli',
       topicPrefix: values['topic-prefix'] ?? process.env.PASSERELLE_TOPIC_PREFIX ?? '',

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { ConfigError } from '@passerelle/errors';
 import { BOUNDED_RETRIES_WARNING, closeConnections, createKafka, kafkajsLogCreator, loadRuntimeConfig } from './config';
@@ -150,6 +153,19 @@ describe('loadRuntimeConfig', () => {
     });
   });
 
+  it('trusts the CA certificates of KAFKA_SSL_CA_FILE (TLS on), and refuses them without KAFKA_SSL=true', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passerelle-ca-'));
+    const file = join(dir, 'ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(file, pem);
+    try {
+      expect(loadRuntimeConfig('router', { ...base, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: file }).ssl).toEqual({ ca: [pem] });
+      expect(refused({ ...base, KAFKA_SSL_CA_FILE: file })).toBe('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true: set KAFKA_SSL=true');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('has no default cluster nor registry: a service never talks to a broker it was not told of', () => {
     expect(refused({ SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL })).toBe('KAFKA_BROKERS is required: host:port[,host:port…]');
     expect(refused({ KAFKA_BROKERS: base.KAFKA_BROKERS })).toMatch(/^SCHEMA_REGISTRY_URL is required: /);
@@ -159,6 +175,14 @@ describe('loadRuntimeConfig', () => {
     [{ KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS must be host:port[,host:port…]'],
     [{ SCHEMA_REGISTRY_URL: 'registry:8081' }, 'SCHEMA_REGISTRY_URL must be an http(s) URL of a Confluent-compatible registry API'],
     [{ KAFKA_SSL: 'yes' }, 'KAFKA_SSL must be one of true, false (default false)'],
+    [
+      { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' },
+      "KAFKA_SSL_CA_FILE must name a readable PEM file of the CA certificates of the brokers' TLS listeners",
+    ],
+    [
+      { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: join(__dirname, '..', 'package.json') },
+      'KAFKA_SSL_CA_FILE must name a PEM file of CA certificates',
+    ],
     [{ KAFKA_SASL_MECHANISM: 'gssapi' }, 'KAFKA_SASL_MECHANISM must be one of plain, scram-sha-256, scram-sha-512 (unset: no SASL)'],
     [
       { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },

@@ -5,7 +5,7 @@ import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry, 
 import type { Logger } from 'pino';
 import { ConfigError } from '@passerelle/errors';
 import { consoleLogger, LOG_LEVELS, type LogLevel } from './logger';
-import { readFlag, readOneOf, readOptional, readParsed, readPort, readRequired } from './settings';
+import { readFlag, readOneOf, readOptional, readParsed, readPemFile, readPort, readRequired } from './settings';
 import { DEFAULT_TIERS, parseTiers, type RetryTier } from './topics';
 
 /** Settings every service reads, from the environment (`KAFKA_*`, `SCHEMA_REGISTRY_URL`, `PASSERELLE_*`, `LOG_LEVEL`). */
@@ -13,7 +13,8 @@ export interface RuntimeConfig {
   brokers: string[];
   registryUrl: string;
   clientId: string;
-  ssl: boolean;
+  /** TLS: `true` trusts the system's CAs; options carry the CA certificates to trust instead (`KAFKA_SSL_CA_FILE`) */
+  ssl: boolean | tls.ConnectionOptions;
   sasl?: SASLOptions;
   tiers: RetryTier[];
   metricsPort: number;
@@ -29,6 +30,7 @@ export const RUNTIME_VARIABLES = [
   'KAFKA_BROKERS',
   'SCHEMA_REGISTRY_URL',
   'KAFKA_SSL',
+  'KAFKA_SSL_CA_FILE',
   'KAFKA_SASL_MECHANISM',
   'KAFKA_SASL_USERNAME',
   'KAFKA_SASL_PASSWORD',
@@ -71,13 +73,16 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
     if (!password) throw new ConfigError('KAFKA_SASL_PASSWORD', 'or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM');
     sasl = { mechanism, username, password } as SASLOptions;
   }
+  const ssl = readFlag(env, 'KAFKA_SSL');
+  const ca = readPemFile(env, 'KAFKA_SSL_CA_FILE', "the CA certificates of the brokers' TLS listeners");
+  if (ca !== undefined && !ssl) throw new ConfigError('KAFKA_SSL_CA_FILE', 'is set but KAFKA_SSL is not true: set KAFKA_SSL=true');
   const topicPrefix = readOptional(env, 'PASSERELLE_TOPIC_PREFIX') ?? '';
   if (!TOPIC_PREFIX.test(topicPrefix)) throw new ConfigError('PASSERELLE_TOPIC_PREFIX', 'must hold only letters, digits, ".", "_" and "-"');
   return {
     brokers,
     registryUrl,
     clientId: `passerelle-${service}`,
-    ssl: readFlag(env, 'KAFKA_SSL'),
+    ssl: ca === undefined ? ssl : { ca: [ca] },
     sasl,
     tiers: readParsed(env, 'PASSERELLE_RETRY_TIERS', 'must be durations like 5s,1m,10m,1h (units ms, s, m, h)', parseTiers, DEFAULT_TIERS),
     metricsPort: readPort(env, 'PASSERELLE_METRICS_PORT', 0),

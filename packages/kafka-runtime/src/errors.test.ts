@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os';
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { classify, PermanentError, TransientError, kafkaErrorChain } from './errors';
 
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode: (code: number) => Error };
+const createRetry = require('kafkajs/src/retry') as (opts: object) => (fn: () => Promise<unknown>) => Promise<unknown>;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 describe('classify', () => {
   it('takes our own errors with the class they state', () => {
     expect(classify(new PermanentError('NOT_AVRO', 'value is not Avro'))).toEqual({
@@ -63,6 +68,17 @@ describe('kafkaErrorChain', () => {
       'KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:29092 ← KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127.0.0.1:29092',
     );
     expect(kafkaErrorChain(new TypeError('patient Dupont'))).toBe('TypeError');
+  });
+
+  it("names a protocol error's Kafka type, as kafkajs's retrier gives it up (an ACL refusal)", async () => {
+    const refused = createErrorFromCode(29);
+    const crash = await createRetry({ retries: 5 })(async () => {
+      throw refused;
+    }).catch((e: unknown) => e);
+    expect(kafkaErrorChain(crash)).toBe(
+      'KafkaJSNonRetriableError: Not authorized to access topics: [Topic authorization failed] ← ' +
+        'KafkaJSProtocolError TOPIC_AUTHORIZATION_FAILED: Not authorized to access topics: [Topic authorization failed]',
+    );
     expect(kafkaErrorChain(undefined)).toBe('unknown');
   });
 });

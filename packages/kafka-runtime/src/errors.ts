@@ -36,12 +36,14 @@ export function classify(err: unknown): Classified {
 
 /**
  * What a crash of the consumer was, for the log: each error's name, down the kafkajs cause chain, with the message of
- * kafkajs's own errors (protocol and connection descriptions: no record content). Other errors give their name only.
+ * kafkajs's own errors (protocol and connection descriptions: no record content) and a protocol error's Kafka type
+ * (TOPIC_AUTHORIZATION_FAILED…). Other errors give their name only.
  */
 export function kafkaErrorChain(err: unknown): string {
   const parts: string[] = [];
-  for (let e = err as (Error & { cause?: unknown }) | undefined, depth = 0; e && depth < 5; depth++) {
-    parts.push(e.name?.startsWith('KafkaJS') ? `${e.name}: ${String(e.message).slice(0, 200)}` : String(e.name ?? 'Error'));
+  for (let e = err as (Error & { cause?: unknown; type?: unknown }) | undefined, depth = 0; e && depth < 5; depth++) {
+    const type = typeof e.type === 'string' ? ` ${e.type}` : '';
+    parts.push(e.name?.startsWith('KafkaJS') ? `${e.name}${type}: ${String(e.message).slice(0, 200)}` : String(e.name ?? 'Error'));
     e = e.cause as typeof e;
   }
   return parts.join(' ← ') || 'unknown';

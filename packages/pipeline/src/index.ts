@@ -6,3 +6,4 @@ export * from './undelivered';
 export * from './usage-facts';
 export * from './usage';
 export * from './usage-view';
+export * from './acls';

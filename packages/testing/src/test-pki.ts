@@ -188,7 +188,7 @@ export const SIGN_EXTENSIONS = [
   { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
   { name: 'extKeyUsage', emailProtection: true },
 ];
-const SERVER_EXTENSIONS = [
+export const SERVER_EXTENSIONS = [
   { name: 'basicConstraints', cA: false, critical: true },
   { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
   { name: 'extKeyUsage', serverAuth: true },
@@ -199,7 +199,7 @@ export const AUTH_EXTENSIONS = [
   { name: 'extKeyUsage', clientAuth: true },
 ];
 
-function toPem(cert: forge.pki.Certificate): string {
+export function toPem(cert: forge.pki.Certificate): string {
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
