@@ -76,6 +76,9 @@ BASE_PORT="${PASSERELLE_KAFKA_BASE_PORT:-$DEFAULT_BROKER_PORT}"
 REGISTRY_PORT="${PASSERELLE_REGISTRY_PORT:-$REGISTRY_PORT}"
 [[ "$BASE_PORT" =~ ^[0-9]+$ && "$REGISTRY_PORT" =~ ^[0-9]+$ ]] || { echo "stack: ports must be numbers" >&2; exit 2; }
 REGISTRY_URL="http://$REGISTRY_HOST:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH"
+# A secure stack's registry also answers over HTTPS, on the next port, with the broker's certificate (test CA).
+REGISTRY_TLS_PORT=$((REGISTRY_PORT + 1))
+REGISTRY_TLS_URL="https://$REGISTRY_HOST:$REGISTRY_TLS_PORT$REGISTRY_CCOMPAT_PATH"
 broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
 controller_port() { echo $((BASE_PORT + 2 * ($1 - 1) + 1)); }
 # After every node's pair of ports: one node's secure listener is BASE+2.
@@ -271,12 +274,17 @@ start_registry() {
   [[ -f "$APICURIO_DIR/$REGISTRY_JAR" ]] || die "apicurio-registry $APICURIO_VERSION not fetched: run bash infra/fetch.sh"
   check_ports_free registry
   : >"$LOGS/registry.log"
+  local tls=()
+  if [[ -n "$SECURE" ]]; then
+    tls=(-Dquarkus.http.ssl-port="$REGISTRY_TLS_PORT" -Dquarkus.http.ssl.certificate.files="$SECURE_DIR/registry-cert.pem"
+      -Dquarkus.http.ssl.certificate.key-files="$SECURE_DIR/registry-key.pem")
+  fi
   # kafkasql: the registry's journal is a Kafka topic (kafkasql-journal), read back at start, so a registry started
   # again (or a whole stack brought up on its data) knows every schema and id it gave. Apicurio creates the topic
   # with replicas for the cluster's size. Working files go to the run directory, not /tmp.
   # shellcheck disable=SC2086
   (cd "$APICURIO_DIR" && exec setsid java $REGISTRY_HEAP_OPTS $JVM_STARTUP_OPTS -Djava.awt.headless=true \
-    -Dquarkus.http.host="$REGISTRY_HOST" -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.http.host="$REGISTRY_HOST" -Dquarkus.http.port="$REGISTRY_PORT" "${tls[@]}" \
     -Dapicurio.storage.kind="$REGISTRY_STORAGE" -Dapicurio.kafkasql.bootstrap.servers="$BOOTSTRAP" \
     -Dapicurio.storage.snapshot.location="$RUN" -Dapicurio.import.work-dir="$RUN" \
     -jar "$REGISTRY_JAR" >>"$LOGS/registry.log" 2>&1 </dev/null) 9>&- &
@@ -399,6 +407,7 @@ up() {
   if [[ -n "$SECURE" ]]; then
     echo "KAFKA_SECURE_BROKERS=$(secure_bootstrap)"
     echo "KAFKA_SSL_CA_FILE=$SECURE_DIR/ca.pem"
+    echo "SCHEMA_REGISTRY_TLS_URL=$REGISTRY_TLS_URL"
     echo "KAFKA_SASL_PASSWORD_DIR=$SECURE_DIR/passwords"
   fi
 }

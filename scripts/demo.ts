@@ -156,7 +156,7 @@ async function main(): Promise<void> {
 
   step('What a buggy LGO could send behind the publisher’s back (straight to Kafka)');
   const kafka = createKafka({ ...config, clientId: 'passerelle-demo' });
-  const codec = pipelineCodec(config.registryUrl);
+  const codec = pipelineCodec(config.registryUrl, config.registryCa);
   const producer = kafka.producer();
   await producer.connect();
   const poisonId = randomUUID();

@@ -174,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
   const kafka = createKafka(config, commandLogger('passerelle', process.env.LOG_LEVEL ?? 'error'));
   const existing = await checkBroker(kafka, config.brokers);
   await checkRegistry(config.registryUrl);
-  const codec = pipelineCodec(config.registryUrl);
+  const codec = pipelineCodec(config.registryUrl, config.registryCa);
   const prefix = config.topicPrefix;
   const topics = topicNames(prefix);
   // The services create every topic of a deployment when they start: without this one, nothing has run here.

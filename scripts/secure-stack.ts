@@ -16,6 +16,9 @@ export const secretFiles = (dir: string) => ({
   ca: join(dir, 'ca.pem'),
   /** The broker's key (PKCS#8) and certificate in one PEM file: Kafka's PEM keystore */
   brokerKeystore: join(dir, 'broker-keystore.pem'),
+  /** The same certificate and key apart, for the registry's HTTPS port (Quarkus reads them from two files) */
+  registryCert: join(dir, 'registry-cert.pem'),
+  registryKey: join(dir, 'registry-key.pem'),
   /** One file per principal holding its password (KAFKA_SASL_PASSWORD_FILE); the file's name is the SCRAM user */
   password: (principal: Principal) => join(dir, 'passwords', principal),
 });
@@ -32,6 +35,8 @@ export async function prepareSecrets(dir: string): Promise<void> {
   const tls = await createServerTls(['localhost', '127.0.0.1']);
   writeFileSync(files.ca, tls.caPem);
   writeFileSync(files.brokerKeystore, tls.keyPem + tls.certPem, { mode: 0o600 });
+  writeFileSync(files.registryCert, tls.certPem);
+  writeFileSync(files.registryKey, tls.keyPem, { mode: 0o600 });
   for (const principal of PRINCIPALS) {
     writeFileSync(files.password(principal), `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
   }

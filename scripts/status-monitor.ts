@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.metricsPort || DEFAULT_PORT, config.metricsHost, resolve));
   const follower = await followUndelivered({
     kafka: createKafka(config, logger),
-    codec: pipelineCodec(config.registryUrl),
+    codec: pipelineCodec(config.registryUrl, config.registryCa),
     statusTopic: topicNames(config.topicPrefix).status,
     metrics,
   });

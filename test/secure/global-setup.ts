@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.KAFKA_BROKERS = value('KAFKA_BROKERS');
   process.env.SCHEMA_REGISTRY_URL = value('SCHEMA_REGISTRY_URL');
   process.env.PASSERELLE_SECURE_BROKERS = value('KAFKA_SECURE_BROKERS');
+  process.env.PASSERELLE_SECURE_REGISTRY_URL = value('SCHEMA_REGISTRY_TLS_URL');
   // The secrets' directory, scripts/secure.ts prepare's: the CA is one of its files (secretFiles).
   process.env.PASSERELLE_SECURE_DIR = dirname(value('KAFKA_SSL_CA_FILE'));
   const adminBrokers = process.env.KAFKA_BROKERS.split(',');
@@ -29,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
   const done = await provision({ adminBrokers, prefix: PREFIX, tiers: TIERS });
   process.stderr.write(
     `\n[secure] stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: SASL_SSL ${process.env.PASSERELLE_SECURE_BROKERS}, ` +
-      `admin ${process.env.KAFKA_BROKERS}, registry ${process.env.SCHEMA_REGISTRY_URL} (run directory ${secureStackEnv().PASSERELLE_STACK_RUN}); ` +
+      `admin ${process.env.KAFKA_BROKERS}, registry ${process.env.PASSERELLE_SECURE_REGISTRY_URL} (run directory ${secureStackEnv().PASSERELLE_STACK_RUN}); ` +
       `${done.topics} topics, ${done.acls} ACL bindings for ${done.principals} principals (prefix ${PREFIX})\n`,
   );
 }

@@ -61,10 +61,11 @@ describe('the pipeline over SASL_SSL, each service as its own principal', () => 
     const ids = events.map((e) => e.eventId);
     const started = Date.now();
     // The LGO side: @passerelle/publisher as the lgo-publisher principal, its TLS and SASL read as a service's are.
-    const { ssl, sasl } = loadRuntimeConfig('lgo-publisher', serviceEnv('lgo-publisher'));
+    const { ssl, sasl, registryUrl, registryCa } = loadRuntimeConfig('lgo-publisher', serviceEnv('lgo-publisher'));
     const publisher = createPublisher({
       brokers: secureSettings().secureBrokers,
-      registryUrl: secureSettings().registryUrl,
+      registryUrl,
+      registryCa,
       ssl,
       sasl,
       topicPrefix: PREFIX,

@@ -11,7 +11,7 @@ import { createKafka, loadRuntimeConfig, parseTiers } from '@passerelle/kafka-ru
 import type { Principal } from '@passerelle/pipeline';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { principalEnv } from '../../scripts/secure-stack';
+import { principalEnv, secretFiles } from '../../scripts/secure-stack';
 import { INFRA_DIR } from '../support/stack-settings';
 
 const run = promisify(execFile);
@@ -41,7 +41,14 @@ export async function secureStack(...args: string[]): Promise<string> {
 }
 
 /** What the global setup hands the tests (through the environment). */
-export function secureSettings(): { adminBrokers: string[]; secureBrokers: string; registryUrl: string; secretsDir: string } {
+export function secureSettings(): {
+  adminBrokers: string[];
+  secureBrokers: string;
+  registryUrl: string;
+  /** The registry's HTTPS URL (the services' and the publisher's, trusting the stack's CA) */
+  secureRegistryUrl: string;
+  secretsDir: string;
+} {
   const need = (name: string): string => {
     const v = process.env[name];
     if (!v) throw new Error(`${name} is not set: run the secure tests with npm run test:secure (test/secure/global-setup.ts sets it)`);
@@ -51,6 +58,7 @@ export function secureSettings(): { adminBrokers: string[]; secureBrokers: strin
     adminBrokers: need('KAFKA_BROKERS').split(','),
     secureBrokers: need('PASSERELLE_SECURE_BROKERS'),
     registryUrl: need('SCHEMA_REGISTRY_URL'),
+    secureRegistryUrl: need('PASSERELLE_SECURE_REGISTRY_URL'),
     secretsDir: need('PASSERELLE_SECURE_DIR'),
   };
 }
@@ -58,7 +66,11 @@ export function secureSettings(): { adminBrokers: string[]; secureBrokers: strin
 /** The environment a service runs with as `principal`: TLS + SCRAM on the secure listener, by configuration only. */
 export function serviceEnv(principal: Principal): NodeJS.ProcessEnv {
   const s = secureSettings();
-  return { ...principalEnv(s.secretsDir, principal, s.secureBrokers), SCHEMA_REGISTRY_URL: s.registryUrl };
+  return {
+    ...principalEnv(s.secretsDir, principal, s.secureBrokers),
+    SCHEMA_REGISTRY_URL: s.secureRegistryUrl,
+    SCHEMA_REGISTRY_CA_FILE: secretFiles(s.secretsDir).ca,
+  };
 }
 
 /** A kafkajs client connected as `principal`, configured as a service is (loadRuntimeConfig over {@link serviceEnv}). */

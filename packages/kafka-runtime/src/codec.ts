@@ -1,3 +1,4 @@
+import { Agent as HttpsAgent } from 'node:https';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { PermanentError, TransientError } from './errors';
@@ -26,8 +27,10 @@ export class RegistryCodec {
     private readonly schemaOf: SchemaOf,
   ) {}
 
-  static connect(url: string, schemaOf: SchemaOf): RegistryCodec {
-    return new RegistryCodec(new SchemaRegistry({ host: url, clientId: 'passerelle', retry: { retries: 2 } }), schemaOf);
+  /** `ca`: the CA certificates (PEM) to trust for an https registry instead of the system's (SCHEMA_REGISTRY_CA_FILE). */
+  static connect(url: string, schemaOf: SchemaOf, ca?: string): RegistryCodec {
+    const agent = ca !== undefined && url.startsWith('https:') ? new HttpsAgent({ ca, keepAlive: true }) : undefined;
+    return new RegistryCodec(new SchemaRegistry({ host: url, clientId: 'passerelle', retry: { retries: 2 }, agent }), schemaOf);
   }
 
   private reader(topic: string): avro.Type {

@@ -166,6 +166,22 @@ describe('loadRuntimeConfig', () => {
     }
   });
 
+  it('trusts the CA certificates of SCHEMA_REGISTRY_CA_FILE for an https registry, and refuses them for an http one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passerelle-ca-'));
+    const file = join(dir, 'ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(file, pem);
+    try {
+      const https = { ...base, SCHEMA_REGISTRY_URL: 'https://registry.example:8443/apis/ccompat/v7', SCHEMA_REGISTRY_CA_FILE: file };
+      expect(loadRuntimeConfig('router', https).registryCa).toBe(pem);
+      expect(refused({ ...base, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7', SCHEMA_REGISTRY_CA_FILE: file })).toBe(
+        'SCHEMA_REGISTRY_CA_FILE is set but SCHEMA_REGISTRY_URL is not https: give the https URL',
+      );
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('has no default cluster nor registry: a service never talks to a broker it was not told of', () => {
     expect(refused({ SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL })).toBe('KAFKA_BROKERS is required: host:port[,host:port…]');
     expect(refused({ KAFKA_BROKERS: base.KAFKA_BROKERS })).toMatch(/^SCHEMA_REGISTRY_URL is required: /);

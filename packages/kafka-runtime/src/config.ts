@@ -12,6 +12,8 @@ import { DEFAULT_TIERS, parseTiers, type RetryTier } from './topics';
 export interface RuntimeConfig {
   brokers: string[];
   registryUrl: string;
+  /** The CA certificates (PEM) trusted for an https registry (`SCHEMA_REGISTRY_CA_FILE`), else the system's */
+  registryCa?: string;
   clientId: string;
   /** TLS: `true` trusts the system's CAs; options carry the CA certificates to trust instead (`KAFKA_SSL_CA_FILE`) */
   ssl: boolean | tls.ConnectionOptions;
@@ -31,6 +33,7 @@ export const RUNTIME_VARIABLES = [
   'SCHEMA_REGISTRY_URL',
   'KAFKA_SSL',
   'KAFKA_SSL_CA_FILE',
+  'SCHEMA_REGISTRY_CA_FILE',
   'KAFKA_SASL_MECHANISM',
   'KAFKA_SASL_USERNAME',
   'KAFKA_SASL_PASSWORD',
@@ -76,11 +79,15 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
   const ssl = readFlag(env, 'KAFKA_SSL');
   const ca = readPemFile(env, 'KAFKA_SSL_CA_FILE', "the CA certificates of the brokers' TLS listeners");
   if (ca !== undefined && !ssl) throw new ConfigError('KAFKA_SSL_CA_FILE', 'is set but KAFKA_SSL is not true: set KAFKA_SSL=true');
+  const registryCa = readPemFile(env, 'SCHEMA_REGISTRY_CA_FILE', "the CA certificates of the registry's HTTPS");
+  if (registryCa !== undefined && !registryUrl.startsWith('https:'))
+    throw new ConfigError('SCHEMA_REGISTRY_CA_FILE', 'is set but SCHEMA_REGISTRY_URL is not https: give the https URL');
   const topicPrefix = readOptional(env, 'PASSERELLE_TOPIC_PREFIX') ?? '';
   if (!TOPIC_PREFIX.test(topicPrefix)) throw new ConfigError('PASSERELLE_TOPIC_PREFIX', 'must hold only letters, digits, ".", "_" and "-"');
   return {
     brokers,
     registryUrl,
+    registryCa,
     clientId: `passerelle-${service}`,
     ssl: ca === undefined ? ssl : { ca: [ca] },
     sasl,

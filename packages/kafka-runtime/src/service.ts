@@ -88,7 +88,7 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
   const prometheus = opts.metrics ? undefined : prometheusMetrics(def.name);
   const ctx: ServiceContext = { config, logger, metrics: opts.metrics ?? prometheus };
   const kafka = createKafka(config, logger);
-  const codec = RegistryCodec.connect(config.registryUrl, def.schemaOf);
+  const codec = RegistryCodec.connect(config.registryUrl, def.schemaOf, config.registryCa);
   if (def.topics) await createTopics(config, def.topics(ctx), logger);
   const stage = createStage<T>({
     name: def.name,

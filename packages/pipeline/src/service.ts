@@ -61,7 +61,7 @@ export function pipelineService<T>(
 }
 
 /** The codec of the pipeline's topics (each topic's Avro schema from `schemas/avro`). */
-export const pipelineCodec = (registryUrl: string): RegistryCodec => RegistryCodec.connect(registryUrl, schemaOfTopic);
+export const pipelineCodec = (registryUrl: string, ca?: string): RegistryCodec => RegistryCodec.connect(registryUrl, schemaOfTopic, ca);
 
 /** Creates the deployment's topics that are missing (what every service does at start). */
 export async function ensurePipelineTopics(config: RuntimeConfig, topics: TopicNames, logger?: Logger, partitions = 6): Promise<void> {

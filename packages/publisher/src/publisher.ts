@@ -1,3 +1,4 @@
+import { Agent as HttpsAgent } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConfigError } from '@passerelle/errors';
@@ -44,6 +45,8 @@ export interface PublisherOptions {
   /** Base URL of a Confluent-compatible registry API, e.g. `http://127.0.0.1:18081/apis/ccompat/v7`. */
   registryUrl: string;
   registryAuth?: { username: string; password: string };
+  /** The CA certificates (PEM) to trust for an https registry, instead of the system's. */
+  registryCa?: string;
   clientId?: string;
   ssl?: boolean | ConnectionOptions;
   sasl?: SASLOptions;
@@ -253,6 +256,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     clientId,
     auth: options.registryAuth,
     retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+    agent: options.registryCa !== undefined ? new HttpsAgent({ ca: options.registryCa, keepAlive: true }) : undefined,
   });
 
   let connected: Promise<void> | undefined;

@@ -17,7 +17,7 @@ export async function startConsole(env: NodeJS.ProcessEnv = process.env, logger?
   const settings = loadConsoleConfig(env);
   const log = logger ?? pipelineLogger('console', { level: runtime.logLevel });
   const kafka = createKafka(runtime, log);
-  const state = new PipelineState(kafka, pipelineCodec(runtime.registryUrl), topicNames(runtime.topicPrefix), {
+  const state = new PipelineState(kafka, pipelineCodec(runtime.registryUrl, runtime.registryCa), topicNames(runtime.topicPrefix), {
     prefix: runtime.topicPrefix,
     tiers: runtime.tiers,
     metrics: settings.metrics,
