@@ -5,6 +5,10 @@
  * broker problem where there is an ACL one. patches/kafkajs+2.2.4.patch throws the authorization error itself. These
  * tests drive kafkajs's own Cluster.findGroupCoordinatorMetadata and BrokerPool.withBroker against scripted brokers.
  */
+// A module, so that its names are its own (without an import or export TypeScript shares them with the other
+// test files that have none, and ts-jest's type check fails on the names they both declare).
+// eslint-disable-next-line jest/no-export
+export {};
 /* eslint-disable @typescript-eslint/no-require-imports */
 const Cluster = require('kafkajs/src/cluster') as {
   prototype: { findGroupCoordinatorMetadata(req: { groupId: string }): Promise<unknown> };

@@ -6,6 +6,10 @@
  * producer does, for up to 2 s. These tests drive kafkajs's own transaction manager (src/producer/eosManager) against
  * a scripted coordinator, on Jest's fake clock.
  */
+// A module, so that its names are its own (without an import or export TypeScript shares them with the other
+// test files that have none, and ts-jest's type check fails on the names they both declare).
+// eslint-disable-next-line jest/no-export
+export {};
 /* eslint-disable @typescript-eslint/no-require-imports */
 const createEosManager = require('kafkajs/src/producer/eosManager') as (deps: object) => {
   initProducerId(): Promise<void>;
