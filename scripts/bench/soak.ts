@@ -60,7 +60,8 @@ over the interval) and consumer lag (its group's records not yet consumed, summe
 service: the RSS slope in MiB/hour (least-squares fit over the samples after the first ${WARMUP_MS / 60_000} minutes of load, which
 are warm-up (longer if the load tool's own warm-up lasts longer), up to the end of the load), the lag when the load stopped and after the drain; documents published and
 routed; load average at start and end. Writes DIR/soak-<timestamp>.json and DIR/soak-<timestamp>.svg (RSS and lag
-over time; DIR = scripts/bench/results).
+over time; DIR = scripts/bench/results). A drained pipeline still shows a lag of about one record per partition of a
+transactionally written input (composed, signed): the commit marker takes an offset that no consumer commits past.
   --rate           documents/s (default 100)
   --duration       how long the load tool publishes (default 30m; e.g. 3m for a trial)
   --sample         the sampling interval (default 10s)
