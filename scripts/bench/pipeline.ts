@@ -14,18 +14,35 @@
  * broker's CPU, peak RSS per service, the time each service took to be ready. Prints a table and writes
  * scripts/bench/results/pipeline-<timestamp>.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { parseDuration } from '../load/options';
-import { loadPki } from '../load/pki';
 import type { LoadReport } from '../load/report';
 import { formatSummary, summariseProfileFile, type ProfileSummary } from './cpuprofile';
+import {
+  buildServices,
+  byService,
+  CLK_TCK,
+  loadAverage as load,
+  processTicks,
+  releaseStack,
+  reuseOrAcquireStack,
+  ROOT,
+  round,
+  rssMiB,
+  runLoadTool,
+  SERVICES,
+  serviceEnvironment,
+  startServices,
+  stopOnSignals,
+  stopService,
+  type Service,
+  type ServiceName,
+  type Stack,
+} from './processes';
 
 const USAGE = `usage: npm run bench -- [--duration 60s] [--rate 250] [--pharmacies 2000] [--keys 200] [--drain-timeout 300s]
        [--no-build] [--out DIR] [--profile DIR]`;
@@ -45,23 +62,7 @@ openssl's RSA-2048 signs/s on one core, the ratio documents per service-CPU-seco
                  the whole process, start-up and warm-up included) and print where each one's busy time went
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s).`;
 
-const ROOT = join(__dirname, '..', '..');
-const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
-type ServiceName = (typeof SERVICES)[number];
 const FIRST_PORT = 19_351;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
-/** Every child still running, stopped if the benchmark is interrupted */
-const children = new Set<ChildProcess>();
-/** Whether this run brought the local stack up (then it releases it at the end, or when interrupted) */
-let acquired = false;
-function releaseStack(): void {
-  if (!acquired) return;
-  acquired = false;
-  execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'release', String(process.pid)], { stdio: 'inherit' });
-}
-const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 
 interface Options {
   durationMs: number;
@@ -115,114 +116,6 @@ export function parseOpensslSpeed(output: string): number {
   return Number(m[1]);
 }
 
-/** utime + stime of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat, after the command's parenthesis). */
-export function cpuTicks(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function processTicks(pid: number): number {
-  try {
-    return cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** The pid listening on a local TCP port (our user's processes only), or undefined. */
-function listeningPid(port: number): number | undefined {
-  try {
-    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString();
-    const m = /pid=(\d+)/.exec(out);
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function reachable(hostPort: string, timeoutMs = 2_000): Promise<boolean> {
-  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function httpStatus(url: string, timeoutMs = 2_000): Promise<number> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
-
-interface Service {
-  name: ServiceName;
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  listeningMs: number;
-  readyMs: number;
-  peakRssMiB: number;
-  log: string;
-}
-
-async function startService(name: ServiceName, port: number, env: NodeJS.ProcessEnv, work: string, profileDir?: string): Promise<Service> {
-  const log = join(work, `${name}.log`);
-  const fd = openSync(log, 'w');
-  const started = Date.now();
-  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profiling, join(ROOT, 'services', name, 'dist', 'main.js')], {
-    cwd: ROOT,
-    env: { ...env, PASSERELLE_METRICS_PORT: String(port) },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  let listeningMs = NaN;
-  for (;;) {
-    if (exited !== undefined) {
-      const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${name} exited (code ${exited}) before it was ready: ${tail}`);
-    }
-    if (Date.now() - started > 120_000) throw new Error(`${name} not ready after 120 s (log: ${log})`);
-    const status = await httpStatus(`http://127.0.0.1:${port}/readyz`, 1_000);
-    if (status !== 0 && Number.isNaN(listeningMs)) listeningMs = Date.now() - started;
-    if (status === 200) break;
-    await sleep(20);
-  }
-  return { name, child, pid: child.pid as number, port, listeningMs, readyMs: Date.now() - started, peakRssMiB: 0, log };
-}
-
-async function stopService(s: Service): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 interface RunResult {
   name: string;
   mode: string;
@@ -256,7 +149,7 @@ async function runOnce(
   loadArgs: string[],
   o: Options,
   env: NodeJS.ProcessEnv,
-  pids: { broker?: number; registry?: number },
+  pids: Stack['pids'],
   work: string,
 ): Promise<RunResult> {
   const loadAtStart = load();
@@ -265,14 +158,7 @@ async function runOnce(
   const services: Service[] = [];
   const stopAll = () => Promise.all(services.map(stopService));
   try {
-    // One after the other, as services.sh did: the first creates the run's topics, the others find them.
-    for (const [i, s] of SERVICES.entries()) {
-      const service = await startService(s, FIRST_PORT + i, serviceEnv, work, o.profile && join(o.profile, name, s));
-      services.push(service);
-      console.log(
-        `${name}: ${s} ready ${service.readyMs} ms after spawn (answering HTTP after ${service.listeningMs} ms), pid ${service.pid}`,
-      );
-    }
+    await startServices(services, name, FIRST_PORT, serviceEnv, work, o.profile ? (s) => join(o.profile as string, name, s) : undefined);
     const rssTimer = setInterval(() => {
       for (const s of services) s.peakRssMiB = Math.max(s.peakRssMiB, rssMiB(s.pid) || 0);
     }, 1_000);
@@ -287,14 +173,9 @@ async function runOnce(
     /** Warm-up events still in the pipeline when the clock started (their cost falls in the measured window) */
     let warmupUnfinished = 0;
     const reportFile = join(work, `load-${name}.json`);
-    const tool = spawn(
-      process.execPath,
+    const loadTool = runLoadTool(
+      prefix,
       [
-        '--import',
-        'tsx',
-        join(ROOT, 'scripts', 'load.ts'),
-        '--external',
-        prefix,
         ...loadArgs,
         '--duration',
         `${o.durationMs}ms`,
@@ -307,21 +188,18 @@ async function runOnce(
         '--report',
         reportFile,
       ],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
+      env,
+      (line) => {
+        // The measured window: from the end of the warm-up (every certificate opened once) to the report (drain done).
+        if (line.startsWith('warm-up:')) {
+          start = snapshot();
+          warmupUnfinished = Number(/(\d+) unfinished/.exec(line)?.[1] ?? 0);
+        }
+        if (line.startsWith('Passerelle load report')) end = snapshot();
+        console.log(`  load | ${line}`);
+      },
     );
-    children.add(tool);
-    tool.once('exit', () => children.delete(tool));
-    const lines = createInterface({ input: tool.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      // The measured window: from the end of the warm-up (every certificate opened once) to the report (drain done).
-      if (line.startsWith('warm-up:')) {
-        start = snapshot();
-        warmupUnfinished = Number(/(\d+) unfinished/.exec(line)?.[1] ?? 0);
-      }
-      if (line.startsWith('Passerelle load report')) end = snapshot();
-      console.log(`  load | ${line}`);
-    });
-    const code = await new Promise<number | null>((resolve) => tool.once('exit', resolve));
+    const code = await loadTool;
     clearInterval(rssTimer);
     if (code !== 0 && code !== 1) throw new Error(`the load tool exited with code ${code}`);
     if (!start || !end) throw new Error('the load tool printed no warm-up or no report line: nothing measured');
@@ -337,7 +215,6 @@ async function runOnce(
     const e0 = end;
     const serviceTicks = services.map((_, i) => (e0.services[i] ?? NaN) - (s0.services[i] ?? NaN));
     const total = serviceTicks.reduce((a, b) => a + b, 0);
-    const byService = <T>(f: (i: number) => T) => Object.fromEntries(SERVICES.map((s, i) => [s, f(i)])) as Record<ServiceName, T>;
     const result: RunResult = {
       name,
       mode: report.run.mode,
@@ -353,17 +230,17 @@ async function runOnce(
       producedPerSecond: round(report.throughput.producedPerS, 1) ?? NaN,
       endToEndMs: { p50: report.endToEndMs.p50, p95: report.endToEndMs.p95, p99: report.endToEndMs.p99, max: report.endToEndMs.max },
       measuredSeconds: round(seconds, 1) ?? NaN,
-      cpuMsPerDocument: { ...byService((i) => perDoc(serviceTicks[i] ?? NaN)), total: perDoc(total) },
-      serviceCores: { ...byService((i) => cores(serviceTicks[i] ?? NaN)), total: cores(total) },
+      cpuMsPerDocument: { ...byService((_, i) => perDoc(serviceTicks[i] ?? NaN)), total: perDoc(total) },
+      serviceCores: { ...byService((_, i) => cores(serviceTicks[i] ?? NaN)), total: cores(total) },
       broker: { pid: pids.broker ?? null, cpuMsPerDocument: perDoc(e0.broker - s0.broker), averageCores: cores(e0.broker - s0.broker) },
       registry: {
         pid: pids.registry ?? null,
         cpuMsPerDocument: perDoc(e0.registry - s0.registry),
         averageCores: cores(e0.registry - s0.registry),
       },
-      rssMb: byService((i) => Math.round(services[i]?.peakRssMiB ?? NaN)),
-      readyMs: byService((i) => services[i]?.readyMs ?? NaN),
-      listeningMs: byService((i) => services[i]?.listeningMs ?? NaN),
+      rssMb: byService((_, i) => Math.round(services[i]?.peakRssMiB ?? NaN)),
+      readyMs: byService((_, i) => services[i]?.readyMs ?? NaN),
+      listeningMs: byService((_, i) => services[i]?.listeningMs ?? NaN),
       loadReport: reportFile,
     };
     if (o.profile) {
@@ -425,59 +302,15 @@ async function main(argv: string[]): Promise<number> {
   const openssl = parseOpensslSpeed(opensslOut);
   console.log(`openssl speed -seconds 3 rsa2048 (one core): ${openssl} sign/s`);
 
-  const brokers = process.env.KAFKA_BROKERS ?? LOCAL_BROKERS;
-  const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? LOCAL_REGISTRY;
-  const firstBroker = brokers.split(',')[0] ?? '';
-  // Generous timeouts: on a loaded machine a running stack can take seconds to answer, and starting a second one fails.
-  if ((await reachable(firstBroker, 15_000)) && (await httpStatus(`${registryUrl}/subjects`, 15_000)) !== 0) {
-    console.log(`stack: reusing the one answering at ${brokers}, ${registryUrl}`);
-  } else if (!process.env.KAFKA_BROKERS) {
-    console.log('stack: not running, starting it (bash infra/stack.sh acquire)');
-    execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'acquire', String(process.pid)], { stdio: 'inherit' });
-    acquired = true;
-  } else {
-    console.error(`no broker at KAFKA_BROKERS=${brokers} or no registry at ${registryUrl}`);
-    return 1;
-  }
+  const stack = await reuseOrAcquireStack();
   try {
-    if (o.build) {
-      console.log('build: turbo run build (the services and what they import)');
-      execFileSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...SERVICES.map((s) => `--filter=@passerelle/${s}...`)], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-    }
-    for (const s of SERVICES) {
-      if (!existsSync(join(ROOT, 'services', s, 'dist', 'main.js')))
-        throw new Error(`services/${s}/dist/main.js missing: run turbo run build`);
-    }
-    const pkiDir = join(ROOT, '.cache', 'load-pki', `${o.pharmacies}-${o.keys}`);
-    const pki = await loadPki(pkiDir, o.pharmacies, o.keys);
-    console.log(
-      `test PKI: ${o.pharmacies} pharmacies' certificates, ${o.keys} distinct keys, ${pki.cached ? 'reused' : 'made'} (${pkiDir})`,
-    );
-
-    const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-    const pids = { broker: listeningPid(port(firstBroker)), registry: listeningPid(Number(new URL(registryUrl).port)) };
-    console.log(`broker pid ${pids.broker ?? 'not found (its CPU is not measured)'}, registry pid ${pids.registry ?? 'not found'}`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      KAFKA_BROKERS: brokers,
-      SCHEMA_REGISTRY_URL: registryUrl,
-      PASSERELLE_TEST_PLATFORM: 'true',
-      PASSERELLE_KEYSTORE_DIR: pki.keyStoreDir,
-      PASSERELLE_TRUST_DIR: pki.trustDir,
-      PASSERELLE_RETRY_TIERS: process.env.PASSERELLE_RETRY_TIERS ?? '1s,5s,30s',
-      PASSERELLE_XDS_SOURCE_ID: '2.25.329800735698586629295641978511506172918',
-      PASSERELLE_MSS_PRODUCT_REFERENCE: 'PASSERELLE-DEMO-0.1',
-      PASSERELLE_VENDOR_NAME: 'Passerelle (benchmark)',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    };
+    buildServices(o.build);
+    const env = await serviceEnvironment(stack, o.pharmacies, o.keys);
     const work = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
     console.log(`service logs and load reports in ${work}`);
     const runs: RunResult[] = [];
-    runs.push(await runOnce('max', ['--max'], o, env, pids, work));
-    runs.push(await runOnce(`rate${o.rate}`, ['--rate', String(o.rate)], o, env, pids, work));
+    runs.push(await runOnce('max', ['--max'], o, env, stack.pids, work));
+    runs.push(await runOnce(`rate${o.rate}`, ['--rate', String(o.rate)], o, env, stack.pids, work));
 
     const [max, rated] = runs as [RunResult, RunResult];
     const ratio = round(1000 / (max.cpuMsPerDocument.total ?? NaN) / openssl, 3);
@@ -513,13 +346,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      for (const child of children) child.kill('SIGTERM');
-      releaseStack();
-      process.exit(130);
-    });
-  }
+  stopOnSignals();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

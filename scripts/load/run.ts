@@ -25,6 +25,7 @@ import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { renderChart } from './chart';
+import { groupLag } from './lag';
 import { freshCopy, GeneratedEvents, readEventFile } from './events';
 import type { LoadOptions } from './options';
 import { loadPki } from './pki';
@@ -74,16 +75,7 @@ async function largestLag(admin: Admin, prefix: string, topics: TopicNames, tier
   const groups = (Object.keys(STAGES) as StageName[]).map((name) => [name, stageInputs(name, topics, tiers)] as const);
   let largest = 0;
   for (const [name, groupTopics] of groups) {
-    const committed = await admin.fetchOffsets({ groupId: `${prefix}passerelle-${name}`, topics: groupTopics });
-    let sum = 0;
-    for (const topic of groupTopics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const c = committed.find((x) => x.topic === topic);
-      for (const end of ends) {
-        const done = Number(c?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-        sum += Math.max(0, Number(end.high) - Math.max(done, Number(end.low)));
-      }
-    }
+    const sum = await groupLag(admin, `${prefix}passerelle-${name}`, groupTopics);
     largest = Math.max(largest, sum);
   }
   return largest;
