@@ -107,6 +107,15 @@ describe('checkCanonicalBytes (the signer digests bytes already canonical as the
     expect(check(xml)).toBeUndefined();
   });
 
+  it('orders namespaced attributes by URI, then local name, when one URI is a prefix of another (libxml2 agrees)', () => {
+    // The DOM canonicaliser once compared URI + local name concatenated ("urn:x1" after "urn:aqc").
+    const xml = '<r xmlns:p="urn:" xmlns:q="urn:aq" p:x1="1" q:c="2"></r>';
+    expect(check(xml)).toEqual({ authorFiness: [] });
+    expect(canonicalOf(xml)).toBe(xml);
+    expect(domC14n(xml)).toBe(xml);
+    expect(domC14n('<r xmlns:q="urn:aq" xmlns:p="urn:" q:c="2" p:x1="1"/>')).toBe(xml);
+  });
+
   it('refuses bytes that are not UTF-8', () => {
     expect(checkCanonicalBytes(Buffer.from([0x3c, 0x72, 0x3e, 0xff, 0x3c, 0x2f, 0x72, 0x3e]))).toBeUndefined();
     expect(checkCanonicalBytes(Buffer.from('<r>é</r>', 'latin1'))).toBeUndefined();

@@ -29,6 +29,23 @@ function renderSpecialNode(node: ProcessingInstructionLike, includeComments: boo
   return undefined;
 }
 
+interface AttributeLike {
+  namespaceURI: string | null;
+  localName: string;
+}
+
+/**
+ * C14N's attribute order: attributes in no namespace first, then by namespace URI, then by local name. xml-crypto
+ * compares URI and local name concatenated, which misorders a URI that is a prefix of another (`urn:` + `x1` after
+ * `urn:aq` + `c`; libxml2 and xmlsec1 put `urn:` first): found by the canonical-bytes property test.
+ */
+function attrCompare(a: AttributeLike, b: AttributeLike): -1 | 0 | 1 {
+  const ua = a.namespaceURI ?? '';
+  const ub = b.namespaceURI ?? '';
+  if (ua !== ub) return ua === '' ? -1 : ub === '' ? 1 : ua < ub ? -1 : 1;
+  return a.localName < b.localName ? -1 : a.localName > b.localName ? 1 : 0;
+}
+
 // xml-crypto's transforms recurse through `processInner`, so overriding it covers these nodes at any depth.
 class InclusiveC14n extends C14nCanonicalization {
   constructor(withComments: boolean) {
@@ -38,6 +55,9 @@ class InclusiveC14n extends C14nCanonicalization {
   override processInner(node: ProcessingInstructionLike, ...rest: [unknown, unknown, unknown, unknown]): string {
     return renderSpecialNode(node, this.includeComments) ?? super.processInner(node, ...rest);
   }
+  override attrCompare(a: AttributeLike, b: AttributeLike): -1 | 0 | 1 {
+    return attrCompare(a, b);
+  }
 }
 class ExclusiveC14n extends ExclusiveCanonicalization {
   constructor(withComments: boolean) {
@@ -46,6 +66,9 @@ class ExclusiveC14n extends ExclusiveCanonicalization {
   }
   override processInner(node: ProcessingInstructionLike, ...rest: [unknown, unknown, unknown, string[]]): string {
     return renderSpecialNode(node, this.includeComments) ?? super.processInner(node, ...rest);
+  }
+  override attrCompare(a: AttributeLike, b: AttributeLike): -1 | 0 | 1 {
+    return attrCompare(a, b);
   }
 }
 
