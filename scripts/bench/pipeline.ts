@@ -25,6 +25,7 @@ import { formatSummary, summariseProfileFile, type ProfileSummary } from './cpup
 import {
   buildServices,
   byService,
+  cell,
   CLK_TCK,
   loadAverage as load,
   processTicks,
@@ -265,7 +266,6 @@ async function runOnce(
 }
 
 function table(runs: RunResult[], openssl: number): string {
-  const cell = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(v));
   const rows: string[][] = [['', ...runs.map((r) => r.name)]];
   const add = (label: string, f: (r: RunResult) => number | string | null) => rows.push([label, ...runs.map((r) => String(f(r) ?? '-'))]);
   add('documents finished (unfinished; warm-up left)', (r) => `${r.documents} (${r.unfinished}; ${r.warmupUnfinished})`);

@@ -19,6 +19,8 @@ export type ServiceName = (typeof SERVICES)[number];
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
+/** A figure for a table: `-` when there is none. */
+export const cell = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(v));
 /** The 1, 5 and 15-minute load averages, to two decimals */
 export const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
 /** A record with one value per service */

@@ -27,6 +27,7 @@ import type { LoadReport } from '../load/report';
 import {
   buildServices,
   byService,
+  cell,
   CLK_TCK,
   loadAverage,
   processTicks,
@@ -121,8 +122,6 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     build: !values['no-build'],
   };
 }
-
-const cell = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(v));
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

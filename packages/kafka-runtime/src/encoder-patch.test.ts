@@ -6,6 +6,7 @@
  * decoder), and on a whole produce request. (The broker checks every batch too: CORRUPT_MESSAGE otherwise.)
  */
 import { randomBytes } from 'node:crypto';
+import { bitwiseCrc32C } from './test-crc32c';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const Encoder = require('kafkajs/src/protocol/encoder') as new () => {
   writeInt32(v: number): unknown;
@@ -23,15 +24,6 @@ const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d
   records: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> }[];
 }>;
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-function bitwiseCrc32C(buffer: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of buffer) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 describe('kafkajs encoder, patched to keep large buffers by reference', () => {
   const values = [randomBytes(10), randomBytes(25_000), randomBytes(4_095), randomBytes(4_096), randomBytes(70_000), randomBytes(1)];

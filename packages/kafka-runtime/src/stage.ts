@@ -150,12 +150,14 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
 
   /** The group's committed offset of a partition (-1 when none), as the group coordinator has it now. */
   async function committedOffset(topic: string, partition: number): Promise<bigint> {
-    admin ??= (async () => {
-      const a = opts.kafka.admin();
-      await a.connect();
-      return a;
-    })();
-    admin.catch(() => (admin = undefined));
+    if (!admin) {
+      admin = (async () => {
+        const a = opts.kafka.admin();
+        await a.connect();
+        return a;
+      })();
+      admin.catch(() => (admin = undefined)); // a failed connection is tried again at the next read
+    }
     const [offsets] = await (await admin).fetchOffsets({ groupId, topics: [topic] });
     return BigInt(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
   }

@@ -1,4 +1,4 @@
-import { caSubject, CA_EXTENSIONS, issue, newKeys, SERVER_EXTENSIONS, toPem, type KeyPair } from './test-pki';
+import { caSubject, CA_EXTENSIONS, issue, issueServerCertificate, newKeys, toPem, type KeyPair } from './test-pki';
 
 /** A test CA and a TLS server certificate it signed, as PEM text. */
 export interface ServerTls {
@@ -26,15 +26,7 @@ export async function createServerTls(names: readonly string[], now = new Date()
     extensions: CA_EXTENSIONS,
     key: caKey,
   });
-  const altNames = names.map((name) => (/^[\d.]+$|:/.test(name) ? { type: 7, ip: name } : { type: 2, value: name }));
-  const server = issue({
-    subject: caSubject(names[0] as string).map((field) => (field.shortName === 'OU' ? { ...field, value: 'SERVEUR TEST' } : field)),
-    issuer: ca,
-    notBefore: at(-1),
-    notAfter: at(825),
-    extensions: [...SERVER_EXTENSIONS, { name: 'subjectAltName', altNames }],
-    key: serverKey,
-  });
+  const server = issueServerCertificate(names, ca, serverKey, now);
   return {
     caPem: toPem(ca.cert),
     certPem: toPem(server.cert),

@@ -140,6 +140,22 @@ export interface CertSpec {
   key: KeyPair;
 }
 
+/**
+ * A TLS server certificate for `names` (DNS names and IP addresses, in its subjectAltName; the first also in its
+ * subject), valid from a day before `now` for 825 days, signed by `issuer`.
+ */
+export function issueServerCertificate(names: readonly string[], issuer: Issued, key: KeyPair, now: Date): Issued {
+  const altNames = names.map((name) => (/^[\d.]+$|:/.test(name) ? { type: 7, ip: name } : { type: 2, value: name }));
+  return issue({
+    subject: caSubject(names[0] as string).map((field) => (field.shortName === 'OU' ? { ...field, value: 'SERVEUR TEST' } : field)),
+    issuer,
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + 825 * DAY),
+    extensions: [...SERVER_EXTENSIONS, { name: 'subjectAltName', altNames }],
+    key,
+  });
+}
+
 export function issue(spec: CertSpec): Issued {
   const { privateKey, publicKey, keyObject } = spec.key;
   const cert = forge.pki.createCertificate();
@@ -311,15 +327,7 @@ export async function createTestPki(dir: string, finessList: readonly string[], 
 
   let server: TestPki['server'];
   if (serverNames.length > 0) {
-    const altNames = serverNames.map((name) => (/^[\d.]+$|:/.test(name) ? { type: 7, ip: name } : { type: 2, value: name }));
-    const tls = issue({
-      subject: caSubject(serverNames[0] as string).map((field) => (field.shortName === 'OU' ? { ...field, value: 'SERVEUR TEST' } : field)),
-      issuer: intermediate,
-      notBefore: at(-1),
-      notAfter: at(825),
-      extensions: [...SERVER_EXTENSIONS, { name: 'subjectAltName', altNames }],
-      key: nextKey(),
-    });
+    const tls = issueServerCertificate(serverNames, intermediate, nextKey(), now);
     const tlsDir = join(dir, 'tls');
     mkdirSync(tlsDir, { recursive: true });
     server = { keyPem: join(tlsDir, 'server.key'), certPem: join(tlsDir, 'server.pem') };
