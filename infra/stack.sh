@@ -34,11 +34,13 @@
 # e.g. PASSERELLE_KAFKA_BASE_PORT=39000 PASSERELLE_REGISTRY_PORT=39081 PASSERELLE_STACK_RUN=infra/.run-cluster \
 #        bash infra/stack.sh up --nodes 3
 #
-# Secure (`up --secure`, infra/kafka/secure.properties): the secrets are in <run>/secure/, made once by
-# `scripts/secure.ts prepare` (a test CA, the broker's certificate and key, one password file per principal); each
-# principal is a SCRAM-SHA-512 user created when the storage is formatted. The PLAINTEXT listener stays on loopback for
-# the controller quorum, the brokers between themselves, the registry and the admin (User:ANONYMOUS is a super user
-# there); clients with a principal use the SASL_SSL one. ACLs and topics: `scripts/secure.ts provision`.
+# Secure (`up --secure [--nodes N]`, infra/kafka/secure.properties): the secrets are in <run>/secure/, made once by
+# `scripts/secure.ts prepare` (a test CA, each node's certificate and key, the registry's, one password file per
+# principal). Each principal is a SCRAM-SHA-512 user written when the storage is formatted, the same on every node:
+# the users are records of the cluster's metadata (its bootstrap), known to every broker. ACLs live in the metadata
+# too (StandardAuthorizer): created once through any node, they apply on all. The PLAINTEXT listener stays on loopback
+# for the controller quorum, the brokers between themselves, the registry and the admin (User:ANONYMOUS is a super
+# user there); clients with a principal use the SASL_SSL ones. ACLs and topics: `scripts/secure.ts provision`.
 #
 # Idempotent: `up` on a running stack and `down` on a stopped one do nothing. Logs: <run>/logs/*.log.
 # Settings: infra/kafka/server.properties (Kafka), infra/stack.env (registry, heaps), infra/pom.xml (versions).
@@ -179,7 +181,7 @@ node_properties() {
       "listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i"),SASL_SSL://127.0.0.1:$(secure_port "$i")"
       "advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),SASL_SSL://127.0.0.1:$(secure_port "$i")"
       "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL"
-      "ssl.keystore.location=$SECURE_DIR/broker-keystore.pem"
+      "ssl.keystore.location=$(broker_keystore "$i")"
     )
   fi
   if ((NODES > 1)); then
@@ -206,12 +208,16 @@ node_properties() {
   printf '%s\n' "${overrides[@]}" | tac | awk -F= '!seen[$1]++' | tac
 }
 
-# The secrets of a secure stack (scripts/secure.ts prepare): made once per run directory, kept across down/up.
+# The secrets of a secure stack (scripts/secure.ts prepare): made once per run directory, kept across down/up, with a
+# certificate and key per node (a node count is kept with the data, and `reset` removes both).
+broker_keystore() { echo "$SECURE_DIR/broker-$1-keystore.pem"; }
 prepare_secrets() {
-  [[ -f "$SECURE_DIR/broker-keystore.pem" ]] && return 0
+  local i missing=""
+  for i in $(node_ids); do [[ -f "$(broker_keystore "$i")" ]] || missing=1; done
+  [[ -z "$missing" ]] && return 0
   local tsx="$INFRA/../node_modules/.bin/tsx"
   [[ -x "$tsx" ]] || die "--secure: $tsx not found (npm ci first)"
-  "$tsx" "$INFRA/../scripts/secure.ts" prepare "$SECURE_DIR" >"$LOGS/secure-prepare.log" 2>&1 ||
+  "$tsx" "$INFRA/../scripts/secure.ts" prepare "$SECURE_DIR" --nodes "$NODES" >"$LOGS/secure-prepare.log" 2>&1 ||
     { cat "$LOGS/secure-prepare.log" >&2; die "--secure: scripts/secure.ts prepare $SECURE_DIR failed"; }
 }
 

@@ -7,16 +7,16 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka, ensureTopics, type RetryTier } from '@passerelle/kafka-runtime';
 import { pipelineAcls, PRINCIPALS, topicNames, topicsToCreate, type AclRule, type Principal } from '@passerelle/pipeline';
-import { createServerTls } from '@passerelle/testing';
+import { createServerTls, type ServerCredential } from '@passerelle/testing';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type AclEntry } from 'kafkajs';
 
 /** What `prepare` writes in its directory. */
 export const secretFiles = (dir: string) => ({
-  /** The CA that signed the broker's certificate: what clients trust (KAFKA_SSL_CA_FILE) */
+  /** The CA that signed the brokers' and the registry's certificates: what clients trust (KAFKA_SSL_CA_FILE) */
   ca: join(dir, 'ca.pem'),
-  /** The broker's key (PKCS#8) and certificate in one PEM file: Kafka's PEM keystore */
-  brokerKeystore: join(dir, 'broker-keystore.pem'),
-  /** The same certificate and key apart, for the registry's HTTPS port (Quarkus reads them from two files) */
+  /** Kafka node `node`'s key (PKCS#8) and certificate in one PEM file: its PEM keystore (infra/stack.sh names it so) */
+  brokerKeystore: (node: number) => join(dir, `broker-${node}-keystore.pem`),
+  /** The registry's certificate and key, for its HTTPS port (Quarkus reads them from two files) */
   registryCert: join(dir, 'registry-cert.pem'),
   registryKey: join(dir, 'registry-key.pem'),
   /** One file per principal holding its password (KAFKA_SASL_PASSWORD_FILE); the file's name is the SCRAM user */
@@ -24,19 +24,23 @@ export const secretFiles = (dir: string) => ({
 });
 
 /**
- * Writes a test CA, the broker's certificate for 127.0.0.1 and localhost signed by it with its key, and a random
- * password per principal (192 bits, base64url: no character SCRAM's `name=…,password=…` syntax would split on).
- * Files holding a key or a password are mode 0600, their directories 0700.
+ * Writes a test CA; for each of the `nodes` Kafka nodes a certificate of its own signed by it, with its own key (CN
+ * `kafka-<i>`; valid for 127.0.0.1 and localhost, where every node of the local stack listens), and one for the
+ * registry; and a random password per principal (192 bits, base64url: no character SCRAM's `name=…,password=…`
+ * syntax would split on). Files holding a key or a password are mode 0600, their directories 0700.
  */
-export async function prepareSecrets(dir: string): Promise<void> {
+export async function prepareSecrets(dir: string, nodes = 1): Promise<void> {
   const files = secretFiles(dir);
   mkdirSync(join(dir, 'passwords'), { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const tls = await createServerTls(['localhost', '127.0.0.1']);
+  const local = ['localhost', '127.0.0.1'];
+  const ids = Array.from({ length: nodes }, (_, i) => i + 1);
+  const tls = await createServerTls([['passerelle-registry', ...local], ...ids.map((i) => [`kafka-${i}`, ...local])]);
+  const [registry, ...brokers] = tls.servers as [ServerCredential, ...ServerCredential[]];
   writeFileSync(files.ca, tls.caPem);
-  writeFileSync(files.brokerKeystore, tls.keyPem + tls.certPem, { mode: 0o600 });
-  writeFileSync(files.registryCert, tls.certPem);
-  writeFileSync(files.registryKey, tls.keyPem, { mode: 0o600 });
+  brokers.forEach((b, i) => writeFileSync(files.brokerKeystore(i + 1), b.keyPem + b.certPem, { mode: 0o600 }));
+  writeFileSync(files.registryCert, registry.certPem);
+  writeFileSync(files.registryKey, registry.keyPem, { mode: 0o600 });
   for (const principal of PRINCIPALS) {
     writeFileSync(files.password(principal), `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
   }

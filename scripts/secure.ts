@@ -1,7 +1,8 @@
 /**
  * The secured local Kafka (`bash infra/stack.sh up --secure` runs `prepare` itself, in <run>/secure):
- *   npx tsx scripts/secure.ts prepare <dir>
- *        a test CA, the broker's certificate and key (PEM), one random password file per principal (mode 0600)
+ *   npx tsx scripts/secure.ts prepare <dir> [--nodes N]
+ *        a test CA, each of the N Kafka nodes' certificate and key (PEM; N defaults to 1), the registry's, one random
+ *        password file per principal (mode 0600)
  *   npx tsx scripts/secure.ts provision [--prefix P]
  *        the pipeline's topics and every principal's ACLs (packages/pipeline/src/acls.ts), through the admin listener:
  *        KAFKA_BROKERS (the PLAINTEXT loopback listener; default the local stack's), PASSERELLE_RETRY_TIERS (the
@@ -15,17 +16,18 @@ import { PRINCIPALS } from '@passerelle/pipeline';
 import { LOCAL_BROKERS } from './local-stack';
 import { prepareSecrets, provision, secretFiles } from './secure-stack';
 
-const usage = 'usage: npx tsx scripts/secure.ts prepare <dir> | provision [--prefix P]';
+const usage = 'usage: npx tsx scripts/secure.ts prepare <dir> [--nodes N] | provision [--prefix P]';
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { prefix: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { prefix: { type: 'string' }, nodes: { type: 'string' } } });
   const [command, dir] = positionals;
-  if (command === 'prepare' && dir) {
+  const nodes = Number(values.nodes ?? '1');
+  if (command === 'prepare' && dir && Number.isInteger(nodes) && nodes >= 1) {
     const out = resolve(dir);
-    await prepareSecrets(out);
+    await prepareSecrets(out, nodes);
     const files = secretFiles(out);
     console.log(`CA (KAFKA_SSL_CA_FILE): ${files.ca}`);
-    console.log(`broker key and certificate: ${files.brokerKeystore}`);
+    console.log(`each node's key and certificate: ${Array.from({ length: nodes }, (_, i) => files.brokerKeystore(i + 1)).join(' ')}`);
     console.log(`passwords (KAFKA_SASL_PASSWORD_FILE), one per principal: ${PRINCIPALS.map((p) => files.password(p)).join(' ')}`);
     return 0;
   }

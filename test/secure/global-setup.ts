@@ -1,10 +1,10 @@
 import { dirname } from 'node:path';
 import { provision } from '../../scripts/secure-stack';
 import { warmUpBroker } from '../support/stack';
-import { PREFIX, secureStack, secureStackEnv, TIERS } from './secure-stack';
+import { PREFIX, secureStack, secureStackEnv, SECURE_NODES, TIERS } from './secure-stack';
 
 /**
- * Starts the secure tests' own stack (test/secure/secure-stack.ts) from scratch (`reset`, then `up --secure`: new
+ * Starts the secure tests' own stack (test/secure/secure-stack.ts: 3 nodes) from scratch (`reset`, then `up --secure`: new
  * CA, certificate and passwords), provisions the topics and ACLs of the `sec.` deployment through the admin listener,
  * and hands the addresses to the tests. The default stack, if any, is left alone.
  */
@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL ??= 'error';
   const started = Date.now();
   await secureStack('reset');
-  const out = await secureStack('up', '--secure');
+  const out = await secureStack('up', '--secure', '--nodes', String(SECURE_NODES));
   const value = (key: string): string => {
     const m = new RegExp(`^${key}=(.+)$`, 'm').exec(out);
     if (!m?.[1]) throw new Error(`infra/stack.sh up --secure did not print ${key}:\n${out}`);
@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
   await warmUpBroker(adminBrokers);
   const done = await provision({ adminBrokers, prefix: PREFIX, tiers: TIERS });
   process.stderr.write(
-    `\n[secure] stack up in ${((Date.now() - started) / 1000).toFixed(1)}s: SASL_SSL ${process.env.PASSERELLE_SECURE_BROKERS}, ` +
+    `\n[secure] ${SECURE_NODES} nodes up in ${((Date.now() - started) / 1000).toFixed(1)}s: SASL_SSL ${process.env.PASSERELLE_SECURE_BROKERS}, ` +
       `admin ${process.env.KAFKA_BROKERS}, registry ${process.env.PASSERELLE_SECURE_REGISTRY_URL} (run directory ${secureStackEnv().PASSERELLE_STACK_RUN}); ` +
       `${done.topics} topics, ${done.acls} ACL bindings for ${done.principals} principals (prefix ${PREFIX})\n`,
   );

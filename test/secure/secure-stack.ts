@@ -1,8 +1,10 @@
 /**
- * The secure tests' own stack: infra/stack.sh up --secure with ports and a run directory of its own, so that it never
- * touches the default stack (19092/18081, infra/.run) nor another test's. Ports: PASSERELLE_SECURE_BASE_PORT (default
- * 49092: PLAINTEXT 49092, controller 49093, SASL_SSL 49094) and PASSERELLE_SECURE_REGISTRY_PORT (48081); run directory
- * PASSERELLE_SECURE_RUN (default infra/.run-secure-test).
+ * The secure tests' own stack: infra/stack.sh up --secure on 3 nodes (as the cluster tests', so topics get 3 replicas
+ * and min.insync.replicas=2), with ports and a run directory of its own, so that it never touches the default stack
+ * (19092/18081, infra/.run) nor another test's. Ports from PASSERELLE_SECURE_BASE_PORT (default 49092): node i's
+ * PLAINTEXT on BASE+2(i-1), its controller one above, its SASL_SSL on BASE+6+(i-1) (49092–49097, then 49098–49100);
+ * PASSERELLE_SECURE_REGISTRY_PORT (48081; HTTPS one above); run directory PASSERELLE_SECURE_RUN (default
+ * infra/.run-secure-test).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,12 +24,15 @@ export const PREFIX = 'sec.';
 export const TIERS_SPEC = '2s,5s';
 export const TIERS = parseTiers(TIERS_SPEC);
 
+/** Kafka nodes of the secure stack: each its own SASL_SSL listener and certificate, the users and ACLs cluster-wide. */
+export const SECURE_NODES = 3;
+
 export const secureStackEnv = (): NodeJS.ProcessEnv => ({
   ...process.env,
   PASSERELLE_KAFKA_BASE_PORT: process.env.PASSERELLE_SECURE_BASE_PORT ?? '49092',
   PASSERELLE_REGISTRY_PORT: process.env.PASSERELLE_SECURE_REGISTRY_PORT ?? '48081',
   PASSERELLE_STACK_RUN: process.env.PASSERELLE_SECURE_RUN ?? join(INFRA_DIR, '.run-secure-test'),
-  PASSERELLE_KAFKA_NODES: '1',
+  PASSERELLE_KAFKA_NODES: String(SECURE_NODES),
 });
 
 /** Runs `bash infra/stack.sh <args>` on the secure tests' stack; its output. */

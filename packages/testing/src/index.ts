@@ -1,3 +1,3 @@
 export { createTestPki, BROKEN_VARIANTS, type BrokenVariant, type TestPki, type TestPkiOptions } from './test-pki';
 export { AUTH_BROKEN_VARIANTS, type AuthBrokenVariant } from './test-pki-auth';
-export { createServerTls, type ServerTls } from './server-tls';
+export { createServerTls, type ServerCredential, type ServerTls } from './server-tls';
