@@ -1,5 +1,5 @@
 // `npm run test:secure`: Kafka over TLS with SASL/SCRAM and ACLs (test/secure), not part of `npm test`.
-// test/secure/global-setup.ts starts a secure single-node stack of its own, from scratch, on its own ports and run
+// test/secure/global-setup.ts starts a secure 3-node stack of its own, from scratch, on its own ports and run
 // directory (never the default stack's), provisions its topics and ACLs, and the teardown wipes it.
 // The same Jest settings as the cluster tests' (jest.cluster.config.js), for another directory and stack.
 const cluster = require('./jest.cluster.config.js');

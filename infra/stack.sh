@@ -7,7 +7,8 @@
 #                                start what is not running, wait until each answers, print the time it took; N Kafka
 #                                nodes (default 1, or what the data on disk was made with); the registry after Kafka.
 #                                --secure (kept with the data, like N): each node also has a SASL_SSL listener
-#                                (SCRAM-SHA-512, TLS) on BASE+2N+(i-1) with ACLs enforced; see "Secure" below
+#                                (SCRAM-SHA-512, TLS, its own certificate) on BASE+2N+(i-1), ACLs enforced on every
+#                                node; see "Secure" below
 #   bash infra/stack.sh down     stop each process by its own pid, wait until its ports are free; the data stays
 #                                (topics, offsets, and the registry's schemas in its Kafka topic)
 #   bash infra/stack.sh reset    down, then remove Kafka's data (which holds the registry's schemas too)
@@ -78,7 +79,7 @@ BASE_PORT="${PASSERELLE_KAFKA_BASE_PORT:-$DEFAULT_BROKER_PORT}"
 REGISTRY_PORT="${PASSERELLE_REGISTRY_PORT:-$REGISTRY_PORT}"
 [[ "$BASE_PORT" =~ ^[0-9]+$ && "$REGISTRY_PORT" =~ ^[0-9]+$ ]] || { echo "stack: ports must be numbers" >&2; exit 2; }
 REGISTRY_URL="http://$REGISTRY_HOST:$REGISTRY_PORT$REGISTRY_CCOMPAT_PATH"
-# A secure stack's registry also answers over HTTPS, on the next port, with the broker's certificate (test CA).
+# A secure stack's registry also answers over HTTPS, on the next port, with a certificate of its own (same test CA).
 REGISTRY_TLS_PORT=$((REGISTRY_PORT + 1))
 REGISTRY_TLS_URL="https://$REGISTRY_HOST:$REGISTRY_TLS_PORT$REGISTRY_CCOMPAT_PATH"
 broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
