@@ -168,7 +168,7 @@ describe('the pipeline over SASL_SSL, each service as its own principal', () => 
     const mssRoutes = [...perRoute].filter(([route]) => route.startsWith('mss:')).reduce((n, [, count]) => n + count, 0);
     expect(mss.received).toHaveLength(mssRoutes);
     process.stderr.write(
-      `\n[secure] end to end over SASL_SSL (${secureSettings().secureBrokers}): ${events.length} events → ${statuses.size} statuses delivered, ` +
+      `\n[secure] end to end over SASL_SSL (${secureSettings().secureBrokers}): ${events.length} events → ${ids.length} documents delivered on every route, ` +
         `${dmpRecords.length} on ${topics.dmp}, ${mssRecords.length} on ${topics.mss}; delivered per route: ` +
         `${[...perRoute].map(([route, count]) => `${route} ${count}`).join(', ')}; DMP stored ${dmp.submissionSets.size} submission sets, ` +
         `the MSSanté operator received ${mss.received.length} mails; in ${(ms / 1000).toFixed(1)} s ` +
