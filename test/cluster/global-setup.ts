@@ -6,6 +6,14 @@ import { warmUpBroker } from '../support/stack';
  * (`reset` first), and hands its addresses to the tests. The default stack, if any, is left alone.
  */
 export default async function globalSetup(): Promise<void> {
+  // Jest runs no teardown when the setup fails: the nodes that did start would be left running.
+  await start().catch(async (error: unknown) => {
+    await clusterStack('reset').catch(() => undefined);
+    throw error;
+  });
+}
+
+async function start(): Promise<void> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   process.env.LOG_LEVEL ??= 'error';
   const started = Date.now();

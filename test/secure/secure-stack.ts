@@ -1,9 +1,9 @@
 /**
  * The secure tests' own stack: infra/stack.sh up --secure on 3 nodes (as the cluster tests', so topics get 3 replicas
  * and min.insync.replicas=2), with ports and a run directory of its own, so that it never touches the default stack
- * (19092/18081, infra/.run) nor another test's. Ports from PASSERELLE_SECURE_BASE_PORT (default 49092): node i's
- * PLAINTEXT on BASE+2(i-1), its controller one above, its SASL_SSL on BASE+6+(i-1) (49092–49097, then 49098–49100);
- * PASSERELLE_SECURE_REGISTRY_PORT (48081; HTTPS one above); run directory PASSERELLE_SECURE_RUN (default
+ * (19092/18081, infra/.run) nor another test's. Ports from PASSERELLE_SECURE_BASE_PORT (default 24092; below the ephemeral port range, 32768–60999 on Linux, from which an outgoing connection may take a port): node i's
+ * PLAINTEXT on BASE+2(i-1), its controller one above, its SASL_SSL on BASE+6+(i-1) (24092–24097, then 24098–24100);
+ * PASSERELLE_SECURE_REGISTRY_PORT (24181; HTTPS one above); run directory PASSERELLE_SECURE_RUN (default
  * infra/.run-secure-test).
  */
 import { execFile } from 'node:child_process';
@@ -29,8 +29,8 @@ export const SECURE_NODES = 3;
 
 export const secureStackEnv = (): NodeJS.ProcessEnv => ({
   ...process.env,
-  PASSERELLE_KAFKA_BASE_PORT: process.env.PASSERELLE_SECURE_BASE_PORT ?? '49092',
-  PASSERELLE_REGISTRY_PORT: process.env.PASSERELLE_SECURE_REGISTRY_PORT ?? '48081',
+  PASSERELLE_KAFKA_BASE_PORT: process.env.PASSERELLE_SECURE_BASE_PORT ?? '24092',
+  PASSERELLE_REGISTRY_PORT: process.env.PASSERELLE_SECURE_REGISTRY_PORT ?? '24181',
   PASSERELLE_STACK_RUN: process.env.PASSERELLE_SECURE_RUN ?? join(INFRA_DIR, '.run-secure-test'),
   PASSERELLE_KAFKA_NODES: String(SECURE_NODES),
 });
