@@ -42,8 +42,10 @@ export async function observationOf(
     const what =
       s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' || s.state === 'waiting-for-certificate'
         ? `status:${s.state}:${s.detail}`
-        : `status:${s.state}`;
-    return { eventId: s.eventId, what };
+        : s.state === 'delivered'
+          ? `status:delivered:${deliveredRoute(s.detail)}`
+          : `status:${s.state}`;
+    return { eventId: s.eventId, what, at: s.at };
   }
   const eventId = headers[H.eventId];
   if (!eventId) return null;
@@ -54,6 +56,15 @@ export async function observationOf(
   if (topic.endsWith('.dlq')) return { eventId, what: `dlq:${headers[H.errorCode] ?? 'UNKNOWN'}` };
   // A record the retrier put back on its input topic carries its attempt: one such record per attempt.
   return { eventId, what: headers[H.attempt] ? `input:attempt-${headers[H.attempt]}` : 'input' };
+}
+
+/**
+ * The route a gateway's `delivered` status is for, as the ledger names routes: from its detail, `dmp: <answer>` or
+ * `mss:<recipient route>: <smtp>` (`mss:patient`, `mss:professional-2`: the professionals' record).
+ */
+export function deliveredRoute(detail: string | null): string {
+  const route = detail?.slice(0, detail.indexOf(': ')) ?? '';
+  return route.startsWith('mss:professional-') ? 'mss:professionals' : route;
 }
 
 export interface Watch {
