@@ -9,7 +9,7 @@
  *    `delivered` names its route (`status:delivered:dmp`, `status:delivered:mss:professionals`);
  *  - `composed`, `signed`: the intermediate topics;
  *  - `input`: the event itself on its input topic (the test's own publishing, checked too); `input:attempt-<n>`: the
- *    record the retrier put back there for attempt n.
+ *    record the retrier put back there for attempt n (`dmp:attempt-<n>`, `mss:<audience>:attempt-<n>`: a gateway's).
  * Under exactly once, each of these appears at most once per event (retrying statuses aside: one per attempt).
  */
 

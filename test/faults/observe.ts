@@ -49,13 +49,15 @@ export async function observationOf(
   }
   const eventId = headers[H.eventId];
   if (!eventId) return null;
-  if (topic === t.mss) return { eventId, what: `mss:${(await codec.decode<MssMessage>(topic, message.value)).audience}` };
-  if (topic === t.dmp) return { eventId, what: 'dmp' };
   if (topic === t.composed) return { eventId, what: 'composed' };
   if (topic === t.signed) return { eventId, what: 'signed' };
   if (topic.endsWith('.dlq')) return { eventId, what: `dlq:${headers[H.errorCode] ?? 'UNKNOWN'}` };
-  // A record the retrier put back on its input topic carries its attempt: one such record per attempt.
-  return { eventId, what: headers[H.attempt] ? `input:attempt-${headers[H.attempt]}` : 'input' };
+  // A record the retrier put back on its input topic (an event's, or a gateway's) carries its attempt: one such
+  // record per attempt.
+  const attempt = headers[H.attempt] ? `:attempt-${headers[H.attempt]}` : '';
+  if (topic === t.mss) return { eventId, what: `mss:${(await codec.decode<MssMessage>(topic, message.value)).audience}${attempt}` };
+  if (topic === t.dmp) return { eventId, what: `dmp${attempt}` };
+  return { eventId, what: `input${attempt}` };
 }
 
 /**
