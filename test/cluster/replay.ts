@@ -107,8 +107,11 @@ export async function replayUnderFault(opts: {
   let passed = false;
   try {
     const { events, expected } = scenario(opts.events, opts.seed);
-    // The MSSanté operator's server certificate names the loopback.
-    const pki = await createTestPki(join(work, 'pki'), PHARMACIES, { broken: false, serverNames: ['localhost', '127.0.0.1'] });
+    // With the gateways, a server certificate for the MSSanté operator on the loopback.
+    const pki = await createTestPki(join(work, 'pki'), PHARMACIES, {
+      broken: false,
+      ...(opts.gateways ? { serverNames: ['localhost', '127.0.0.1'] } : {}),
+    });
     mkdirSync(join(work, 'logs'));
     let destinations: Pick<LocalPipelineOptions, 'dmp' | 'mss'> = {};
     if (opts.gateways) {
@@ -331,6 +334,7 @@ export function expectExactlyOnce(r: ReplayResult, events: number): void {
       refused: 0,
     });
     expect({ lost: d.mailsLost, unexpected: d.mailsUnexpected }).toEqual({ lost: 0, unexpected: 0 });
+    expect(d.dmpExpected).toBeGreaterThan(0);
     expect(d.mailsExpected).toBeGreaterThan(0);
   }
 }
