@@ -2,23 +2,31 @@
  * A replay through the services under a fault: `events` generated events (test/faults/scenario.ts) published over
  * `windowMs` to composer, signer, router and retrier, each its own supervised process (test/faults/supervisor.ts),
  * while `fault` runs; then the exactly-once accounting of test/faults (read committed by the Java client), the
- * longest pause in output (no new final status while events were still to finish) and its table.
+ * longest pause in output (no new final status while events were still to finish) and its table. With `gateways`,
+ * the dmp-gateway and the mss-gateway run too, delivering to the DMP and MSSanté simulators started here: an event is
+ * then finished once each of its routes is delivered, and the table says what the simulators received.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { messageIdFor } from '@passerelle/mss';
 import { pipelineCodec, topicNames, type TopicNames } from '@passerelle/pipeline';
-import { createTestPki } from '@passerelle/testing';
+import type { MssMessage } from '@passerelle/schemas';
+import { createTestPki, type TestPki } from '@passerelle/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { localEnv } from '../../scripts/local-pipeline';
-import { account, formatTable, type Accounting } from '../faults/ledger';
+import { localEnv, type LocalPipelineOptions } from '../../scripts/local-pipeline';
+import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
+import { account, formatTable, type Accounting, type Observation } from '../faults/ledger';
 import { committedPlaces, observedTopics, readAll, watch } from '../faults/observe';
 import { PHARMACIES, scenario, sendOnce } from '../faults/scenario';
 import { freePort, ServiceProcess, sleep } from '../faults/supervisor';
-import { brokers, encodeEvents, registryUrl } from '../pipeline/harness';
+import { MssSimulator } from '../mss-simulator/simulator';
+import { brokers, encodeEvents, readCommitted, registryUrl } from '../pipeline/harness';
 import { javaClasspath, openTransactions } from './cluster-stack';
 
-const SERVICES = ['composer', 'signer', 'router', 'retrier'] as const;
+const CORE = ['composer', 'signer', 'router', 'retrier'] as const;
+const GATEWAYS = ['dmp-gateway', 'mss-gateway'] as const;
+export type Service = (typeof CORE)[number] | (typeof GATEWAYS)[number];
 const TIERS = '1s,2s,5s';
 
 export interface ReplayContext {
@@ -34,8 +42,30 @@ export interface ReplayContext {
   mark: (what: string) => void;
 }
 
+/** What the simulators received, against what the committed route records asked for (with `gateways`). */
+export interface Deliveries {
+  /** Events routed to the DMP, and the submission sets the DMP simulator stored (it refuses one it has already) */
+  dmpExpected: number;
+  dmpStored: number;
+  /** Documents stored (two per submission set: the CDA and its signature) */
+  dmpDocuments: number;
+  /** Re-sends answered XDSDuplicateUniqueIdInRegistry (a delivery whose commit a crash prevented), and other refusals */
+  dmpResent: number;
+  dmpRefused: number;
+  /** Mails asked for (one per recipient of each committed mss.messages record, by Message-ID) and received */
+  mailsExpected: number;
+  mailsReceived: number;
+  mailsLost: number;
+  /** Extra copies by Message-ID (SMTP is at-least-once: a mail sent before a crash, its commit not done) */
+  mailDuplicates: number;
+  mailsUnexpected: number;
+}
+
 export interface ReplayResult {
   accounting: Accounting;
+  /** Every committed record's observation (statuses with their time) */
+  observations: Observation[];
+  deliveries?: Deliveries;
   table: string;
   longestPauseMs: number;
   expected: { parked: number; deadLettered: number };
@@ -49,8 +79,10 @@ export async function replayUnderFault(opts: {
   events: number;
   windowMs: number;
   seed: number;
-  /** Processes per service, in one consumer group (default 1) */
-  instances?: number;
+  /** Processes per service, in one consumer group per service (default 1): one number for all, or per service */
+  instances?: number | Partial<Record<Service, number>>;
+  /** Also run the dmp-gateway and the mss-gateway, delivering to the DMP and MSSanté simulators */
+  gateways?: boolean;
   fault: (ctx: ReplayContext) => Promise<void>;
 }): Promise<ReplayResult> {
   const started = Date.now();
@@ -68,14 +100,38 @@ export async function replayUnderFault(opts: {
   const codec = pipelineCodec(registryUrl);
   const work = mkdtempSync(join(tmpdir(), `passerelle-${opts.name}-`));
   const processes: ServiceProcess[] = [];
+  let dmp: DmpSimulator | undefined;
+  let mss: MssSimulator | undefined;
   let producer: Producer | undefined;
   let statusWatch: Awaited<ReturnType<typeof watch>> | undefined;
   let passed = false;
   try {
-    const pki = await createTestPki(join(work, 'pki'), PHARMACIES, { broken: false });
+    const { events, expected } = scenario(opts.events, opts.seed);
+    // With the gateways, a server certificate for the MSSanté operator on the loopback.
+    const pki = await createTestPki(join(work, 'pki'), PHARMACIES, {
+      broken: false,
+      ...(opts.gateways ? { serverNames: ['localhost', '127.0.0.1'] } : {}),
+    });
     mkdirSync(join(work, 'logs'));
-    const instances = opts.instances ?? 1;
-    for (const service of SERVICES)
+    let destinations: Pick<LocalPipelineOptions, 'dmp' | 'mss'> = {};
+    if (opts.gateways) {
+      dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
+      writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
+      const server = pki.server as NonNullable<TestPki['server']>;
+      mss = new MssSimulator({
+        key: readFileSync(server.keyPem),
+        cert: readFileSync(server.certPem),
+        clientCa: readFileSync(pki.rootPem),
+        mailboxes: pharmacyMailboxes(events),
+      });
+      const smtpPort = await mss.listen();
+      destinations = {
+        dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },
+        mss: { host: '127.0.0.1', port: smtpPort, servername: 'localhost', serverCaFile: pki.rootPem, authDir: pki.authDir },
+      };
+    }
+    for (const service of [...CORE, ...(opts.gateways ? GATEWAYS : [])]) {
+      const instances = typeof opts.instances === 'number' ? opts.instances : (opts.instances?.[service] ?? 1);
       for (let i = 1; i <= instances; i++) {
         const name = instances > 1 ? `${service}-${i}` : service;
         const port = await freePort();
@@ -83,6 +139,7 @@ export async function replayUnderFault(opts: {
           keyStoreDir: pki.keyStoreDir,
           trustDir: pki.trustDir,
           tiers: TIERS,
+          ...destinations,
           env: {
             KAFKA_BROKERS: brokers.join(','),
             SCHEMA_REGISTRY_URL: registryUrl,
@@ -103,31 +160,39 @@ export async function replayUnderFault(opts: {
           }),
         );
       }
+    }
     processes[0]?.start();
     await processes[0]?.ready(240_000);
     for (const p of processes.slice(1)) p.start();
     await Promise.all(processes.map((p) => p.ready(240_000)));
     say(`services ready: ${processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')}; prefix ${prefix}`);
 
-    const { events, expected } = scenario(opts.events, opts.seed);
     const encoded = await encodeEvents(codec, topics, events);
     const count = (o: string) => expected.filter((e) => e.outcome === o).length;
     say(
       `${opts.events} events (seed ${opts.seed}): ${count('delivered')} to deliver, ${count('parked')} to park, ${count('dead-lettered')} to dead-letter; over ${opts.windowMs / 1000}s`,
     );
 
-    const terminal = new Map<string, string>();
     statusWatch = await watch(kafka, codec, topics, [topics.status]);
-    const isTerminal = (what: string) =>
-      what === 'status:routed' || what.startsWith('status:parked:') || what.startsWith('status:dead-lettered:');
-    // The longest pause in output: the longest time without a new final status, from the first one to the last.
+    // An event is finished once parked, dead-lettered, or routed, and then (with the gateways) each route delivered.
+    const routes = new Map(expected.map((e) => [e.eventId, e.routes]));
+    const statusesOf = new Map<string, Set<string>>();
+    const finished = new Set<string>();
+    const isFinished = (id: string, what: Set<string>) =>
+      [...what].some((w) => w.startsWith('status:parked:') || w.startsWith('status:dead-lettered:')) ||
+      (what.has('status:routed') && (!opts.gateways || (routes.get(id) ?? []).every((r) => what.has(`status:delivered:${r}`))));
+    // The longest pause in output: the longest time without a newly finished event, from the first one to the last.
     let lastProgressAt = 0;
     let longestPauseMs = 0;
     let longestPauseEnd = 0;
     const progress = () => {
-      const before = terminal.size;
-      for (const o of statusWatch?.observations.splice(0) ?? []) if (isTerminal(o.what)) terminal.set(o.eventId, o.what);
-      if (terminal.size > before) {
+      const before = finished.size;
+      for (const o of statusWatch?.observations.splice(0) ?? []) {
+        const what = statusesOf.get(o.eventId) ?? new Set<string>();
+        statusesOf.set(o.eventId, what.add(o.what));
+        if (isFinished(o.eventId, what)) finished.add(o.eventId);
+      }
+      if (finished.size > before) {
         const now = Date.now();
         if (lastProgressAt > 0 && now - lastProgressAt > longestPauseMs) {
           longestPauseMs = now - lastProgressAt;
@@ -135,7 +200,7 @@ export async function replayUnderFault(opts: {
         }
         lastProgressAt = now;
       }
-      return terminal.size;
+      return finished.size;
     };
     const sampler = setInterval(progress, 100);
 
@@ -170,7 +235,7 @@ export async function replayUnderFault(opts: {
     while (progress() < opts.events && Date.now() < deadline) await sleep(1_000);
     while (Date.now() - (statusWatch.lastRecordAt() ?? 0) < 8_000) await sleep(500);
     clearInterval(sampler);
-    say(`quiescent: ${progress()}/${opts.events} events with a final status; reading every topic, read committed`);
+    say(`quiescent: ${progress()}/${opts.events} events finished; reading every topic, read committed`);
 
     const everything = observedTopics(topics);
     const all = await readAll(kafka, codec, topics, everything, 5_000, true);
@@ -178,13 +243,20 @@ export async function replayUnderFault(opts: {
     const observations = all.observations.filter((o) => committed.has(o.place ?? ''));
     const anonymous = all.anonymous.filter((place) => committed.has(place)).length;
     const unread = committed.size - observations.length - anonymous;
-    const accounting = account(expected, observations);
+    const accounting = account(expected, observations, { deliveries: opts.gateways });
+    let deliveries: Deliveries | undefined;
+    if (dmp && mss) {
+      const mails = (await readCommitted(kafka, [topics.mss])).filter((r) => committed.has(`${r.topic}:${r.partition}:${r.offset}`));
+      const messages = await Promise.all(mails.map((r) => codec.decode<MssMessage>(r.topic, r.value)));
+      deliveries = delivered(dmp, mss, expected.filter((e) => e.routes.includes('dmp')).length, messages);
+    }
     const before = faults.filter(([t]) => t < longestPauseEnd).pop();
     const pauseText =
       `${(longestPauseMs / 1000).toFixed(1)}s` +
       (before ? ` (ended ${((longestPauseEnd - before[0]) / 1000).toFixed(1)}s after: ${before[1]})` : '');
     const table = formatTable(accounting, [
       ['longest pause in output', pauseText],
+      ...(deliveries ? deliveryRows(deliveries) : []),
       ['service restarts', processes.reduce((n, p) => n + p.starts - 1, 0)],
       ['duration', elapsed()],
     ]);
@@ -208,7 +280,7 @@ export async function replayUnderFault(opts: {
           )
           .join('; ')}`,
       );
-    passed = problems.length === 0 && anonymous === 0 && unread === 0;
+    passed = problems.length === 0 && anonymous === 0 && unread === 0 && (!deliveries || deliveredAll(deliveries));
     if (!passed) {
       // Where read-committed readers stop: partitions with a transaction still open, and the transactions not complete.
       const open = await openTransactions(brokers, everything).catch((err: Error) => `(OpenTransactions.java failed: ${err.message})`);
@@ -216,6 +288,8 @@ export async function replayUnderFault(opts: {
     }
     return {
       accounting,
+      observations,
+      deliveries,
       table,
       longestPauseMs,
       expected: { parked: count('parked'), deadLettered: count('dead-lettered') },
@@ -225,6 +299,8 @@ export async function replayUnderFault(opts: {
     };
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    await dmp?.close();
+    await mss?.close();
     await statusWatch?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     // CLUSTER_KEEP_LOGS=1 keeps the services' logs of a passing run too (to read what a long pause was).
@@ -249,4 +325,72 @@ export function expectExactlyOnce(r: ReplayResult, events: number): void {
   expect(a.parked).toBe(r.expected.parked);
   // Only the events made to fail for good (a wrong INS key) are dead-lettered: no transient error ended there.
   expect(a.deadLettered).toBe(r.expected.deadLettered);
+  const d = r.deliveries;
+  if (d) {
+    // The DMP stored each submission once and refused none; every mail reached its recipient (copies are counted).
+    expect({ stored: d.dmpStored, documents: d.dmpDocuments, refused: d.dmpRefused }).toEqual({
+      stored: d.dmpExpected,
+      documents: 2 * d.dmpExpected,
+      refused: 0,
+    });
+    expect({ lost: d.mailsLost, unexpected: d.mailsUnexpected }).toEqual({ lost: 0, unexpected: 0 });
+    expect(d.dmpExpected).toBeGreaterThan(0);
+    expect(d.mailsExpected).toBeGreaterThan(0);
+  }
+}
+
+/**
+ * The operator's directory of applicative mailboxes: each event's pharmacy mailbox, for its FINESS (the sender the
+ * operator accepts with that pharmacy's certificate). A mailbox the generator gave two pharmacies would be refused.
+ */
+function pharmacyMailboxes(events: ReturnType<typeof scenario>['events']): Record<string, string> {
+  const mailboxes: Record<string, string> = {};
+  for (const { pharmacy } of events) {
+    const known = mailboxes[pharmacy.mssanteAddress.toLowerCase()];
+    if (known && known !== pharmacy.finess)
+      throw new Error(`the scenario gives ${pharmacy.mssanteAddress} to two pharmacies: another seed`);
+    mailboxes[pharmacy.mssanteAddress.toLowerCase()] = pharmacy.finess;
+  }
+  return mailboxes;
+}
+
+/** What the simulators received, against the DMP submissions expected and the mails the committed mss.messages ask for. */
+function delivered(dmp: DmpSimulator, mss: MssSimulator, dmpExpected: number, messages: MssMessage[]): Deliveries {
+  const expected = new Set(messages.flatMap((m) => m.to.map((to) => messageIdFor(m.documentId, to, m.from))));
+  const copies = new Map<string, number>();
+  for (const m of mss.received) copies.set(m.messageId ?? '', (copies.get(m.messageId ?? '') ?? 0) + 1);
+  const resent = dmp.received.filter((r) => r.outcome.includes('XDSDuplicateUniqueIdInRegistry')).length;
+  return {
+    dmpExpected,
+    dmpStored: dmp.submissionSets.size,
+    dmpDocuments: dmp.documents.size,
+    dmpResent: resent,
+    dmpRefused: dmp.received.filter((r) => r.outcome !== 'Success').length - resent,
+    mailsExpected: expected.size,
+    mailsReceived: mss.received.length,
+    mailsLost: [...expected].filter((id) => !copies.has(id)).length,
+    mailDuplicates: [...copies.values()].reduce((n, c) => n + c - 1, 0),
+    mailsUnexpected: [...copies.keys()].filter((id) => !expected.has(id)).length,
+  };
+}
+
+const deliveredAll = (d: Deliveries): boolean =>
+  d.dmpStored === d.dmpExpected &&
+  d.dmpDocuments === 2 * d.dmpExpected &&
+  d.dmpRefused === 0 &&
+  d.mailsLost === 0 &&
+  d.mailsUnexpected === 0;
+
+function deliveryRows(d: Deliveries): [string, string | number][] {
+  return [
+    ['DMP submissions expected', d.dmpExpected],
+    ['DMP stored (once each)', d.dmpStored],
+    ['DMP re-sends answered duplicate', d.dmpResent],
+    ['DMP refusals', d.dmpRefused],
+    ['mails expected', d.mailsExpected],
+    ['mails received', d.mailsReceived],
+    ['mails lost', d.mailsLost],
+    ['duplicate mails (Message-ID)', d.mailDuplicates],
+    ['unexpected mails', d.mailsUnexpected],
+  ];
 }

@@ -8,6 +8,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import { sleep } from '../faults/supervisor';
+import { groupMembers } from './groups';
 import { expectExactlyOnce, replayUnderFault } from './replay';
 
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -15,36 +16,13 @@ const EVENTS = num('SCALE_EVENTS', 2_000);
 const WINDOW_MS = num('SCALE_WINDOW_S', 120) * 1_000;
 const SERVICES = ['composer', 'signer', 'router', 'retrier'];
 
-/** Each service's group: its members and how many partitions each holds. */
+/** Each service's group: how many partitions each of its members holds. */
 async function sharing(kafka: Kafka, prefix: string): Promise<Map<string, number[]>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups(SERVICES.map((s) => `${prefix}passerelle-${s}`));
-    const result = new Map<string, number[]>();
-    for (const g of groups) {
-      const counts = g.members.map((m) => {
-        const assignment = m.memberAssignment;
-        if (assignment.length < 6) return 0;
-        // ConsumerProtocolAssignment v0: version int16, then [topic string, [partition int32]].
-        let at = 2;
-        let total = 0;
-        const topics = assignment.readInt32BE(at);
-        at += 4;
-        for (let t = 0; t < topics; t++) {
-          at += 2 + assignment.readInt16BE(at);
-          const partitions = assignment.readInt32BE(at);
-          at += 4 + 4 * partitions;
-          total += partitions;
-        }
-        return total;
-      });
-      result.set(g.groupId.slice(prefix.length), counts);
-    }
-    return result;
-  } finally {
-    await admin.disconnect();
-  }
+  const groups = await groupMembers(
+    kafka,
+    SERVICES.map((s) => `${prefix}passerelle-${s}`),
+  );
+  return new Map([...groups].map(([g, members]) => [g.slice(prefix.length), members.map((m) => m.partitions.length)]));
 }
 
 const shown = (s: Map<string, number[]>) => [...s].map(([g, counts]) => `${g} ${counts.join('/') || 'no members'}`).join(', ');

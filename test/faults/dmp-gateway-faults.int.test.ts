@@ -122,7 +122,7 @@ describe('the dmp-gateway under kill -9 (real broker, DMP simulator)', () => {
 
     const all = await readAll(kafka, codec, topics, [topics.status], 5_000, true);
     const committed = await committedPlaces(javaClasspath, brokers, [topics.status]);
-    const delivered = all.observations.filter((o) => committed.has(o.place ?? '') && o.what === 'status:delivered');
+    const delivered = all.observations.filter((o) => committed.has(o.place ?? '') && o.what === 'status:delivered:dmp');
     const perEvent = new Map<string, number>();
     for (const o of delivered) perEvent.set(o.eventId, (perEvent.get(o.eventId) ?? 0) + 1);
     const successes = sim.received.filter((r) => r.outcome === 'Success').length;
@@ -131,7 +131,7 @@ describe('the dmp-gateway under kill -9 (real broker, DMP simulator)', () => {
       `kills ${gateway.kills}, restarts ${gateway.starts - 1}; requests received ${sim.received.length}: stored ${successes}, ` +
         `answered duplicate ${duplicates} (re-sends after a crash), other ${sim.received.length - successes - duplicates}; ` +
         `documents with a committed delivered status ${perEvent.size}, with more than one ${[...perEvent.values()].filter((n) => n > 1).length}; ` +
-        `delivered statuses of aborted transactions ${all.observations.filter((o) => o.what === 'status:delivered').length - delivered.length}`,
+        `delivered statuses of aborted transactions ${all.observations.filter((o) => o.what === 'status:delivered:dmp').length - delivered.length}`,
     );
 
     expect(gateway.kills).toBe(KILLS);

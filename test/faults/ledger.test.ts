@@ -56,4 +56,21 @@ describe('exactly-once ledger', () => {
     ]);
     expect(a).toMatchObject({ conflicting: 1, wrong: 1, inputsRepeated: 1, strangers: 1, duplicated: 0 });
   });
+
+  it('with the gateways, counts a route without its delivered status as lost, and a delivered status twice as duplicated', () => {
+    const delivered = [...clean, ...obs('a', 'status:delivered:dmp', 'status:delivered:mss:patient')];
+    expect(account(expected, delivered, { deliveries: true })).toMatchObject({ delivered: 2, lost: 0, duplicated: 0 });
+    const missing = account(
+      expected,
+      delivered.filter((o) => o.what !== 'status:delivered:mss:patient'),
+      { deliveries: true },
+    );
+    expect(missing.lost).toBe(1);
+    expect(missing.verdicts.find((v) => v.eventId === 'a')?.wrong).toBe('missing status:delivered:mss:patient');
+    const twice = account(expected, [...delivered, ...obs('a', 'status:delivered:dmp')], { deliveries: true });
+    expect(twice.duplicated).toBe(1);
+    expect(twice.verdicts.find((v) => v.eventId === 'a')?.duplicates).toEqual([['status:delivered:dmp', 2]]);
+    // Without the gateways the routes alone are the delivery.
+    expect(account(expected, clean).lost).toBe(0);
+  });
 });

@@ -5,10 +5,11 @@
  * Every record the pipeline writes for an event is an observation named by what it is:
  *  - `dmp`, `mss:patient`, `mss:professionals`: the routes (dmp.submissions, mss.messages);
  *  - `dlq:<code>`: a dead letter, from any stage's `.dlq` topic;
- *  - `status:<state>[:<detail>]`: a record of documents.status (`status:parked:identity-not-qualified`);
+ *  - `status:<state>[:<detail>]`: a record of documents.status (`status:parked:identity-not-qualified`); a gateway's
+ *    `delivered` names its route (`status:delivered:dmp`, `status:delivered:mss:professionals`);
  *  - `composed`, `signed`: the intermediate topics;
  *  - `input`: the event itself on its input topic (the test's own publishing, checked too); `input:attempt-<n>`: the
- *    record the retrier put back there for attempt n.
+ *    record the retrier put back there for attempt n (`dmp:attempt-<n>`, `mss:<audience>:attempt-<n>`: a gateway's).
  * Under exactly once, each of these appears at most once per event (retrying statuses aside: one per attempt).
  */
 
@@ -29,6 +30,8 @@ export interface Observation {
   what: string;
   /** `<topic>:<partition>:<offset>`: which record */
   place?: string;
+  /** A status record's time (epoch ms): when its stage wrote it */
+  at?: number;
 }
 
 export const PARKED = 'status:parked:identity-not-qualified';
@@ -66,8 +69,11 @@ export interface Accounting {
   verdicts: Verdict[];
 }
 
-/** Judges every expected event against the observations. */
-export function account(expected: Expectation[], observations: Iterable<Observation>): Accounting {
+/**
+ * Judges every expected event against the observations. With `deliveries` (the gateways ran), a route is delivered
+ * only once its gateway's `status:delivered:<route>` is there too.
+ */
+export function account(expected: Expectation[], observations: Iterable<Observation>, opts: { deliveries?: boolean } = {}): Accounting {
   const counts = new Map<string, Map<string, number>>();
   const known = new Set(expected.map((e) => e.eventId));
   let strangers = 0;
@@ -80,7 +86,7 @@ export function account(expected: Expectation[], observations: Iterable<Observat
     perEvent.set(o.what, (perEvent.get(o.what) ?? 0) + 1);
     counts.set(o.eventId, perEvent);
   }
-  const verdicts = expected.map((e) => judge(e, counts.get(e.eventId) ?? new Map()));
+  const verdicts = expected.map((e) => judge(e, counts.get(e.eventId) ?? new Map(), opts.deliveries ?? false));
   const count = (outcome: Verdict['outcome']) => verdicts.filter((v) => v.outcome === outcome).length;
   return {
     inputs: expected.length,
@@ -97,7 +103,7 @@ export function account(expected: Expectation[], observations: Iterable<Observat
   };
 }
 
-function judge(e: Expectation, seen: Map<string, number>): Verdict {
+function judge(e: Expectation, seen: Map<string, number>, deliveries: boolean): Verdict {
   const has = (what: string) => (seen.get(what) ?? 0) > 0;
   const duplicates = [...seen].filter(([what, n]) => n > 1 && !REPEATABLE.test(what));
   const routes = ROUTES.filter(has);
@@ -118,7 +124,10 @@ function judge(e: Expectation, seen: Map<string, number>): Verdict {
   const [outcome] = outcomes as [Outcome];
   if (outcome !== e.outcome) return verdict(outcome, `expected ${e.outcome}, saw ${outcome}`);
   if (outcome === 'delivered') {
-    const missing = e.routes.filter((r) => !has(r));
+    const missing = [
+      ...e.routes.filter((r) => !has(r)),
+      ...(deliveries ? e.routes.map((r) => `status:delivered:${r}`).filter((d) => !has(d)) : []),
+    ];
     const extra = routes.filter((r) => !e.routes.includes(r));
     // A route missing is a record lost, even if the others arrived.
     if (missing.length > 0 || !has('status:routed'))

@@ -149,7 +149,7 @@ describe('the mss-gateway under kill -9 (real broker, MSSanté simulator)', () =
 
     const all = await readAll(kafka, codec, topics, [topics.status], 5_000, true);
     const committed = await committedPlaces(javaClasspath, brokers, [topics.status]);
-    const delivered = all.observations.filter((o) => committed.has(o.place ?? '') && o.what === 'status:delivered');
+    const delivered = all.observations.filter((o) => committed.has(o.place ?? '') && o.what.startsWith('status:delivered:mss:'));
     const perEvent = new Map<string, number>();
     for (const o of delivered) perEvent.set(o.eventId, (perEvent.get(o.eventId) ?? 0) + 1);
     const byId = new Map<string, number>();
@@ -162,7 +162,7 @@ describe('the mss-gateway under kill -9 (real broker, MSSanté simulator)', () =
         `lost ${lost.length}, duplicates ${extra} (extra copies by Message-ID, over ${[...byId.values()].filter((c) => c > 1).length} Message-IDs), ` +
         `unexpected ${unexpected.length}; documents with a committed delivered status ${perEvent.size}/${MESSAGES}, with more than one ` +
         `${[...perEvent.values()].filter((n) => n > 1).length}; delivered statuses of aborted transactions ` +
-        `${all.observations.filter((o) => o.what === 'status:delivered').length - delivered.length}`,
+        `${all.observations.filter((o) => o.what.startsWith('status:delivered:mss:')).length - delivered.length}`,
     );
 
     // How long the stage stood still after each kill: from the kill to the first mail of a session opened after it

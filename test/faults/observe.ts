@@ -42,18 +42,31 @@ export async function observationOf(
     const what =
       s.state === 'parked' || s.state === 'dead-lettered' || s.state === 'retrying' || s.state === 'waiting-for-certificate'
         ? `status:${s.state}:${s.detail}`
-        : `status:${s.state}`;
-    return { eventId: s.eventId, what };
+        : s.state === 'delivered'
+          ? `status:delivered:${deliveredRoute(s.detail)}`
+          : `status:${s.state}`;
+    return { eventId: s.eventId, what, at: s.at };
   }
   const eventId = headers[H.eventId];
   if (!eventId) return null;
-  if (topic === t.mss) return { eventId, what: `mss:${(await codec.decode<MssMessage>(topic, message.value)).audience}` };
-  if (topic === t.dmp) return { eventId, what: 'dmp' };
   if (topic === t.composed) return { eventId, what: 'composed' };
   if (topic === t.signed) return { eventId, what: 'signed' };
   if (topic.endsWith('.dlq')) return { eventId, what: `dlq:${headers[H.errorCode] ?? 'UNKNOWN'}` };
-  // A record the retrier put back on its input topic carries its attempt: one such record per attempt.
-  return { eventId, what: headers[H.attempt] ? `input:attempt-${headers[H.attempt]}` : 'input' };
+  // A record the retrier put back on its input topic (an event's, or a gateway's) carries its attempt: one such
+  // record per attempt.
+  const attempt = headers[H.attempt] ? `:attempt-${headers[H.attempt]}` : '';
+  if (topic === t.mss) return { eventId, what: `mss:${(await codec.decode<MssMessage>(topic, message.value)).audience}${attempt}` };
+  if (topic === t.dmp) return { eventId, what: `dmp${attempt}` };
+  return { eventId, what: `input${attempt}` };
+}
+
+/**
+ * The route a gateway's `delivered` status is for, as the ledger names routes: from its detail, `dmp: <answer>` or
+ * `mss:<recipient route>: <smtp>` (`mss:patient`, `mss:professional-2`: the professionals' record).
+ */
+export function deliveredRoute(detail: string | null): string {
+  const route = detail?.slice(0, detail.indexOf(': ')) ?? '';
+  return route.startsWith('mss:professional-') ? 'mss:professionals' : route;
 }
 
 export interface Watch {

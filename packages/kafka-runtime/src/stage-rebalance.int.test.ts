@@ -20,13 +20,18 @@ const INPUTS = 3_000;
 const codec = RegistryCodec.connect(registryUrl, itemSchema);
 const client = createKafka({ brokers, clientId: 'rebalance-test', ssl: false });
 
-/** A group of instances of one stage over its own topics (6 input partitions), each instance with its own client. */
-function group() {
+/**
+ * A group of instances of one stage over its own topics (6 input partitions), each instance with its own client;
+ * `maxBatchRecords` records per transaction (a chunk), 40 ms each.
+ */
+function group(maxBatchRecords = 25) {
   const p = `r${randomUUID().slice(0, 8)}.`;
   const input = `${p}in`;
   const output = `${p}out`;
   const groupId = `${p}rebalance-test`;
   const running = new Map<string, { stage: Stage; kafka: Kafka }>();
+  /** Records handled, by instance */
+  const handled = new Map<string, number>();
 
   return {
     async prepare(): Promise<void> {
@@ -58,10 +63,11 @@ function group() {
         inputTopics: [input],
         tiers,
         raw: true,
-        maxBatchRecords: 25,
+        maxBatchRecords,
         logger: pino({ level: 'silent' }),
         handle: async (r) => {
           await sleep(40); // each transaction stays open about a second: the moves fall in the middle of them
+          handled.set(name, (handled.get(name) ?? 0) + 1);
           return [{ topic: output, key: r.key, value: r.value }];
         },
       });
@@ -102,6 +108,8 @@ function group() {
       const duplicated = [...counts.values()].reduce((n, c) => n + (c - 1), 0);
       return { lost, duplicated };
     },
+
+    handled: (name: string): number => handled.get(name) ?? 0,
 
     async close(): Promise<void> {
       await Promise.all([...running.keys()].map((name) => this.stop(name)));
@@ -150,6 +158,23 @@ describe('stage: exactly once while partitions move between instances (real brok
     await g.crash('b');
     const result = await g.count();
     process.stderr.write(`deaths: ${INPUTS} inputs, lost ${result.lost}, duplicated ${result.duplicated}\n`);
+    expect(result).toEqual({ lost: 0, duplicated: 0 });
+  }, 300_000);
+
+  it('hands partitions over when the group rebalances mid-chunk, not after the whole chunk', async () => {
+    // One chunk holds a partition's whole backlog (500 records, 20 s at 40 ms each): a member that finished its chunk
+    // before rejoining would handle every input itself, and the member joining after it would get nothing.
+    const g = group(1_000);
+    groups.push(g);
+    await g.prepare();
+    await g.start('a');
+    for (let waited = 0; g.handled('a') === 0 && waited < 60_000; waited += 250) await sleep(250); // a is in its first chunks
+    await g.start('b');
+    const result = await g.count();
+    process.stderr.write(
+      `rebalance mid-chunk: ${INPUTS} inputs, handled by a ${g.handled('a')}, by b ${g.handled('b')}; lost ${result.lost}, duplicated ${result.duplicated}\n`,
+    );
+    expect(g.handled('b')).toBeGreaterThan(0);
     expect(result).toEqual({ lost: 0, duplicated: 0 });
   }, 300_000);
 });

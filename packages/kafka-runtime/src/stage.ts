@@ -125,6 +125,13 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
    */
   const verified = new Map<string, number>();
   let generation = 0;
+  /**
+   * The generation in which a beat found the group rebalancing (a member joined, left or died): the chunks in hand
+   * commit what they have handled and their batches end, so that this member rejoins now rather than after whole
+   * chunks (a gateway's chunk, one call to its destination per record, can outlast the session: a dead member's
+   * partitions waited for it).
+   */
+  let rebalancingIn = -1;
   let admin: Promise<Admin> | undefined;
   const timers = new Set<NodeJS.Timeout>();
   let consumer: Consumer | undefined;
@@ -205,8 +212,14 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     // kafkajs heartbeats only when asked: while a batch is handled (a gateway waiting for its destination, a chunk of
     // CPU-bound records), a beat every interval keeps the member in its group under the short session timeout. A beat
-    // that fails (a rebalance) is kafkajs's to report at the next fetch; the chunk's transaction still fences.
-    const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), sessionTimeoutMs / 6);
+    // that finds the group rebalancing makes the chunks in hand end early (rebalancingIn); kafkajs rejoins at the next
+    // heartbeat it is asked for; the chunk's transaction still fences.
+    const beat = setInterval(() => {
+      const beatIn = generation;
+      payload.heartbeat().catch((err: { type?: string }) => {
+        if (err.type === 'REBALANCE_IN_PROGRESS' || err.type === 'ILLEGAL_GENERATION') rebalancingIn = beatIn;
+      });
+    }, sessionTimeoutMs / 6);
     try {
       await handleBatch(payload);
     } finally {
@@ -239,8 +252,15 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       const outputs: OutputRecord[] = [];
       let last: KafkaMessage | undefined;
       let deferred: { offset: string; until: number } | undefined;
+      let handled = chunk.length;
       const started = process.hrtime.bigint();
       for (const [i, msg] of chunk.entries()) {
+        // The group is rebalancing: commit what is handled and end the batch (one record at least: a batch always
+        // moves on). The rest is fetched again, here or by the partition's next owner.
+        if (i > 0 && rebalancingIn === generation) {
+          handled = i;
+          break;
+        }
         // Handlers are CPU-bound (XML, PDF, RSA): give the event loop a turn now and then, so that heartbeats, fetches
         // and other stages sharing the process are not starved by a long batch.
         if (i % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
@@ -289,13 +309,14 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
           const eventTime = Buffer.isBuffer(o.value) ? undefined : (o.value as { occurredAt?: unknown } | null)?.occurredAt;
           if (typeof eventTime === 'number') opts.metrics?.emitted?.(o.topic, eventTime);
         }
-        opts.metrics?.batch(topic, chunk.length, Number(process.hrtime.bigint() - started) / 1e9);
+        opts.metrics?.batch(topic, handled, Number(process.hrtime.bigint() - started) / 1e9);
       }
-      await heartbeat();
+      await heartbeat(); // throws when the group is rebalancing: kafkajs rejoins
       if (deferred) {
         waitUntil(topic, partition, deferred.offset, deferred.until);
         return;
       }
+      if (handled < chunk.length) return;
     }
   }
 
