@@ -157,15 +157,30 @@ export interface HeaderParts {
   identity: QualifiedIdentity;
 }
 
+export interface Versioning {
+  id: string;
+  setId: string;
+  version: number;
+  replaces: string | null;
+}
+
+// The header, the XDS metadata and a review's PDF each ask for them (two or three SHA-1 and BigInt each): the last
+// event's are kept, by the fields they derive from (an event may be changed and built again).
+let last: { eventId: string; key: string; value: Versioning } | undefined;
+
 /** The version facts of a document, from the event's correction (or version 1). */
-export function versioning(event: CommonEvent): { id: string; setId: string; version: number; replaces: string | null } {
+export function versioning(event: CommonEvent): Versioning {
   const c = event.correction;
-  return {
+  const key = c ? `${c.originalEventId}\n${c.replacedEventId}\n${c.versionNumber}` : '';
+  if (last?.eventId === event.eventId && last.key === key) return last.value;
+  const value = {
     id: documentIdFor(event.eventId),
     setId: setIdFor(c ? c.originalEventId : event.eventId),
     version: c ? c.versionNumber : 1,
     replaces: c ? documentIdFor(c.replacedEventId) : null,
   };
+  last = { eventId: event.eventId, key, value };
+  return value;
 }
 
 /**
