@@ -82,7 +82,8 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
             if (cip13 || ucd) {
               w.el('code', {}, () => {
                 originalText(`#${ref}`)();
-                if (cip13) w.el('translation', { code: cip13, codeSystem: '1.2.250.1.213.2.3.2', codeSystemName: 'CIP', displayName: p.label });
+                if (cip13)
+                  w.el('translation', { code: cip13, codeSystem: '1.2.250.1.213.2.3.2', codeSystemName: 'CIP', displayName: p.label });
                 if (ucd) w.el('translation', { code: ucd, codeSystem: '1.2.250.1.213.2.3.3', codeSystemName: 'UCD', displayName: p.label });
               });
             } else w.el('code', { nullFlavor: 'NA' }, originalText(`#${ref}`));
@@ -91,12 +92,22 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
         }),
       );
       if (line.posology) {
-        instruction(w, ['2.16.840.1.113883.10.20.1.49', '1.3.6.1.4.1.19376.1.5.3.1.4.3', '1.2.250.1.213.1.1.3.33'], 'PINSTRUCT', `#${ref}-instruction`);
+        instruction(
+          w,
+          ['2.16.840.1.113883.10.20.1.49', '1.3.6.1.4.1.19376.1.5.3.1.4.3', '1.2.250.1.213.1.1.3.33'],
+          'PINSTRUCT',
+          `#${ref}-instruction`,
+        );
       }
       // The CI-SIS supply template requires the dispenser's notes whenever the entry has any relationship.
       const substituted = line.substitution === 'GENERIC' || line.substitution === 'THERAPEUTIC';
       if (line.posology || substituted) {
-        instruction(w, ['2.16.840.1.113883.10.20.1.43', '1.3.6.1.4.1.19376.1.5.3.1.4.3.1', '1.2.250.1.213.1.1.3.207'], 'FINSTRUCT', `#${ref}-notes`);
+        instruction(
+          w,
+          ['2.16.840.1.113883.10.20.1.43', '1.3.6.1.4.1.19376.1.5.3.1.4.3.1', '1.2.250.1.213.1.1.3.207'],
+          'FINSTRUCT',
+          `#${ref}-notes`,
+        );
       }
       if (substituted) {
         w.el('entryRelationship', { typeCode: 'COMP' }, () =>
@@ -105,7 +116,11 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
             w.el('templateId', { root: '1.2.250.1.213.1.1.3.206' });
             const said = originalText(`#${ref}-substitution`);
             if (line.substitution === 'GENERIC') {
-              w.el('code', { code: 'G', codeSystem: SUBSTITUTION_SYSTEM, displayName: 'Substitution autorisée par un produit générique' }, said);
+              w.el(
+                'code',
+                { code: 'G', codeSystem: SUBSTITUTION_SYSTEM, displayName: 'Substitution autorisée par un produit générique' },
+                said,
+              );
             }
             // A therapeutic substitution has no code in the CI-SIS value set (N, G): say it in words only.
             else w.el('code', { nullFlavor: 'OTH' }, said);
@@ -174,7 +189,12 @@ export function buildDispensation(event: DispensationEvent, identity: QualifiedI
             w.el('templateId', { root: '2.16.840.1.113883.10.20.1.8' });
             w.el('templateId', { root: '1.2.250.1.213.1.1.2.236' });
             w.el('id', { root: derivedOid('section', event.eventId) });
-            w.el('code', { code: '60590-7', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC', displayName: 'Médicaments délivrés' });
+            w.el('code', {
+              code: '60590-7',
+              codeSystem: '2.16.840.1.113883.6.1',
+              codeSystemName: 'LOINC',
+              displayName: 'Médicaments délivrés',
+            });
             w.text('title', 'Médicaments délivrés');
             narrative(w, event, day);
             sectionAuthor(w, event);

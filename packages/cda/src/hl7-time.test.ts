@@ -48,7 +48,12 @@ describe('HL7 times', () => {
       { numRuns: 2000 },
     );
     // Either side of a change of offset (last Sunday of March and of October, 01:00 UTC).
-    for (const t of [Date.UTC(2026, 2, 29, 0, 59, 59, 999), Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 0, 59, 59), Date.UTC(2026, 9, 25, 1)]) {
+    for (const t of [
+      Date.UTC(2026, 2, 29, 0, 59, 59, 999),
+      Date.UTC(2026, 2, 29, 1),
+      Date.UTC(2026, 9, 25, 0, 59, 59),
+      Date.UTC(2026, 9, 25, 1),
+    ]) {
       expect(hl7Timestamp(t)).toBe(intlTimestamp(t));
     }
   });

@@ -87,7 +87,9 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
     w.el('text', {}, () =>
       w.el('table', { border: '0' }, () => {
         w.el('thead', {}, () => w.el('tr', {}, () => COLUMNS.forEach((h) => w.text('th', h))));
-        w.el('tbody', {}, () => w.el('tr', {}, () => cells.forEach((c) => (typeof c === 'string' ? w.text('td', c) : w.el('td', {}, () => c(w))))));
+        w.el('tbody', {}, () =>
+          w.el('tr', {}, () => cells.forEach((c) => (typeof c === 'string' ? w.text('td', c) : w.el('td', {}, () => c(w))))),
+        );
       }),
     );
 
@@ -109,8 +111,10 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
         w.el('effectiveTime', { value: day });
         if (route) w.el('routeCode', { code: route.code, codeSystem: EDQM, codeSystemName: 'EDQM', displayName: route.displayName });
         if (site) {
-          w.el('approachSiteCode', { code: site.code, codeSystem: SNOMED, codeSystemName: 'SNOMED CT', displayName: site.displayName }, () =>
-            w.el('originalText', {}, () => w.el('reference', { value: '#vac-1-site' })),
+          w.el(
+            'approachSiteCode',
+            { code: site.code, codeSystem: SNOMED, codeSystemName: 'SNOMED CT', displayName: site.displayName },
+            () => w.el('originalText', {}, () => w.el('reference', { value: '#vac-1-site' })),
           );
         }
         if (v.doseQuantity && Number.isFinite(v.doseQuantity.value) && v.doseQuantity.value >= 0) {
@@ -128,7 +132,12 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
               w.el('code', code, () => {
                 w.el('originalText', {}, () => w.el('reference', { value: '#vac-1' }));
                 if (atc) {
-                  w.el('translation', { code: atc, codeSystem: '2.16.840.1.113883.6.73', codeSystemName: 'ATC', displayName: v.vaccine.atcLabel });
+                  w.el('translation', {
+                    code: atc,
+                    codeSystem: '2.16.840.1.113883.6.73',
+                    codeSystemName: 'ATC',
+                    displayName: v.vaccine.atcLabel,
+                  });
                 }
               });
               w.text('name', v.vaccine.label);
@@ -147,7 +156,12 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
             w.el('observation', { classCode: 'OBS', moodCode: 'EVN' }, () => {
               w.el('templateId', { root: '2.16.840.1.113883.10.20.1.46' });
               w.el('templateId', { root: '1.2.250.1.213.1.1.3.82' });
-              w.el('code', { code: '30973-2', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC', displayName: 'Rang de la vaccination' });
+              w.el('code', {
+                code: '30973-2',
+                codeSystem: '2.16.840.1.113883.6.1',
+                codeSystemName: 'LOINC',
+                displayName: 'Rang de la vaccination',
+              });
               w.el('statusCode', { code: 'completed' });
               w.el('value', { value: rank, 'xsi:type': 'INT' });
             }),
@@ -177,7 +191,12 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
             w.el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.3.23' });
             w.el('templateId', { root: '1.2.250.1.213.1.1.2.147' });
             w.el('id', { root: derivedOid('section', event.eventId) });
-            w.el('code', { code: '11369-6', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC', displayName: 'Historique des vaccinations' });
+            w.el('code', {
+              code: '11369-6',
+              codeSystem: '2.16.840.1.113883.6.1',
+              codeSystemName: 'LOINC',
+              displayName: 'Historique des vaccinations',
+            });
             w.text('title', 'Note de vaccination');
             narrative(w);
             entry(w);

@@ -35,13 +35,17 @@ describe('derived ids', () => {
     expect(nameBasedOid(EVENT_NAMESPACE, 'x')).not.toBe(nameBasedOid(EVENT_NAMESPACE, 'y'));
   });
 
-  it('are the uuid package\'s version-5 UUIDs, for any name (any code point) in each namespace', () => {
+  it("are the uuid package's version-5 UUIDs, for any name (any code point) in each namespace", () => {
     fc.assert(
-      fc.property(fc.constantFrom(EVENT_NAMESPACE, SUBMISSION_SET_NAMESPACE, MSS_MESSAGE_NAMESPACE), fc.string({ unit: 'binary' }), (ns, name) => {
-        const uuid = uuidv5(name, ns);
-        expect(nameBasedUuid(ns, name)).toBe(uuid);
-        expect(nameBasedOid(ns, name)).toBe(uuidToOid(uuid));
-      }),
+      fc.property(
+        fc.constantFrom(EVENT_NAMESPACE, SUBMISSION_SET_NAMESPACE, MSS_MESSAGE_NAMESPACE),
+        fc.string({ unit: 'binary' }),
+        (ns, name) => {
+          const uuid = uuidv5(name, ns);
+          expect(nameBasedUuid(ns, name)).toBe(uuid);
+          expect(nameBasedOid(ns, name)).toBe(uuidToOid(uuid));
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(() => nameBasedOid(EVENT_NAMESPACE, 'a\ud800')).toThrow(URIError); // as the uuid package does

@@ -19,7 +19,10 @@ const LEGACY: Record<string, (event: never, identity: QualifiedIdentity) => Buil
 
 /** Whether the document needed escaping (so that the test below is known to exercise it). */
 async function expectSame(family: string, event: unknown, identity: QualifiedIdentity): Promise<boolean> {
-  const legacy = await (LEGACY[family] as (e: never, i: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument>)(event as never, identity);
+  const legacy = await (LEGACY[family] as (e: never, i: QualifiedIdentity) => BuiltDocument | Promise<BuiltDocument>)(
+    event as never,
+    identity,
+  );
   const doc = await buildDocument(family as never, event as never, identity);
   if (!doc.xml.equals(legacy.xml)) expect(doc.xml.toString()).toBe(legacy.xml.toString());
   expect(doc.metadata).toEqual(legacy.metadata);
@@ -33,7 +36,8 @@ async function expectSame(family: string, event: unknown, identity: QualifiedIde
  */
 function roughen(value: unknown, rng: Rng, key = ''): unknown {
   const nasty = ['&<>"\'\r\n\t', '\u0001a\u0008\u000b\u001f', '\ud800x\udc00\uffff\ufffe', 'é 漢 😀 \u2028', '  ', '', ']]>', '&amp;'];
-  if (typeof value === 'string') return !/EventId$|^eventId$/.test(key) && rng.bool(0.3) ? `${value}${rng.pick(nasty)}${rng.pick(nasty)}` : value;
+  if (typeof value === 'string')
+    return !/EventId$|^eventId$/.test(key) && rng.bool(0.3) ? `${value}${rng.pick(nasty)}${rng.pick(nasty)}` : value;
   if (Array.isArray(value)) return value.map((v) => roughen(v, rng, key));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roughen(v, rng, k)]));
   return value;
@@ -56,9 +60,13 @@ describe('the CDA writer gives the bytes of the element tree', () => {
     expect(escaped).toBeGreaterThan(3000);
   }, 300_000);
 
-  it.each(FAMILIES.map((f) => [f.family, f.topic] as const))('for 2,000 random schema-valid %s events', async (family, topic) => {
-    const type = avroType(topic);
-    const identity = identityOf(vaccinationEvent());
-    for (let i = 0; i < 2000; i++) await expectSame(family, type.fromBuffer(type.toBuffer(type.random())), identity);
-  }, 300_000);
+  it.each(FAMILIES.map((f) => [f.family, f.topic] as const))(
+    'for 2,000 random schema-valid %s events',
+    async (family, topic) => {
+      const type = avroType(topic);
+      const identity = identityOf(vaccinationEvent());
+      for (let i = 0; i < 2000; i++) await expectSame(family, type.fromBuffer(type.toBuffer(type.random())), identity);
+    },
+    300_000,
+  );
 });

@@ -5,7 +5,7 @@ import { hl7Date, hl7Timestamp } from '../hl7-time';
 import { DOCUMENT_TYPES } from '../document-types';
 import { clinicalDocument, header, versioning } from './header';
 import { xdsMetadata } from '../metadata';
-import { renderReviewPdf, reviewTitle } from '../review-pdf';
+import { renderReviewPdf, reviewTitle } from './review-pdf';
 import type { BuiltDocument } from '../built-document';
 
 /**
