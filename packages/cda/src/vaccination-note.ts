@@ -4,7 +4,7 @@ import { csValue, type XmlWriter } from './xml-writer';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid } from './document-id';
 import { DOCUMENT_TYPES } from './document-types';
-import { assignedAuthor, assignedEntity, clinicalDocument, header } from './header';
+import { assignedAuthor, assignedEntity, clinicalDocument } from './header';
 import { xdsMetadata } from './metadata';
 import type { BuiltDocument } from './built-document';
 
