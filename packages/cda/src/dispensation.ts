@@ -62,7 +62,7 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
   const unit = csValue(line.quantity.unit);
   const cip13 = csValue(p.cip13);
   const ucd = csValue(p.ucd);
-  const originalText = (reference: string) => () => w.el('originalText', {}, () => w.el('reference', { value: reference }));
+  const originalText = (reference: string) => w.el('originalText', {}, () => w.el('reference', { value: reference }));
   w.el('entry', {}, () =>
     w.el('supply', { classCode: 'SPLY', moodCode: 'EVN' }, () => {
       w.el('templateId', { root: '2.16.840.1.113883.10.20.1.34' });
@@ -81,12 +81,12 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
             w.el('templateId', { root: '1.3.6.1.4.1.19376.1.9.1.3.1' });
             if (cip13 || ucd) {
               w.el('code', {}, () => {
-                originalText(`#${ref}`)();
+                originalText(`#${ref}`);
                 if (cip13)
                   w.el('translation', { code: cip13, codeSystem: '1.2.250.1.213.2.3.2', codeSystemName: 'CIP', displayName: p.label });
                 if (ucd) w.el('translation', { code: ucd, codeSystem: '1.2.250.1.213.2.3.3', codeSystemName: 'UCD', displayName: p.label });
               });
-            } else w.el('code', { nullFlavor: 'NA' }, originalText(`#${ref}`));
+            } else w.el('code', { nullFlavor: 'NA' }, () => originalText(`#${ref}`));
             w.text('name', p.label);
           });
         }),
@@ -114,7 +114,7 @@ function supplyEntry(w: XmlWriter, event: DispensationEvent, line: DispensationL
           w.el('act', { classCode: 'ACT', moodCode: 'EVN' }, () => {
             w.el('templateId', { root: '1.3.6.1.4.1.19376.1.9.1.3.9.2' });
             w.el('templateId', { root: '1.2.250.1.213.1.1.3.206' });
-            const said = originalText(`#${ref}-substitution`);
+            const said = () => originalText(`#${ref}-substitution`);
             if (line.substitution === 'GENERIC') {
               w.el(
                 'code',
