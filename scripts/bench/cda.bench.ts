@@ -1,6 +1,7 @@
 /**
- * Document building and XSD validation costs: `npx tsx scripts/bench/cda.bench.ts [--seconds N]`.
- * - documents built per second for each type, on one core (this process is single-threaded);
+ * Document building and XSD validation costs: `npx tsx scripts/bench/cda.bench.ts [--seconds N] [--profile F]`.
+ * - documents built per CPU second for each type, on one core (this process is single-threaded), over 200 distinct
+ *   generated events of the type (the load tool's generator), with the INS check the composer makes per document;
  * - one XSD validation with xmllint: per document (one process each) and per batch (one process for many files).
  * Prints the machine's core count and CPU, and the `openssl speed rsa2048` reference of DESIGN §8.
  */
@@ -11,12 +12,21 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDocument } from '@passerelle/cda';
 import { assertPatientIdentity } from '@passerelle/ins';
-import type { EventFamily, Patient } from '@passerelle/schemas';
+import { topicSchemas, type EventFamily, type Patient } from '@passerelle/schemas';
+import { EVENT_SHAPES, generateEvent, Rng } from '../../test/generators/events';
+import { profiled } from './profile';
 
-const USAGE = `usage: npx tsx scripts/bench/cda.bench.ts [--seconds 3]
-Documents built per second for each type on one core, and the cost of an XSD validation with xmllint.`;
+const USAGE = `usage: npx tsx scripts/bench/cda.bench.ts [--seconds 3] [--profile <file.cpuprofile>] [--no-xsd]
+Documents built per CPU second for each type on one core (CPU µs per document), and the cost of an XSD validation
+with xmllint. --profile writes a V8 CPU profile of the measured builds only (all types; summarise it with
+scripts/bench/cpuprofile.ts).`;
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    seconds: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+    'no-xsd': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -35,27 +45,39 @@ const types: [string, EventFamily, Record<string, unknown>][] = [
   ['medication-review', 'medicationReview', fixture('medication-review')],
   ['pharmaceutical-interview', 'medicationReview', fixture('pharmaceutical-interview')],
 ];
+/** 200 distinct generated events of each type (same seed, same events from run to run). */
+const generated = (shape: number): { family: EventFamily; event: Record<string, unknown> }[] => {
+  const rng = new Rng(11 + shape);
+  return Array.from({ length: 200 }, (_, i) => {
+    const e = generateEvent(EVENT_SHAPES[shape] as (typeof EVENT_SHAPES)[number], rng, i);
+    return { family: topicSchemas[e.topic].family, event: e.event as unknown as Record<string, unknown> };
+  });
+};
 /** The composer checks the identity once per document: so does the benchmark. */
 const buildFor = (family: EventFamily, event: Record<string, unknown>) =>
   buildDocument(family, event as never, assertPatientIdentity(event.patient as Patient, { testPlatform: true }));
 
-/** Builds documents for `seconds`, each from a distinct event id, and returns documents per second. */
-async function rate(topic: EventFamily, event: Record<string, unknown>): Promise<{ perSecond: number; bytes: number }> {
+/**
+ * Builds documents from `events` in turn for `seconds` of wall time, and returns documents per second of this
+ * process's user+system CPU time (a loaded, shared machine slows the clock, not the figure) and the mean size.
+ */
+async function rate(events: { family: EventFamily; event: Record<string, unknown> }[]): Promise<{ perCpuSecond: number; bytes: number }> {
   let n = 0;
   let bytes = 0;
   const build = async (): Promise<void> => {
-    const eventId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-    bytes = (await buildFor(topic, { ...event, eventId })).metadata.size;
+    const { family, event } = events[n % events.length] as (typeof events)[number];
+    bytes += (await buildFor(family, event)).metadata.size;
     n++;
   };
   const warmUntil = Date.now() + 500;
   while (Date.now() < warmUntil) await build();
   n = 0;
-  const start = process.hrtime.bigint();
+  bytes = 0;
+  const cpu = process.cpuUsage();
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) await build();
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  return { perSecond: n / elapsed, bytes };
+  const used = process.cpuUsage(cpu);
+  return { perCpuSecond: n / ((used.user + used.system) / 1e6), bytes: Math.round(bytes / n) };
 }
 
 function opensslReference(): string {
@@ -75,13 +97,17 @@ async function main(): Promise<void> {
   // Figures taken while other processes compete for the cores are low: the load average says how much.
   console.log(`load average (1 min) at start: ${loadavg()[0]?.toFixed(2)}`);
   console.log(`openssl speed rsa2048 (one core): ${opensslReference()}`);
-  console.log(`\ndocuments built per second, one core (${seconds} s per type):`);
-  for (const [kind, topic, event] of types) {
-    const r = await rate(topic, event);
-    console.log(
-      `  ${kind.padEnd(26)} ${r.perSecond.toFixed(0).padStart(7)} docs/s  (${(1000 / r.perSecond).toFixed(3)} ms/doc, ${r.bytes} bytes)`,
-    );
-  }
+  console.log(`\ndocuments built per CPU second, one core (${seconds} s per type, 200 generated events each):`);
+  await profiled(values.profile, async () => {
+    for (const [i, [kind]] of types.entries()) {
+      const r = await rate(generated(i));
+      console.log(
+        `  ${kind.padEnd(26)} ${r.perCpuSecond.toFixed(0).padStart(7)} docs/s  (${(1e6 / r.perCpuSecond).toFixed(0).padStart(5)} µs CPU/doc, ${r.bytes} bytes mean)`,
+      );
+    }
+  });
+  console.log(`load average (1 min) at end: ${loadavg()[0]?.toFixed(2)}`);
+  if (values['no-xsd']) return;
 
   const dir = mkdtempSync(join(tmpdir(), 'cda-bench-'));
   try {

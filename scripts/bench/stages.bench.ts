@@ -3,6 +3,7 @@
  * (the load tool's event mix), with the Avro decoding of their input and encoding of their outputs that the runtime
  * does around them.
  *   npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
+ *     [--profile <file.cpuprofile>]
  * Rates are per second of user+system CPU time of this process (one thread), so that a loaded, shared machine
  * slows the clock, not the figure. The last line is the serial sum: what one core could do for the whole chain,
  * the ceiling of the in-process pipeline before Kafka's own costs (client, transactions, the broker).
@@ -22,16 +23,20 @@ import { localEnv } from '../local-pipeline';
 import { GeneratedEvents } from '../load/events';
 import { loadPki } from '../load/pki';
 import { topicNames } from '@passerelle/pipeline';
+import { profiled } from './profile';
 
 const USAGE = `usage: npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
+       [--profile <file.cpuprofile>]
 Each stage's documents/s and CPU ms per document on one core, without Kafka (Avro decoding and encoding included).
---stage measures that stage only (its inputs are still made by the stages before it): e.g. under node --cpu-prof.`;
+--stage measures that stage only (its inputs are still made by the stages before it); --profile writes a V8 CPU
+profile of the measured part only (summarise it with scripts/bench/cpuprofile.ts).`;
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '400' },
     seconds: { type: 'string', default: '5' },
     pharmacies: { type: 'string', default: '50' },
     stage: { type: 'string' },
+    profile: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -117,9 +122,11 @@ async function main(): Promise<void> {
 
     const wanted = (stage: (typeof STAGES)[number]) => values.stage === undefined || values.stage === stage;
     const results: [string, number][] = [];
-    if (wanted('composer')) results.push(['composer (decode event, INS checks, CDA build, encode)', await rate(composer, events)]);
-    if (wanted('signer')) results.push(['signer (decode, XAdES-BES RSA-2048, encode)', await rate(signer, composed)]);
-    if (wanted('router')) results.push(['router (decode, rules, DMP submission + MSSanté XDM ZIP, encode)', await rate(router, signed)]);
+    await profiled(values.profile, async () => {
+      if (wanted('composer')) results.push(['composer (decode event, INS checks, CDA build, encode)', await rate(composer, events)]);
+      if (wanted('signer')) results.push(['signer (decode, XAdES-BES RSA-2048, encode)', await rate(signer, composed)]);
+      if (wanted('router')) results.push(['router (decode, rules, DMP submission + MSSanté XDM ZIP, encode)', await rate(router, signed)]);
+    });
     const serial = 1 / results.reduce((a, [, r]) => a + 1 / r, 0);
     console.log(
       `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()

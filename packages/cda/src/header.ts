@@ -1,7 +1,7 @@
 import { NATIONAL_ID_OID, organisationId, professionalId } from '@passerelle/identifiers';
 import type { QualifiedIdentity } from '@passerelle/ins';
 import type { Address, Pharmacist, Pharmacy, VaccinationEvent } from '@passerelle/schemas';
-import { el, textEl, type XmlElement } from './xml-tree';
+import { XmlWriter, type Attrs } from './xml-writer';
 import { hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid, documentIdFor, setIdFor } from './document-id';
 import type { DocumentType } from './document-types';
@@ -50,103 +50,100 @@ export function professionCode(author: Pharmacist): { code: string; displayName:
  * An address. The CI-SIS address template takes either free lines (streetAddressLine) or parts, never both; the
  * event's lines are unparsed, so the first goes in streetName and the others in additionalLocator.
  */
-export function addr(address: Address): XmlElement {
+export function addr(w: XmlWriter, address: Address): void {
   const lines = address.lines.map((l) => l.trim()).filter((l) => l !== '');
-  return el(
-    'addr',
-    {},
-    lines.length > 0 && textEl('streetName', lines[0] as string),
-    lines.length > 1 && textEl('additionalLocator', lines.slice(1).join(', ')),
-    address.postalCode.trim() !== '' && textEl('postalCode', address.postalCode),
-    address.city.trim() !== '' && textEl('city', address.city),
-    address.country && address.country !== 'FR' && textEl('country', address.country),
-  );
+  w.el('addr', {}, () => {
+    if (lines.length > 0) w.text('streetName', lines[0] as string);
+    if (lines.length > 1) w.text('additionalLocator', lines.slice(1).join(', '));
+    if (address.postalCode.trim() !== '') w.text('postalCode', address.postalCode);
+    if (address.city.trim() !== '') w.text('city', address.city);
+    if (address.country && address.country !== 'FR') w.text('country', address.country);
+  });
 }
 
-/** Telecom addresses of the pharmacy: phone (digits and +) and MSSanté mailbox. */
-export function pharmacyTelecoms(pharmacy: Pharmacy): XmlElement[] {
-  const out: XmlElement[] = [];
+/** Telecom addresses of the pharmacy: phone (digits and +) and MSSanté mailbox, as `value` attributes. */
+function telecomValues(pharmacy: Pharmacy): string[] {
+  const out: string[] = [];
   const phone = pharmacy.telecom?.replace(/[^\d+]/g, '');
-  if (phone) out.push(el('telecom', { value: `tel:${phone}`, use: 'WP' }));
-  if (pharmacy.mssanteAddress.trim() !== '') out.push(el('telecom', { value: `mailto:${pharmacy.mssanteAddress.trim()}`, use: 'WP' }));
+  if (phone) out.push(`tel:${phone}`);
+  if (pharmacy.mssanteAddress.trim() !== '') out.push(`mailto:${pharmacy.mssanteAddress.trim()}`);
   return out;
 }
 
-export function personName(given: string, family: string): XmlElement {
-  return el('name', {}, textEl('given', given), textEl('family', family));
+/** Telecom addresses of the pharmacy (`first`: the first one only, where the schema takes one). */
+export function pharmacyTelecoms(w: XmlWriter, pharmacy: Pharmacy, first = false): void {
+  for (const value of first ? telecomValues(pharmacy).slice(0, 1) : telecomValues(pharmacy)) w.el('telecom', { use: 'WP', value });
 }
 
-function coded(c: { code: string; displayName: string; codeSystem: string }): Record<string, string> {
-  return { code: c.code, displayName: c.displayName, codeSystem: c.codeSystem };
+export function personName(w: XmlWriter, given: string, family: string): void {
+  w.el('name', {}, () => {
+    w.text('given', given);
+    w.text('family', family);
+  });
+}
+
+function coded(c: { code: string; displayName: string; codeSystem: string }): Attrs {
+  return { code: c.code, codeSystem: c.codeSystem, displayName: c.displayName };
 }
 
 /** The pharmacy as representedOrganization (author, legal authenticator, performers). */
-export function pharmacyOrganization(pharmacy: Pharmacy, withSetting: boolean): XmlElement {
-  return el(
-    'representedOrganization',
-    {},
-    el('id', { root: OID.STRUCTURE, extension: finessId(pharmacy.finess) }),
-    textEl('name', pharmacy.name),
-    pharmacyTelecoms(pharmacy),
-    addr(pharmacy.address),
-    withSetting && el('standardIndustryClassCode', coded(AMBULATORY)),
-  );
+export function pharmacyOrganization(w: XmlWriter, pharmacy: Pharmacy, withSetting: boolean): void {
+  w.el('representedOrganization', {}, () => {
+    w.el('id', { extension: finessId(pharmacy.finess), root: OID.STRUCTURE });
+    w.text('name', pharmacy.name);
+    pharmacyTelecoms(w, pharmacy);
+    addr(w, pharmacy.address);
+    if (withSetting) w.el('standardIndustryClassCode', coded(AMBULATORY));
+  });
 }
 
 /** The pharmacist's identity and professional context, shared by assignedAuthor / assignedEntity. */
-function pharmacistParts(event: CommonEvent): XmlElement[] {
-  return [
-    el('id', { root: OID.RPPS, extension: rppsId(event.author.rpps) }),
-    el('code', coded(professionCode(event.author))),
-    addr(event.pharmacy.address),
-    ...pharmacyTelecoms(event.pharmacy),
-    el('assignedPerson', {}, personName(event.author.givenName, event.author.familyName)),
-  ];
+function pharmacistParts(w: XmlWriter, event: CommonEvent): void {
+  w.el('id', { extension: rppsId(event.author.rpps), root: OID.RPPS });
+  w.el('code', coded(professionCode(event.author)));
+  addr(w, event.pharmacy.address);
+  pharmacyTelecoms(w, event.pharmacy);
+  w.el('assignedPerson', {}, () => personName(w, event.author.givenName, event.author.familyName));
 }
 
-export function assignedAuthor(event: CommonEvent): XmlElement {
-  return el('assignedAuthor', { classCode: 'ASSIGNED' }, pharmacistParts(event), pharmacyOrganization(event.pharmacy, true));
+export function assignedAuthor(w: XmlWriter, event: CommonEvent): void {
+  w.el('assignedAuthor', { classCode: 'ASSIGNED' }, () => {
+    pharmacistParts(w, event);
+    pharmacyOrganization(w, event.pharmacy, true);
+  });
 }
 
-export function assignedEntity(event: CommonEvent): XmlElement {
-  return el('assignedEntity', {}, pharmacistParts(event), pharmacyOrganization(event.pharmacy, true));
+export function assignedEntity(w: XmlWriter, event: CommonEvent): void {
+  w.el('assignedEntity', {}, () => {
+    pharmacistParts(w, event);
+    pharmacyOrganization(w, event.pharmacy, true);
+  });
 }
 
 /**
  * The patient, from the qualified identity: INS as id, birth name and given names with the BR qualifier, used names
  * with CL, sex, birth date, INSEE birth place (REFERENCE §4).
  */
-export function recordTarget(identity: QualifiedIdentity): XmlElement {
+export function recordTarget(w: XmlWriter, identity: QualifiedIdentity): void {
   const patient = identity.traits;
   const birthTime = hl7Date(patient.birthDate);
-  const used = [
-    patient.usedFamilyName?.trim() && textEl('family', patient.usedFamilyName, { qualifier: 'CL' }),
-    patient.usedGivenName?.trim() && textEl('given', patient.usedGivenName, { qualifier: 'CL' }),
-  ];
   const gender = GENDER[patient.sex] ?? { code: 'UN', displayName: 'Inconnu' };
-  return el(
-    'recordTarget',
-    {},
-    el(
-      'patientRole',
-      {},
-      el('id', { root: identity.oid, extension: identity.matricule }),
-      el(
-        'patient',
-        { classCode: 'PSN' },
-        el(
-          'name',
-          {},
-          textEl('family', patient.birthFamilyName, { qualifier: 'BR' }),
-          textEl('given', patient.birthGivenNames),
-          textEl('given', patient.firstGivenName, { qualifier: 'BR' }),
-          used,
-        ),
-        el('administrativeGenderCode', { ...gender, codeSystem: OID.GENDER }),
-        birthTime ? el('birthTime', { value: birthTime }) : el('birthTime', { nullFlavor: 'UNK' }),
-        el('birthplace', {}, el('place', {}, el('addr', {}, textEl('county', patient.birthPlace)))),
-      ),
-    ),
+  w.el('recordTarget', {}, () =>
+    w.el('patientRole', {}, () => {
+      w.el('id', { extension: identity.matricule, root: identity.oid });
+      w.el('patient', { classCode: 'PSN' }, () => {
+        w.el('name', {}, () => {
+          w.text('family', patient.birthFamilyName, { qualifier: 'BR' });
+          w.text('given', patient.birthGivenNames);
+          w.text('given', patient.firstGivenName, { qualifier: 'BR' });
+          if (patient.usedFamilyName?.trim()) w.text('family', patient.usedFamilyName, { qualifier: 'CL' });
+          if (patient.usedGivenName?.trim()) w.text('given', patient.usedGivenName, { qualifier: 'CL' });
+        });
+        w.el('administrativeGenderCode', { code: gender.code, codeSystem: OID.GENDER, displayName: gender.displayName });
+        w.el('birthTime', birthTime ? { value: birthTime } : { nullFlavor: 'UNK' });
+        w.el('birthplace', {}, () => w.el('place', {}, () => w.el('addr', {}, () => w.text('county', patient.birthPlace))));
+      });
+    }),
   );
 }
 
@@ -154,112 +151,117 @@ export interface HeaderParts {
   type: DocumentType;
   /** Date (YYYYMMDD) or timestamp of the documented act */
   serviceTime: string;
-  /** Header elements that sit between legalAuthenticator and documentationOf (participant, inFulfillmentOf) */
-  participants?: XmlElement[];
+  /** Writes the header elements that sit between legalAuthenticator and documentationOf (participant, inFulfillmentOf) */
+  participants?: (w: XmlWriter) => void;
   /** The patient, as `@passerelle/ins` checked it */
   identity: QualifiedIdentity;
 }
 
+export interface Versioning {
+  id: string;
+  setId: string;
+  version: number;
+  replaces: string | null;
+}
+
+// The header, the XDS metadata and a review's PDF each ask for them (two or three SHA-1 and BigInt each): the last
+// event's are kept, by the fields they derive from (an event may be changed and built again).
+let last: { eventId: string; key: string; value: Versioning } | undefined;
+
 /** The version facts of a document, from the event's correction (or version 1). */
-export function versioning(event: CommonEvent): { id: string; setId: string; version: number; replaces: string | null } {
+export function versioning(event: CommonEvent): Versioning {
   const c = event.correction;
-  return {
+  const key = c ? `${c.originalEventId}\n${c.replacedEventId}\n${c.versionNumber}` : '';
+  if (last?.eventId === event.eventId && last.key === key) return last.value;
+  const value = {
     id: documentIdFor(event.eventId),
     setId: setIdFor(c ? c.originalEventId : event.eventId),
     version: c ? c.versionNumber : 1,
     replaces: c ? documentIdFor(c.replacedEventId) : null,
   };
+  last = { eventId: event.eventId, key, value };
+  return value;
 }
 
 /**
  * The CI-SIS header (REFERENCE §3), in the order the CDA schema requires: every element from realmCode to
- * componentOf. The caller appends the body component.
+ * componentOf. The caller writes the body component after it.
  */
-export function header(event: CommonEvent, parts: HeaderParts): XmlElement[] {
+export function header(w: XmlWriter, event: CommonEvent, parts: HeaderParts): void {
   const { type } = parts;
   const v = versioning(event);
   const time = hl7Timestamp(event.occurredAt);
   const level = event.confidentiality.level;
-  return [
-    el('realmCode', { code: 'FR' }),
-    el('typeId', { root: '2.16.840.1.113883.1.3', extension: 'POCD_HD000040' }),
-    type.templateIds.map((t) => el('templateId', { root: t.root, extension: t.extension })),
-    el('id', { root: v.id }),
-    el('code', { ...coded(type.code), codeSystemName: 'LOINC' }),
-    textEl('title', type.title),
-    el('effectiveTime', { value: time }),
-    el('confidentialityCode', { code: level, displayName: CONFIDENTIALITY[level] ?? 'Normal', codeSystem: OID.CONFIDENTIALITY }),
-    el('languageCode', { code: 'fr-FR' }),
-    el('setId', { root: v.setId }),
-    el('versionNumber', { value: v.version }),
-    recordTarget(parts.identity),
-    el('author', {}, el('time', { value: time }), assignedAuthor(event)),
-    el(
-      'custodian',
-      {},
-      el(
-        'assignedCustodian',
-        {},
-        el(
-          'representedCustodianOrganization',
-          {},
-          el('id', { root: OID.STRUCTURE, extension: finessId(event.pharmacy.finess) }),
-          textEl('name', event.pharmacy.name),
-          pharmacyTelecoms(event.pharmacy)[0],
-          addr(event.pharmacy.address),
-        ),
-      ),
+  const loinc = { code: type.code.code, codeSystem: type.code.codeSystem, codeSystemName: 'LOINC', displayName: type.code.displayName };
+  w.el('realmCode', { code: 'FR' });
+  w.el('typeId', { extension: 'POCD_HD000040', root: '2.16.840.1.113883.1.3' });
+  for (const t of type.templateIds) w.el('templateId', { extension: t.extension, root: t.root });
+  w.el('id', { root: v.id });
+  w.el('code', loinc);
+  w.text('title', type.title);
+  w.el('effectiveTime', { value: time });
+  w.el('confidentialityCode', { code: level, codeSystem: OID.CONFIDENTIALITY, displayName: CONFIDENTIALITY[level] ?? 'Normal' });
+  w.el('languageCode', { code: 'fr-FR' });
+  w.el('setId', { root: v.setId });
+  w.el('versionNumber', { value: v.version });
+  recordTarget(w, parts.identity);
+  w.el('author', {}, () => {
+    w.el('time', { value: time });
+    assignedAuthor(w, event);
+  });
+  w.el('custodian', {}, () =>
+    w.el('assignedCustodian', {}, () =>
+      w.el('representedCustodianOrganization', {}, () => {
+        w.el('id', { extension: finessId(event.pharmacy.finess), root: OID.STRUCTURE });
+        w.text('name', event.pharmacy.name);
+        pharmacyTelecoms(w, event.pharmacy, true);
+        addr(w, event.pharmacy.address);
+      }),
     ),
-    el('legalAuthenticator', {}, el('time', { value: time }), el('signatureCode', { code: 'S' }), assignedEntity(event)),
-    parts.participants ?? [],
-    el(
-      'documentationOf',
-      {},
-      el(
-        'serviceEvent',
-        { classCode: 'ACT' },
-        el('code', { ...coded(type.code), codeSystemName: 'LOINC' }),
-        el('effectiveTime', {}, el('low', { value: parts.serviceTime })),
-        el('performer', { typeCode: 'PRF' }, assignedEntity(event)),
-      ),
-    ),
-    v.replaces && el('relatedDocument', { typeCode: 'RPLC' }, el('parentDocument', {}, el('id', { root: v.replaces }))),
-    el(
-      'componentOf',
-      {},
-      el(
-        'encompassingEncounter',
-        {},
-        el('id', { root: derivedOid('encounter', event.eventId) }),
-        el('code', { code: 'AMB', displayName: 'Ambulatoire (hors établissement)', codeSystem: OID.ACT_CODE }),
-        el('effectiveTime', {}, el('low', { value: parts.serviceTime })),
-        el(
-          'location',
-          {},
-          el(
-            'healthCareFacility',
-            {},
-            el('id', { root: OID.STRUCTURE, extension: finessId(event.pharmacy.finess) }),
-            el('code', coded(PHARMACY_FACILITY)),
-            el('location', {}, textEl('name', event.pharmacy.name), addr(event.pharmacy.address)),
-          ),
-        ),
-      ),
-    ),
-  ]
-    .flat()
-    .filter((e): e is XmlElement => Boolean(e));
+  );
+  w.el('legalAuthenticator', {}, () => {
+    w.el('time', { value: time });
+    w.el('signatureCode', { code: 'S' });
+    assignedEntity(w, event);
+  });
+  parts.participants?.(w);
+  w.el('documentationOf', {}, () =>
+    w.el('serviceEvent', { classCode: 'ACT' }, () => {
+      w.el('code', loinc);
+      w.el('effectiveTime', {}, () => w.el('low', { value: parts.serviceTime }));
+      w.el('performer', { typeCode: 'PRF' }, () => assignedEntity(w, event));
+    }),
+  );
+  if (v.replaces) {
+    const replaces = v.replaces;
+    w.el('relatedDocument', { typeCode: 'RPLC' }, () => w.el('parentDocument', {}, () => w.el('id', { root: replaces })));
+  }
+  w.el('componentOf', {}, () =>
+    w.el('encompassingEncounter', {}, () => {
+      w.el('id', { root: derivedOid('encounter', event.eventId) });
+      w.el('code', { code: 'AMB', codeSystem: OID.ACT_CODE, displayName: 'Ambulatoire (hors établissement)' });
+      w.el('effectiveTime', {}, () => w.el('low', { value: parts.serviceTime }));
+      w.el('location', {}, () =>
+        w.el('healthCareFacility', {}, () => {
+          w.el('id', { extension: finessId(event.pharmacy.finess), root: OID.STRUCTURE });
+          w.el('code', coded(PHARMACY_FACILITY));
+          w.el('location', {}, () => {
+            w.text('name', event.pharmacy.name);
+            addr(w, event.pharmacy.address);
+          });
+        }),
+      );
+    }),
+  );
 }
 
-/** The root element with its namespaces. */
-export function clinicalDocument(children: XmlElement[], extraNamespaces: Record<string, string> = {}): XmlElement {
-  return el(
-    'ClinicalDocument',
-    {
-      xmlns: 'urn:hl7-org:v3',
-      'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-      ...extraNamespaces,
-    },
-    children,
-  );
+/**
+ * A whole document: the root element with its namespaces, the header, then the body `body` writes. The canonical
+ * UTF-8 bytes of it.
+ */
+export function clinicalDocument(event: CommonEvent, parts: HeaderParts, body: (w: XmlWriter) => void): Buffer {
+  return XmlWriter.document('ClinicalDocument', { '': 'urn:hl7-org:v3', xsi: 'http://www.w3.org/2001/XMLSchema-instance' }, (w) => {
+    header(w, event, parts);
+    body(w);
+  });
 }

@@ -16,18 +16,30 @@ const paris = new Intl.DateTimeFormat('en-GB', {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-// One document asks for the same instant several times (header, author, entries); Intl formatting is the costly part.
-let last: { epochMs: number; value: string } | undefined;
+const HOUR_MS = 3_600_000;
+// Paris's UTC offset in each UTC hour, as Intl (the tz database) gives it: Intl formatting is the costly part, and
+// since 1976 France changes its offset on a whole UTC hour, so one look-up serves every event of that hour. Earlier
+// instants (offsets of seconds before 1911) are formatted by Intl each time. Bounded: cleared when full.
+const offsets = new Map<number, number>();
+const SINCE = Date.UTC(1976, 0, 1);
 
 /** `YYYYMMDDHHMMSS+ZZZZ` in Europe/Paris local time. */
 export function hl7Timestamp(epochMs: number): string {
-  if (last?.epochMs === epochMs) return last.value;
-  const value = formatParis(epochMs);
-  last = { epochMs, value };
-  return value;
+  if (!(epochMs >= SINCE)) return formatParis(epochMs);
+  const hour = Math.floor(epochMs / HOUR_MS);
+  let offsetMinutes = offsets.get(hour);
+  if (offsetMinutes === undefined) {
+    offsetMinutes = parisLocal(epochMs).offsetMinutes;
+    if (offsets.size >= 10_000) offsets.clear();
+    offsets.set(hour, offsetMinutes);
+  }
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${xdsTimestamp(Math.floor(epochMs / 1000) * 1000 + offsetMinutes * 60_000)}${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
 }
 
-function formatParis(epochMs: number): string {
+/** Intl's local time of an instant in Paris, and the offset from UTC that makes it. */
+function parisLocal(epochMs: number): { local: string; offsetMinutes: number } {
   const parts = Object.fromEntries(paris.formatToParts(new Date(epochMs)).map((p) => [p.type, p.value]));
   const local = `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
   const asUtc = Date.UTC(
@@ -38,7 +50,11 @@ function formatParis(epochMs: number): string {
     Number(parts.minute),
     Number(parts.second),
   );
-  const offsetMinutes = Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60000);
+  return { local, offsetMinutes: Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60000) };
+}
+
+function formatParis(epochMs: number): string {
+  const { local, offsetMinutes } = parisLocal(epochMs);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return `${local}${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;

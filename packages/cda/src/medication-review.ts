@@ -1,9 +1,8 @@
 import type { QualifiedIdentity } from '@passerelle/ins';
 import type { MedicationReviewEvent } from '@passerelle/schemas';
-import { el, serialize, textEl } from './xml-tree';
 import { hl7Date, hl7Timestamp } from './hl7-time';
 import { DOCUMENT_TYPES } from './document-types';
-import { clinicalDocument, header, versioning } from './header';
+import { clinicalDocument, versioning } from './header';
 import { xdsMetadata } from './metadata';
 import { renderReviewPdf, reviewTitle } from './review-pdf';
 import type { BuiltDocument } from './built-document';
@@ -16,12 +15,13 @@ export async function buildMedicationReview(event: MedicationReviewEvent, identi
   const type = DOCUMENT_TYPES[event.review.kind === 'ENTRETIEN_PHARMACEUTIQUE' ? 'pharmaceutical-interview' : 'medication-review'];
   const day = hl7Date(event.review.performedAt) ?? hl7Timestamp(event.occurredAt).slice(0, 8);
   const pdf = await renderReviewPdf(event, versioning(event).version);
-  const body = el(
-    'component',
-    {},
-    el('nonXMLBody', {}, textEl('text', Buffer.from(pdf).toString('base64'), { mediaType: 'application/pdf', representation: 'B64' })),
-  );
   const docType = { ...type, title: reviewTitle(event) };
-  const xml = serialize(clinicalDocument([...header(event, { type: docType, serviceTime: day, identity }), body]));
+  const xml = clinicalDocument(event, { type: docType, serviceTime: day, identity }, (w) =>
+    w.el('component', {}, () =>
+      w.el('nonXMLBody', {}, () =>
+        w.text('text', Buffer.from(pdf).toString('base64'), { mediaType: 'application/pdf', representation: 'B64' }),
+      ),
+    ),
+  );
   return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, docType, xml, day) };
 }

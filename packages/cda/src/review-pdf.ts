@@ -18,16 +18,21 @@ const INS_LABEL: Record<string, string> = {
 /** The code points the standard PDF fonts can draw with WinAnsiEncoding. */
 export const WIN_ANSI_CHARSET: ReadonlySet<number> = new Set(Encodings.WinAnsi.supportedCodePoints);
 
+/** Each drawable code point as the two hex digits of its WinAnsi code */
+const WIN_ANSI_HEX = new Map<number, string>(
+  [...WIN_ANSI_CHARSET].map((cp) => [cp, Encodings.WinAnsi.encodeUnicodeCodePoint(cp).code.toString(16).padStart(2, '0')]),
+);
+/** The same for the code points below 256 (most of French text), by index: no hashing per character */
+const LATIN1_HEX: (string | undefined)[] = Array.from({ length: 256 }, (_, cp) => WIN_ANSI_HEX.get(cp));
+
 /**
  * A standard (non-embedded) PDF font with WinAnsiEncoding: its glyph widths (Adobe's metrics, from
  * @pdf-lib/standard-fonts) and each character's code, looked up once when the module loads.
  */
 class StandardFont {
   private readonly widths = new Map<number, number>();
-  /** Each drawable code point as the two hex digits of its WinAnsi code */
-  private static readonly hex = new Map<number, string>(
-    [...WIN_ANSI_CHARSET].map((cp) => [cp, Encodings.WinAnsi.encodeUnicodeCodePoint(cp).code.toString(16).padStart(2, '0')]),
-  );
+  /** The widths of the code points below 256 by index (0 where the font has none, as for the others) */
+  private readonly latin1Widths = new Float64Array(256);
 
   constructor(
     readonly baseFont: FontNames,
@@ -36,21 +41,39 @@ class StandardFont {
   ) {
     const font = Font.load(baseFont);
     for (const cp of WIN_ANSI_CHARSET) {
-      this.widths.set(cp, font.getWidthOfGlyph(Encodings.WinAnsi.encodeUnicodeCodePoint(cp).name) ?? 0);
+      const width = font.getWidthOfGlyph(Encodings.WinAnsi.encodeUnicodeCodePoint(cp).name) ?? 0;
+      this.widths.set(cp, width);
+      if (cp < 256) this.latin1Widths[cp] = width;
     }
   }
 
   /** The width of drawable text (see {@link winAnsiText}) at a size: glyph widths, no kerning, as Tj draws it. */
   width(text: string, size: number): number {
     let units = 0;
-    for (const ch of text) units += this.widths.get(ch.codePointAt(0) ?? 0) ?? 0;
+    for (let i = 0; i < text.length; i += 1) {
+      const unit = text.charCodeAt(i);
+      if (unit < 256) units += this.latin1Widths[unit] as number;
+      else {
+        const cp = text.codePointAt(i) as number;
+        units += this.widths.get(cp) ?? 0;
+        if (cp > 0xffff) i += 1;
+      }
+    }
     return (units * size) / 1000;
   }
 
   /** Drawable text as a PDF hex string of its WinAnsi codes (nothing to escape). */
   static encode(text: string): string {
     let out = '<';
-    for (const ch of text) out += StandardFont.hex.get(ch.codePointAt(0) ?? 0) ?? '3f';
+    for (let i = 0; i < text.length; i += 1) {
+      const unit = text.charCodeAt(i);
+      if (unit < 256) out += LATIN1_HEX[unit] ?? '3f';
+      else {
+        const cp = text.codePointAt(i) as number;
+        out += WIN_ANSI_HEX.get(cp) ?? '3f';
+        if (cp > 0xffff) i += 1;
+      }
+    }
     return `${out}>`;
   }
 }
@@ -69,6 +92,7 @@ function num(value: number): string {
  * base letter when it has one (ő → o), else by '?', instead of making the whole document fail.
  */
 export function winAnsiText(text: string, charset: ReadonlySet<number>): string {
+  if (charset === WIN_ANSI_CHARSET && drawableAsIs(text)) return text;
   let out = '';
   for (const ch of text.normalize('NFC').replace(/[\t\r\n\u2028\u2029]+/g, ' ')) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -80,6 +104,23 @@ export function winAnsiText(text: string, charset: ReadonlySet<number>): string 
     out += base.length > 0 && [...base].every((c) => charset.has(c.codePointAt(0) ?? 0)) ? base : '?';
   }
   return out;
+}
+
+/** The code points below 256 WinAnsi draws, but the white space {@link winAnsiText} makes spaces of. */
+const LATIN1_DRAWABLE = Uint8Array.from({ length: 256 }, (_, cp) =>
+  WIN_ANSI_CHARSET.has(cp) && cp !== 9 && cp !== 10 && cp !== 13 ? 1 : 0,
+);
+
+/**
+ * Whether text is already drawable as it is, which most of it is: characters below 256 only (such text is its own
+ * NFC form: nothing there composes) and all drawable.
+ */
+function drawableAsIs(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 256 || LATIN1_DRAWABLE[unit] === 0) return false;
+  }
+  return true;
 }
 
 class Writer {

@@ -1,10 +1,10 @@
 import type { QualifiedIdentity } from '@passerelle/ins';
 import type { VaccinationEvent } from '@passerelle/schemas';
-import { csValue, el, serialize, textEl, type XmlElement } from './xml-tree';
+import { csValue, type XmlWriter } from './xml-writer';
 import { frenchDate, hl7Date, hl7Timestamp } from './hl7-time';
 import { derivedOid } from './document-id';
 import { DOCUMENT_TYPES } from './document-types';
-import { assignedAuthor, assignedEntity, clinicalDocument, header } from './header';
+import { assignedAuthor, assignedEntity, clinicalDocument } from './header';
 import { xdsMetadata } from './metadata';
 import type { BuiltDocument } from './built-document';
 
@@ -44,6 +44,18 @@ const SITES: Record<string, { code: string; displayName: string }> = {
 
 const ROUTE_LABELS: Record<string, string> = { NASINHL: 'Voie nasale', NASAL: 'Voie nasale', TRNSDERM: 'Voie transdermique' };
 
+const COLUMNS = [
+  'Date',
+  'Vaccin',
+  'Lot n°',
+  'Rang',
+  'Dose',
+  "Voie d'administration",
+  "Région d'administration",
+  'Commentaire',
+  'Vaccinateur',
+];
+
 /** Builds a Note de vaccination (VAC-NOTE 2023.01) and its XDS metadata. */
 export function buildVaccinationNote(event: VaccinationEvent, identity: QualifiedIdentity): BuiltDocument {
   const type = DOCUMENT_TYPES['vaccination-note'];
@@ -60,191 +72,138 @@ export function buildVaccinationNote(event: VaccinationEvent, identity: Qualifie
   const atc = csValue(v.vaccine.atc);
   const vaccinator = `${event.author.givenName} ${event.author.familyName}`;
 
-  const row = (cells: (XmlElement | string)[]): XmlElement =>
-    el(
-      'tr',
-      {},
-      cells.map((c) => (typeof c === 'string' ? textEl('td', c) : el('td', {}, c))),
-    );
-  const narrative = el(
-    'text',
-    {},
-    el(
-      'table',
-      { border: '0' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          [
-            'Date',
-            'Vaccin',
-            'Lot n°',
-            'Rang',
-            'Dose',
-            "Voie d'administration",
-            "Région d'administration",
-            'Commentaire',
-            'Vaccinateur',
-          ].map((h) => textEl('th', h)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        row([
-          frenchDate(day),
-          textEl('content', `${v.vaccine.label} (${v.vaccine.atcLabel})`, { ID: 'vac-1' }),
-          v.lotNumber,
-          v.doseNumber === null ? '' : String(v.doseNumber),
-          dose,
-          routeLabel,
-          site ? textEl('content', siteLabel, { ID: 'vac-1-site' }) : siteLabel,
-          v.comment ? textEl('content', v.comment, { ID: 'vac-1-comment' }) : '',
-          vaccinator,
-        ]),
-      ),
-    ),
-  );
-
-  const entry = el(
-    'entry',
-    {},
-    el(
-      'substanceAdministration',
-      { classCode: 'SBADM', moodCode: 'EVN', negationInd: 'false' },
-      el('templateId', { root: '2.16.840.1.113883.10.20.1.24' }),
-      el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.12' }),
-      el('templateId', { root: '1.2.250.1.213.1.1.3.45' }),
-      el('id', { root: derivedOid('vaccination', event.eventId) }),
-      el('code', {
-        code: 'IMMUNIZ',
-        displayName: 'Vaccination sans autre précision',
-        codeSystem: '2.16.840.1.113883.5.4',
-        codeSystemName: 'ActCode',
+  const cells: (string | ((w: XmlWriter) => void))[] = [
+    frenchDate(day),
+    (w) => w.text('content', `${v.vaccine.label} (${v.vaccine.atcLabel})`, { ID: 'vac-1' }),
+    v.lotNumber,
+    v.doseNumber === null ? '' : String(v.doseNumber),
+    dose,
+    routeLabel,
+    site ? (w: XmlWriter) => w.text('content', siteLabel, { ID: 'vac-1-site' }) : siteLabel,
+    v.comment ? (w: XmlWriter) => w.text('content', v.comment as string, { ID: 'vac-1-comment' }) : '',
+    vaccinator,
+  ];
+  const narrative = (w: XmlWriter): void =>
+    w.el('text', {}, () =>
+      w.el('table', { border: '0' }, () => {
+        w.el('thead', {}, () => w.el('tr', {}, () => COLUMNS.forEach((h) => w.text('th', h))));
+        w.el('tbody', {}, () =>
+          w.el('tr', {}, () => cells.forEach((c) => (typeof c === 'string' ? w.text('td', c) : w.el('td', {}, () => c(w))))),
+        );
       }),
-      el('text', {}, el('reference', { value: '#vac-1' })),
-      el('statusCode', { code: 'completed' }),
-      el('effectiveTime', { value: day }),
-      route && el('routeCode', { code: route.code, displayName: route.displayName, codeSystem: EDQM, codeSystemName: 'EDQM' }),
-      site &&
-        el(
-          'approachSiteCode',
-          { code: site.code, displayName: site.displayName, codeSystem: SNOMED, codeSystemName: 'SNOMED CT' },
-          el('originalText', {}, el('reference', { value: '#vac-1-site' })),
-        ),
-      v.doseQuantity &&
-        Number.isFinite(v.doseQuantity.value) &&
-        v.doseQuantity.value >= 0 &&
-        el('doseQuantity', { value: String(v.doseQuantity.value), unit: csValue(v.doseQuantity.unit) }),
-      el(
-        'consumable',
-        { typeCode: 'CSM' },
-        el(
-          'manufacturedProduct',
-          {},
-          el('templateId', { root: '2.16.840.1.113883.10.20.1.53' }),
-          el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.7.2' }),
-          el('templateId', { root: '1.2.250.1.213.1.1.3.43' }),
-          el(
-            'manufacturedMaterial',
-            {},
-            el(
-              'code',
-              cis
-                ? { code: cis, displayName: v.vaccine.label, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS' }
-                : { nullFlavor: 'UNK' },
-              el('originalText', {}, el('reference', { value: '#vac-1' })),
-              atc &&
-                el('translation', {
-                  code: atc,
-                  displayName: v.vaccine.atcLabel,
-                  codeSystem: '2.16.840.1.113883.6.73',
-                  codeSystemName: 'ATC',
-                }),
-            ),
-            textEl('name', v.vaccine.label),
-            textEl('lotNumberText', v.lotNumber),
-          ),
-        ),
-      ),
-      el('performer', { typeCode: 'PRF' }, assignedEntity(event)),
-      el(
-        'author',
-        { typeCode: 'AUT', contextControlCode: 'OP' },
-        el('time', { value: hl7Timestamp(event.occurredAt) }),
-        assignedAuthor(event),
-      ),
-      v.doseNumber !== null &&
-        Number.isInteger(v.doseNumber) &&
-        el(
-          'entryRelationship',
-          { typeCode: 'SUBJ' },
-          el(
-            'observation',
-            { classCode: 'OBS', moodCode: 'EVN' },
-            el('templateId', { root: '2.16.840.1.113883.10.20.1.46' }),
-            el('templateId', { root: '1.2.250.1.213.1.1.3.82' }),
-            el('code', {
-              code: '30973-2',
-              displayName: 'Rang de la vaccination',
+    );
+
+  const entry = (w: XmlWriter): void =>
+    w.el('entry', {}, () =>
+      w.el('substanceAdministration', { classCode: 'SBADM', moodCode: 'EVN', negationInd: 'false' }, () => {
+        w.el('templateId', { root: '2.16.840.1.113883.10.20.1.24' });
+        w.el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.12' });
+        w.el('templateId', { root: '1.2.250.1.213.1.1.3.45' });
+        w.el('id', { root: derivedOid('vaccination', event.eventId) });
+        w.el('code', {
+          code: 'IMMUNIZ',
+          codeSystem: '2.16.840.1.113883.5.4',
+          codeSystemName: 'ActCode',
+          displayName: 'Vaccination sans autre précision',
+        });
+        w.el('text', {}, () => w.el('reference', { value: '#vac-1' }));
+        w.el('statusCode', { code: 'completed' });
+        w.el('effectiveTime', { value: day });
+        if (route) w.el('routeCode', { code: route.code, codeSystem: EDQM, codeSystemName: 'EDQM', displayName: route.displayName });
+        if (site) {
+          w.el(
+            'approachSiteCode',
+            { code: site.code, codeSystem: SNOMED, codeSystemName: 'SNOMED CT', displayName: site.displayName },
+            () => w.el('originalText', {}, () => w.el('reference', { value: '#vac-1-site' })),
+          );
+        }
+        if (v.doseQuantity && Number.isFinite(v.doseQuantity.value) && v.doseQuantity.value >= 0) {
+          w.el('doseQuantity', { unit: csValue(v.doseQuantity.unit), value: String(v.doseQuantity.value) });
+        }
+        w.el('consumable', { typeCode: 'CSM' }, () =>
+          w.el('manufacturedProduct', {}, () => {
+            w.el('templateId', { root: '2.16.840.1.113883.10.20.1.53' });
+            w.el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.7.2' });
+            w.el('templateId', { root: '1.2.250.1.213.1.1.3.43' });
+            w.el('manufacturedMaterial', {}, () => {
+              const code = cis
+                ? { code: cis, codeSystem: '1.2.250.1.213.2.3.1', codeSystemName: 'CIS', displayName: v.vaccine.label }
+                : { nullFlavor: 'UNK' };
+              w.el('code', code, () => {
+                w.el('originalText', {}, () => w.el('reference', { value: '#vac-1' }));
+                if (atc) {
+                  w.el('translation', {
+                    code: atc,
+                    codeSystem: '2.16.840.1.113883.6.73',
+                    codeSystemName: 'ATC',
+                    displayName: v.vaccine.atcLabel,
+                  });
+                }
+              });
+              w.text('name', v.vaccine.label);
+              w.text('lotNumberText', v.lotNumber);
+            });
+          }),
+        );
+        w.el('performer', { typeCode: 'PRF' }, () => assignedEntity(w, event));
+        w.el('author', { contextControlCode: 'OP', typeCode: 'AUT' }, () => {
+          w.el('time', { value: hl7Timestamp(event.occurredAt) });
+          assignedAuthor(w, event);
+        });
+        if (v.doseNumber !== null && Number.isInteger(v.doseNumber)) {
+          const rank = v.doseNumber;
+          w.el('entryRelationship', { typeCode: 'SUBJ' }, () =>
+            w.el('observation', { classCode: 'OBS', moodCode: 'EVN' }, () => {
+              w.el('templateId', { root: '2.16.840.1.113883.10.20.1.46' });
+              w.el('templateId', { root: '1.2.250.1.213.1.1.3.82' });
+              w.el('code', {
+                code: '30973-2',
+                codeSystem: '2.16.840.1.113883.6.1',
+                codeSystemName: 'LOINC',
+                displayName: 'Rang de la vaccination',
+              });
+              w.el('statusCode', { code: 'completed' });
+              w.el('value', { value: rank, 'xsi:type': 'INT' });
+            }),
+          );
+        }
+        if (v.comment) {
+          w.el('entryRelationship', { typeCode: 'SUBJ' }, () =>
+            w.el('act', { classCode: 'ACT', moodCode: 'EVN' }, () => {
+              w.el('templateId', { root: '2.16.840.1.113883.10.20.1.40' });
+              w.el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.2' });
+              w.el('templateId', { root: '1.2.250.1.213.1.1.3.32' });
+              w.el('code', { code: '48767-8', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC', displayName: 'Commentaire' });
+              w.el('text', {}, () => w.el('reference', { value: '#vac-1-comment' }));
+              w.el('statusCode', { code: 'completed' });
+            }),
+          );
+        }
+      }),
+    );
+
+  const xml = clinicalDocument(event, { type, serviceTime: day, identity }, (w) =>
+    w.el('component', {}, () =>
+      w.el('structuredBody', {}, () =>
+        w.el('component', {}, () =>
+          w.el('section', {}, () => {
+            w.el('templateId', { root: '2.16.840.1.113883.10.20.1.6' });
+            w.el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.3.23' });
+            w.el('templateId', { root: '1.2.250.1.213.1.1.2.147' });
+            w.el('id', { root: derivedOid('section', event.eventId) });
+            w.el('code', {
+              code: '11369-6',
               codeSystem: '2.16.840.1.113883.6.1',
               codeSystemName: 'LOINC',
-            }),
-            el('statusCode', { code: 'completed' }),
-            el('value', { 'xsi:type': 'INT', value: v.doseNumber }),
-          ),
-        ),
-      v.comment &&
-        el(
-          'entryRelationship',
-          { typeCode: 'SUBJ' },
-          el(
-            'act',
-            { classCode: 'ACT', moodCode: 'EVN' },
-            el('templateId', { root: '2.16.840.1.113883.10.20.1.40' }),
-            el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.4.2' }),
-            el('templateId', { root: '1.2.250.1.213.1.1.3.32' }),
-            el('code', { code: '48767-8', displayName: 'Commentaire', codeSystem: '2.16.840.1.113883.6.1', codeSystemName: 'LOINC' }),
-            el('text', {}, el('reference', { value: '#vac-1-comment' })),
-            el('statusCode', { code: 'completed' }),
-          ),
-        ),
-    ),
-  );
-
-  const body = el(
-    'component',
-    {},
-    el(
-      'structuredBody',
-      {},
-      el(
-        'component',
-        {},
-        el(
-          'section',
-          {},
-          el('templateId', { root: '2.16.840.1.113883.10.20.1.6' }),
-          el('templateId', { root: '1.3.6.1.4.1.19376.1.5.3.1.3.23' }),
-          el('templateId', { root: '1.2.250.1.213.1.1.2.147' }),
-          el('id', { root: derivedOid('section', event.eventId) }),
-          el('code', {
-            code: '11369-6',
-            displayName: 'Historique des vaccinations',
-            codeSystem: '2.16.840.1.113883.6.1',
-            codeSystemName: 'LOINC',
+              displayName: 'Historique des vaccinations',
+            });
+            w.text('title', 'Note de vaccination');
+            narrative(w);
+            entry(w);
           }),
-          textEl('title', 'Note de vaccination'),
-          narrative,
-          entry,
         ),
       ),
     ),
   );
-
-  const xml = serialize(clinicalDocument([...header(event, { type, serviceTime: day, identity }), body]));
   return { kind: type.kind, xml, metadata: xdsMetadata(event, identity, type, xml, day) };
 }

@@ -1,5 +1,10 @@
+import fc from 'fast-check';
+import { v5 as uuidv5 } from 'uuid';
+import { seedFastCheck } from '../../../test/support/seed';
 import {
   EVENT_NAMESPACE,
+  MSS_MESSAGE_NAMESPACE,
+  nameBasedUuid,
   finessOfOrganisationId,
   isFiness,
   isOid,
@@ -10,6 +15,8 @@ import {
   SUBMISSION_SET_NAMESPACE,
   uuidToOid,
 } from './index';
+
+seedFastCheck(); // FC_SEED replays a run of the property tests below
 
 describe('derived ids', () => {
   it('are the ids the hand-written derivations gave before (values fixed on the day they moved here)', () => {
@@ -26,6 +33,23 @@ describe('derived ids', () => {
     expect(['8', '9', 'a', 'b']).toContain(hex[16]);
     expect(nameBasedOid(EVENT_NAMESPACE, 'x')).not.toBe(nameBasedOid(SUBMISSION_SET_NAMESPACE, 'x'));
     expect(nameBasedOid(EVENT_NAMESPACE, 'x')).not.toBe(nameBasedOid(EVENT_NAMESPACE, 'y'));
+  });
+
+  it("are the uuid package's version-5 UUIDs, for any name (any code point) in each namespace", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(EVENT_NAMESPACE, SUBMISSION_SET_NAMESPACE, MSS_MESSAGE_NAMESPACE),
+        fc.string({ unit: 'binary' }),
+        (ns, name) => {
+          const uuid = uuidv5(name, ns);
+          expect(nameBasedUuid(ns, name)).toBe(uuid);
+          expect(nameBasedOid(ns, name)).toBe(uuidToOid(uuid));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(() => nameBasedOid(EVENT_NAMESPACE, 'a\ud800')).toThrow(URIError); // as the uuid package does
+    expect(() => nameBasedOid('not-a-namespace', 'x')).toThrow(TypeError);
   });
 
   it('are OIDs that fit an XDS uniqueId', () => {
