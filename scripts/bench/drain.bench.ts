@@ -1,13 +1,13 @@
 /**
- * The router as a separate process (compiled, `node services/router/dist/main.js`) draining a backlog of signed
- * documents on its own topic prefix: its CPU per document (Kafka client included) and its memory when every partition
- * is full, the state that sets its peak RSS at `--max`, without the other services or the load tool sharing the run.
+ * One stage as a separate process (compiled, `node services/<stage>/dist/main.js`) draining a backlog of its input on
+ * its own topic prefix: its CPU per document (Kafka client included) and its memory when every partition is full, the
+ * state that sets its peak RSS at `--max`, without the other services or the load tool sharing the run.
  *
- *   npx tsx scripts/bench/drain.bench.ts [--records 3000] [--metrics-port 19371] [--node-option FLAG]...
+ *   npx tsx scripts/bench/drain.bench.ts [--stage router|signer|composer] [--records 3000] [--metrics-port 19371]
  *
- * The backlog is the router's real input: the load tool's events through the composer and signer handlers (in this
- * process, before the clock starts), written to the signed-documents topic in a loop up to --records. The router is
- * then started and timed until its group has no lag. Peak RSS is read from /proc every 250 ms; the V8 heap and the
+ * The backlog is the stage's real input: the load tool's events (the composer's), through the composer handler (the
+ * signer's) and the signer handler (the router's), in this process before the clock starts, written to the input
+ * topic in a loop up to --records. The stage is then started and timed until its group has no lag. Peak RSS is read from /proc every 250 ms; the V8 heap and the
  * memory outside it (Buffers) from the process's /metrics at the RSS peak. Stack: KAFKA_BROKERS and
  * SCHEMA_REGISTRY_URL (default: the local stack, which must be running).
  */
@@ -29,13 +29,16 @@ import { localEnv } from '../local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { buildServices, CLK_TCK, processTicks, rssMiB, sleep, startService, stopService } from './processes';
 
-const USAGE = `usage: npx tsx scripts/bench/drain.bench.ts [--records 3000] [--events 400] [--metrics-port 19371] [--node-option FLAG]... [--no-build]
-The router as a compiled process draining a backlog of --records signed documents (made from --events of the load
-tool's mix): CPU ms per document (Kafka client included), peak RSS, V8 heap and external memory at the peak.
---node-option passes a flag to node for the router (e.g. --max-semi-space-size=8), to compare settings.`;
+const USAGE = `usage: npx tsx scripts/bench/drain.bench.ts [--stage router|signer|composer] [--records 3000] [--events 400]
+       [--metrics-port 19371] [--node-option=FLAG]... [--no-build]
+One stage (default the router) as a compiled process draining a backlog of --records of its input (made from --events
+of the load tool's mix): CPU ms per record (Kafka client included), peak RSS, V8 heap and external memory at the peak.
+--node-option passes a flag to node for the stage (e.g. --node-option=--max-semi-space-size=8), to compare settings.`;
+const STAGES = ['composer', 'signer', 'router'] as const;
 
 const { values } = parseArgs({
   options: {
+    stage: { type: 'string', default: 'router' },
     records: { type: 'string', default: '3000' },
     events: { type: 'string', default: '400' },
     'metrics-port': { type: 'string', default: '19371' },
@@ -47,6 +50,11 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
+}
+const stageName = values.stage as (typeof STAGES)[number];
+if (!(STAGES as readonly string[]).includes(stageName)) {
+  console.error(`--stage must be one of ${STAGES.join(', ')}\n${USAGE}`);
+  process.exit(2);
 }
 
 /** One figure of the process's Prometheus metrics (MiB), NaN when absent. */
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
       ...(values['node-option'].length > 0 ? { NODE_OPTIONS: values['node-option'].join(' ') } : {}),
     };
 
-    // The backlog: real signed documents (composer and signer handlers in this process).
+    // The backlog: the stage's real input (the composer and signer handlers in this process make it).
     const composer = composerHandler({ topics, testPlatform: true });
     const signer = signerHandler({ topics, keyStore: new KeyStore({ dir: pki.keyStoreDir, trustAnchors: pki.trustDir, env }) });
     const record = <T>(topic: string, value: T, i: number): InputRecord<T> => ({
@@ -106,13 +114,23 @@ async function main(): Promise<void> {
       raw: {} as InputRecord<T>['raw'],
     });
     const gen = new GeneratedEvents(7, pki.finess, Number(values.events));
-    const signed: SignedDocument[] = [];
+    // The stage's input records: topic and value.
+    const inputs: { topic: string; value: unknown }[] = [];
     let i = 0;
     for (let e = gen.next(); e; e = gen.next()) {
-      const composed = (await composer(record(topics[topicSchemas[e.topic as EventTopic].family], e.event as never, i++))) as OutputRecord[];
+      const eventTopic = topics[topicSchemas[e.topic as EventTopic].family];
+      if (stageName === 'composer') {
+        inputs.push({ topic: eventTopic, value: e.event });
+        continue;
+      }
+      const composed = (await composer(record(eventTopic, e.event as never, i++))) as OutputRecord[];
       for (const c of composed.filter((o) => o.topic === topics.composed)) {
+        if (stageName === 'signer') {
+          inputs.push({ topic: topics.composed, value: c.value });
+          continue;
+        }
         const outs = (await signer(record(topics.composed, c.value as never, i++))) as OutputRecord[];
-        signed.push(...outs.filter((o) => o.topic === topics.signed).map((o) => o.value as SignedDocument));
+        inputs.push(...outs.filter((o) => o.topic === topics.signed).map((o) => ({ topic: topics.signed, value: o.value as SignedDocument })));
       }
     }
     const logger = pipelineLogger('drain', { destination: { write: () => undefined } as never });
@@ -121,21 +139,25 @@ async function main(): Promise<void> {
     const kafka = createKafka({ brokers: brokers.split(','), clientId: 'passerelle-drain', ssl: false }, logger);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const encoded = await Promise.all(signed.map((d) => codec.encode(topics.signed, d)));
+    const encoded = await Promise.all(inputs.map(async (x) => ({ topic: x.topic, value: await codec.encode(x.topic, x.value) })));
     for (let start = 0; start < records; start += 200) {
-      const messages: Message[] = [];
-      for (let n = start; n < Math.min(records, start + 200); n++) messages.push({ key: `doc-${n}`, value: encoded[n % encoded.length] as Buffer });
-      await producer.send({ topic: topics.signed, acks: -1, messages });
+      const byTopic = new Map<string, Message[]>();
+      for (let n = start; n < Math.min(records, start + 200); n++) {
+        const x = encoded[n % encoded.length] as { topic: string; value: Buffer };
+        byTopic.set(x.topic, [...(byTopic.get(x.topic) ?? []), { key: `doc-${n}`, value: x.value }]);
+      }
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     }
     await producer.disconnect();
-    console.log(`backlog: ${records} signed documents (${signed.length} distinct) on ${topics.signed}`);
+    const inputTopics = [...new Set(inputs.map((x) => x.topic))];
+    console.log(`backlog: ${records} records (${inputs.length} distinct) on ${inputTopics.join(', ')}`);
 
     const admin = kafka.admin();
     await admin.connect();
     const loadStart = loadavg();
-    const router = await startService('router', port, env, work);
-    const ticks0 = processTicks(router.pid);
-    const rssAtReady = rssMiB(router.pid);
+    const service = await startService(stageName, port, env, work);
+    const ticks0 = processTicks(service.pid);
+    const rssAtReady = rssMiB(service.pid);
     const t0 = Date.now();
     let peak = 0;
     let split: { anon: number; file: number } | undefined;
@@ -143,33 +165,33 @@ async function main(): Promise<void> {
     let lastMetrics = 0;
     try {
       for (;;) {
-        const rss = rssMiB(router.pid);
+        const rss = rssMiB(service.pid);
         if (rss > peak) {
           peak = rss;
-          split = rssSplit(router.pid) ?? split;
+          split = rssSplit(service.pid) ?? split;
           if (Date.now() - lastMetrics > 500) {
             atPeak = await metricsMiB(port).catch(() => atPeak);
             lastMetrics = Date.now();
           }
         }
-        if (Date.now() - t0 > 600_000) throw new Error('the router did not drain its backlog in 10 minutes');
-        const lag = await groupLag(admin, `${prefix}passerelle-router`, [topics.signed]).catch(() => NaN);
+        if (Date.now() - t0 > 600_000) throw new Error(`the ${stageName} did not drain its backlog in 10 minutes`);
+        const lag = await groupLag(admin, `${prefix}passerelle-${stageName}`, inputTopics).catch(() => NaN);
         if (lag === 0) break;
         await sleep(250);
       }
       const seconds = (Date.now() - t0) / 1000;
-      const cpuMs = ((processTicks(router.pid) - ticks0) * 1000) / CLK_TCK;
+      const cpuMs = ((processTicks(service.pid) - ticks0) * 1000) / CLK_TCK;
       const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(0));
-      console.log(`router ready ${router.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`);
+      console.log(`${stageName} ready ${service.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`);
       console.log(
-        `drained ${records} documents in ${seconds.toFixed(1)} s (${(records / seconds).toFixed(0)}/s); CPU ${(cpuMs / records).toFixed(3)} ms per document (Kafka client included)`,
+        `drained ${records} records in ${seconds.toFixed(1)} s (${(records / seconds).toFixed(0)}/s); CPU ${(cpuMs / records).toFixed(3)} ms per record (Kafka client included)`,
       );
       console.log(
         `RSS ${rssAtReady.toFixed(0)} MiB when ready; peak RSS ${peak.toFixed(0)} MiB (anonymous ${f(split?.anon)}, files: code ${f(split?.file)}); near the peak: V8 heap ${f(atPeak?.heapTotal)} MiB (new space ${f(atPeak?.newSpace)}, old ${f(atPeak?.oldSpace)}, used ${f(atPeak?.heapUsed)}), external (Buffers) ${f(atPeak?.external)} MiB`,
       );
       console.log(`load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     } finally {
-      await stopService(router);
+      await stopService(service);
       await admin.disconnect();
     }
   } finally {
