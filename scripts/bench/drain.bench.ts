@@ -130,7 +130,9 @@ async function main(): Promise<void> {
           continue;
         }
         const outs = (await signer(record(topics.composed, c.value as never, i++))) as OutputRecord[];
-        inputs.push(...outs.filter((o) => o.topic === topics.signed).map((o) => ({ topic: topics.signed, value: o.value as SignedDocument })));
+        inputs.push(
+          ...outs.filter((o) => o.topic === topics.signed).map((o) => ({ topic: topics.signed, value: o.value as SignedDocument })),
+        );
       }
     }
     const logger = pipelineLogger('drain', { destination: { write: () => undefined } as never });
@@ -182,14 +184,20 @@ async function main(): Promise<void> {
       const seconds = (Date.now() - t0) / 1000;
       const cpuMs = ((processTicks(service.pid) - ticks0) * 1000) / CLK_TCK;
       const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(0));
-      console.log(`${stageName} ready ${service.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`);
+      console.log(
+        `${stageName} ready ${service.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`,
+      );
       console.log(
         `drained ${records} records in ${seconds.toFixed(1)} s (${(records / seconds).toFixed(0)}/s); CPU ${(cpuMs / records).toFixed(3)} ms per record (Kafka client included)`,
       );
       console.log(
         `RSS ${rssAtReady.toFixed(0)} MiB when ready; peak RSS ${peak.toFixed(0)} MiB (anonymous ${f(split?.anon)}, files: code ${f(split?.file)}); near the peak: V8 heap ${f(atPeak?.heapTotal)} MiB (new space ${f(atPeak?.newSpace)}, old ${f(atPeak?.oldSpace)}, used ${f(atPeak?.heapUsed)}), external (Buffers) ${f(atPeak?.external)} MiB`,
       );
-      console.log(`load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(
+        `load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} → ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
     } finally {
       await stopService(service);
       await admin.disconnect();

@@ -15,7 +15,12 @@ describe('the load tool’s lag', () => {
   });
 
   it('counts every stage when all run, and none before any has joined', () => {
-    expect(groupsToCount(stages, stages.map((g) => g.groupId))).toEqual(stages);
+    expect(
+      groupsToCount(
+        stages,
+        stages.map((g) => g.groupId),
+      ),
+    ).toEqual(stages);
     expect(groupsToCount(stages, [])).toEqual([]);
   });
 });

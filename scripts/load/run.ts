@@ -81,7 +81,10 @@ async function largestLag(admin: Admin, prefix: string, topics: TopicNames, tier
   }));
   const { groups: existing } = await admin.listGroups();
   let largest = 0;
-  for (const { groupId, topics: groupTopics } of groupsToCount(stages, existing.map((g) => g.groupId))) {
+  for (const { groupId, topics: groupTopics } of groupsToCount(
+    stages,
+    existing.map((g) => g.groupId),
+  )) {
     largest = Math.max(largest, await groupLag(admin, groupId, groupTopics));
   }
   return largest;
