@@ -46,7 +46,7 @@ import {
 } from './processes';
 
 const USAGE = `usage: npm run bench -- [--duration 60s] [--rate 250] [--pharmacies 2000] [--keys 200] [--drain-timeout 300s]
-       [--no-build] [--out DIR] [--profile DIR]`;
+       [--no-build] [--out DIR] [--profile DIR] [--metrics-port 19351]`;
 const HELP = `${USAGE}
 
 The pipeline benchmark: composer, signer, router and retrier as separate processes (node dist/main.js), driven by the
@@ -61,6 +61,8 @@ openssl's RSA-2048 signs/s on one core, the ratio documents per service-CPU-seco
   --no-build     use the services' dist/ as they are (default: turbo run build first)
   --profile DIR  run each service under node --cpu-prof (profiles in DIR/<run>/<service>/, written when it stops:
                  the whole process, start-up and warm-up included) and print where each one's busy time went
+  --metrics-port the first service's metrics port, the others on the next ones (default 19351; another free range
+                 when another benchmark runs on the same machine)
 Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s).`;
 
 const FIRST_PORT = 19_351;
@@ -75,6 +77,7 @@ interface Options {
   out: string;
   /** Where the services' CPU profiles go (none when undefined) */
   profile?: string;
+  metricsPort: number;
 }
 
 function parse(argv: string[]): Options {
@@ -90,6 +93,7 @@ function parse(argv: string[]): Options {
       'no-build': { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'scripts', 'bench', 'results') },
       profile: { type: 'string' },
+      'metrics-port': { type: 'string', default: String(FIRST_PORT) },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -107,6 +111,7 @@ function parse(argv: string[]): Options {
     build: !values['no-build'],
     out: values.out ?? '',
     profile: values.profile,
+    metricsPort: int('metrics-port', values['metrics-port']),
   };
 }
 
@@ -159,7 +164,7 @@ async function runOnce(
   const services: Service[] = [];
   const stopAll = () => Promise.all(services.map(stopService));
   try {
-    await startServices(services, name, FIRST_PORT, serviceEnv, work, o.profile ? (s) => join(o.profile as string, name, s) : undefined);
+    await startServices(services, name, o.metricsPort, serviceEnv, work, o.profile ? (s) => join(o.profile as string, name, s) : undefined);
     const rssTimer = setInterval(() => {
       for (const s of services) s.peakRssMiB = Math.max(s.peakRssMiB, rssMiB(s.pid) || 0);
     }, 1_000);

@@ -3,7 +3,7 @@
  * (the load tool's event mix), with the Avro decoding of their input and encoding of their outputs that the runtime
  * does around them.
  *   npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
- *     [--profile <file.cpuprofile>]
+ *     [--profile FILE]
  * Rates are per second of user+system CPU time of this process (one thread), so that a loaded, shared machine
  * slows the clock, not the figure. The last line is the serial sum: what one core could do for the whole chain,
  * the ceiling of the in-process pipeline before Kafka's own costs (client, transactions, the broker).
@@ -22,14 +22,14 @@ import avro from 'avsc';
 import { localEnv } from '../local-pipeline';
 import { GeneratedEvents } from '../load/events';
 import { loadPki } from '../load/pki';
-import { topicNames } from '@passerelle/pipeline';
 import { profiled } from './profile';
+import { topicNames } from '@passerelle/pipeline';
 
-const USAGE = `usage: npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router]
-       [--profile <file.cpuprofile>]
+const USAGE = `usage: npx tsx scripts/bench/stages.bench.ts [--events 400] [--seconds 5] [--pharmacies 50] [--stage composer|signer|router] [--profile FILE]
 Each stage's documents/s and CPU ms per document on one core, without Kafka (Avro decoding and encoding included).
---stage measures that stage only (its inputs are still made by the stages before it); --profile writes a V8 CPU
-profile of the measured part only (summarise it with scripts/bench/cpuprofile.ts).`;
+--stage measures that stage only (its inputs are still made by the stages before it).
+--profile writes a V8 CPU profile of the measured part only (not the set-up) to FILE; summarise it with
+  npx tsx scripts/bench/cpuprofile.ts FILE`;
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '400' },

@@ -17,3 +17,19 @@ export async function groupLag(admin: Admin, groupId: string, topics: string[]):
   }
   return sum;
 }
+
+/** A stage's consumer group and the topics it reads. */
+export interface StageGroup {
+  groupId: string;
+  topics: string[];
+}
+
+/**
+ * The groups whose lag counts: those the broker knows (`existing`, from listGroups). A stage that is not running
+ * (e.g. the gateways when the benchmark starts only composer, signer, router and retrier) has no group, and every
+ * record of its inputs would otherwise count as lag: the largest lag would be that backlog, not the pipeline's.
+ */
+export function groupsToCount(groups: readonly StageGroup[], existing: Iterable<string>): StageGroup[] {
+  const known = new Set(existing);
+  return groups.filter((g) => known.has(g.groupId));
+}

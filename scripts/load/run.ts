@@ -25,7 +25,7 @@ import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { renderChart } from './chart';
-import { groupLag } from './lag';
+import { groupLag, groupsToCount } from './lag';
 import { freshCopy, GeneratedEvents, readEventFile } from './events';
 import type { LoadOptions } from './options';
 import { loadPki } from './pki';
@@ -70,13 +70,22 @@ async function eventSource(o: LoadOptions, finess: readonly string[]): Promise<{
   };
 }
 
-/** Consumer-group lag (records not yet consumed, summed over partitions) of every stage, the largest one. */
+/**
+ * Consumer-group lag (records not yet consumed, summed over partitions) of every stage running (its group exists),
+ * the largest one.
+ */
 async function largestLag(admin: Admin, prefix: string, topics: TopicNames, tiers: RetryTier[]): Promise<number> {
-  const groups = (Object.keys(STAGES) as StageName[]).map((name) => [name, stageInputs(name, topics, tiers)] as const);
+  const stages = (Object.keys(STAGES) as StageName[]).map((name) => ({
+    groupId: `${prefix}passerelle-${name}`,
+    topics: stageInputs(name, topics, tiers),
+  }));
+  const { groups: existing } = await admin.listGroups();
   let largest = 0;
-  for (const [name, groupTopics] of groups) {
-    const sum = await groupLag(admin, `${prefix}passerelle-${name}`, groupTopics);
-    largest = Math.max(largest, sum);
+  for (const { groupId, topics: groupTopics } of groupsToCount(
+    stages,
+    existing.map((g) => g.groupId),
+  )) {
+    largest = Math.max(largest, await groupLag(admin, groupId, groupTopics));
   }
   return largest;
 }

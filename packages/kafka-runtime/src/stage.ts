@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { closeConnections } from './config';
 import { kafkaErrorChain, PermanentError, type Classified } from './errors';
@@ -54,6 +54,12 @@ export interface StageOptions<T> {
   maxInputBytes?: number;
   /** Records handled per transaction (default 200) */
   maxBatchRecords?: number;
+  /**
+   * Input bytes a fetch brings per partition (default 1 MiB). Every assigned partition has its fetched records and
+   * their outputs in hand at once, until its transaction commits: a stage whose outputs outweigh its inputs (the
+   * router's) sizes this down to keep its memory bounded.
+   */
+  maxBytesPerPartition?: number;
   /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
   sessionTimeoutMs?: number;
   /**
@@ -209,6 +215,16 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     return byTopic;
   }
 
+  /** The event time of each output that has one (for the end-to-end latency metric), by topic. */
+  function eventTimes(outputs: OutputRecord[]): [string, number][] {
+    const times: [string, number][] = [];
+    for (const o of outputs) {
+      const eventTime = Buffer.isBuffer(o.value) ? undefined : (o.value as { occurredAt?: unknown } | null)?.occurredAt;
+      if (typeof eventTime === 'number') times.push([o.topic, eventTime]);
+    }
+    return times;
+  }
+
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     // kafkajs heartbeats only when asked: while a batch is handled (a gateway waiting for its destination, a chunk of
     // CPU-bound records), a beat every interval keeps the member in its group under the short session timeout. A beat
@@ -287,11 +303,18 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       if (last) {
         const producer = await producerFor(topic, partition);
         const byTopic = await toMessages(outputs);
+        const produced = [...byTopic].map(([t, ms]) => [t, ms.length] as const);
+        const emitted = eventTimes(outputs);
+        // From here the encoded records are what counts: the decoded outputs (documents, archives, XML) and then the
+        // encoded ones are let go as soon as they are sent, not after the commit. Every partition of the stage has a
+        // chunk in hand at once: what each holds through its transaction's round trips is the process's peak memory.
+        outputs.length = 0;
+        let topicMessages: TopicMessages[] | undefined = [...byTopic].map(([t, ms]) => ({ topic: t, messages: ms }));
+        byTopic.clear();
         const txn = await producer.transaction();
         try {
-          if (byTopic.size > 0) {
-            await txn.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, ms]) => ({ topic: t, messages: ms })) });
-          }
+          if (topicMessages.length > 0) await txn.sendBatch({ acks: -1, topicMessages });
+          topicMessages = undefined;
           await txn.sendOffsets({
             consumerGroupId: groupId,
             topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
@@ -304,11 +327,8 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
           throw err;
         }
         resolveOffset(last.offset);
-        for (const [t, ms] of byTopic) opts.metrics?.produced(t, ms.length);
-        for (const o of outputs) {
-          const eventTime = Buffer.isBuffer(o.value) ? undefined : (o.value as { occurredAt?: unknown } | null)?.occurredAt;
-          if (typeof eventTime === 'number') opts.metrics?.emitted?.(o.topic, eventTime);
-        }
+        for (const [t, n] of produced) opts.metrics?.produced(t, n);
+        for (const [t, eventTime] of emitted) opts.metrics?.emitted?.(t, eventTime);
         opts.metrics?.batch(topic, handled, Number(process.hrtime.bigint() - started) / 1e9);
       }
       await heartbeat(); // throws when the group is rebalancing: kafkajs rejoins
@@ -372,7 +392,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         sessionTimeout: sessionTimeoutMs,
         heartbeatInterval: sessionTimeoutMs / 6,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
-        maxBytesPerPartition: 1024 * 1024,
+        maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
         // A stop waits for the fetch in flight, which the broker holds up to this long when there is nothing to read
         // (kafkajs's default, 5 s, made every stop of an idle stage last 5 s or more, past Jest's hook timeout).
         maxWaitTimeInMs: 500,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Coded, XdsDocumentMetadata } from '@passerelle/cda';
 import { nameBasedOid, SUBMISSION_SET_NAMESPACE } from '@passerelle/identifiers';
 import { XdmError } from './errors';
-import { writeLines, writeSplit, writeStartTag, XML_DECLARATION, type XmlElement } from './xml-writer';
+import { escapeAttribute, escapeText, XML_DECLARATION } from './xml-writer';
 import { NS, XDS } from './xds-uuids';
 
 /** Symbolic ids of the registry objects (the registry assigns the entryUUIDs), as in the DMP's sample. */
@@ -83,96 +83,98 @@ export function xdsHashAndSize(content: string | Buffer): { hash: string; size: 
   return { hash: createHash('sha1').update(bytes).digest('hex'), size: bytes.length };
 }
 
-/** Builds the rim elements with sequential ids (`cla1`, `ei1`, `assoc1`), as the DMP's sample numbers them. */
+/** Indentation by depth (two spaces a level), made once. */
+const INDENT = Array.from({ length: 8 }, (_, depth) => '  '.repeat(depth));
+const attr = escapeAttribute;
+
+/** A slot at `depth`: `<Slot name><ValueList><Value>…` (lines joined with `\n`, no line end after the last). */
+function slot(name: string, values: readonly string[], depth: number): string {
+  const i = INDENT[depth] as string;
+  if (values.length === 0) return `${i}<Slot name="${attr(name)}">\n${i}  <ValueList/>\n${i}</Slot>`;
+  let out = `${i}<Slot name="${attr(name)}">\n${i}  <ValueList>`;
+  for (const value of values) out += `\n${i}    <Value>${escapeText(value)}</Value>`;
+  return `${out}\n${i}  </ValueList>\n${i}</Slot>`;
+}
+
+function localized(element: 'Name' | 'Description', value: string, depth: number): string {
+  const i = INDENT[depth] as string;
+  return `${i}<${element}>\n${i}  <LocalizedString charset="UTF8" value="${attr(value)}" xml:lang="FR"/>\n${i}</${element}>`;
+}
+
+/**
+ * Writes the rim objects' elements as text, in document order, with sequential ids (`cla1`, `ei1`, `assoc1`) as the
+ * DMP's sample numbers them. Every value is escaped in one pass (escapeAttribute/escapeText); the markup around it
+ * is literal text: no element tree is built.
+ */
 class RimWriter {
   private classifications = 0;
   private identifiers = 0;
   private associations = 0;
 
-  slot(name: string, values: readonly string[]): XmlElement {
-    return {
-      name: 'Slot',
-      attributes: { name },
-      children: [{ name: 'ValueList', children: values.map((text) => ({ name: 'Value', text })) }],
-    };
+  coded(scheme: string, objectId: string, code: Coded, depth: number): string {
+    const i = INDENT[depth] as string;
+    return (
+      `${i}<Classification classificationScheme="${attr(scheme)}" classifiedObject="${attr(objectId)}" id="cla${++this.classifications}" nodeRepresentation="${attr(code.code)}">\n` +
+      `${slot('codingScheme', [code.codeSystem], depth + 1)}\n${localized('Name', code.displayName, depth + 1)}\n${i}</Classification>`
+    );
   }
 
-  localized(element: 'Name' | 'Description', value: string): XmlElement {
-    return {
-      name: element,
-      children: [{ name: 'LocalizedString', attributes: { charset: 'UTF8', value, 'xml:lang': 'FR' } }],
-    };
+  author(scheme: string, objectId: string, metadata: XdsDocumentMetadata, depth: number): string {
+    const i = INDENT[depth] as string;
+    return (
+      `${i}<Classification classificationScheme="${attr(scheme)}" classifiedObject="${attr(objectId)}" id="cla${++this.classifications}" nodeRepresentation="">\n` +
+      `${slot('authorPerson', [metadata.authorPerson], depth + 1)}\n` +
+      `${slot('authorSpecialty', [metadata.authorSpecialty], depth + 1)}\n` +
+      `${slot('authorInstitution', [metadata.authorInstitution], depth + 1)}\n${i}</Classification>`
+    );
   }
 
-  coded(scheme: string, objectId: string, code: Coded): XmlElement {
-    return {
-      name: 'Classification',
-      attributes: {
-        classificationScheme: scheme,
-        classifiedObject: objectId,
-        id: `cla${++this.classifications}`,
-        nodeRepresentation: code.code,
-      },
-      children: [this.slot('codingScheme', [code.codeSystem]), this.localized('Name', code.displayName)],
-    };
+  node(node: string, objectId: string, depth: number): string {
+    return `${INDENT[depth] as string}<Classification classificationNode="${attr(node)}" classifiedObject="${attr(objectId)}" id="cla${++this.classifications}"/>`;
   }
 
-  author(scheme: string, objectId: string, metadata: XdsDocumentMetadata): XmlElement {
-    return {
-      name: 'Classification',
-      attributes: {
-        classificationScheme: scheme,
-        classifiedObject: objectId,
-        id: `cla${++this.classifications}`,
-        nodeRepresentation: '',
-      },
-      children: [
-        this.slot('authorPerson', [metadata.authorPerson]),
-        this.slot('authorSpecialty', [metadata.authorSpecialty]),
-        this.slot('authorInstitution', [metadata.authorInstitution]),
-      ],
-    };
+  identifier(scheme: string, objectId: string, value: string, label: string, depth: number): string {
+    const i = INDENT[depth] as string;
+    return (
+      `${i}<ExternalIdentifier id="ei${++this.identifiers}" identificationScheme="${attr(scheme)}" registryObject="${attr(objectId)}" value="${attr(value)}">\n` +
+      `${localized('Name', label, depth + 1)}\n${i}</ExternalIdentifier>`
+    );
   }
 
-  node(node: string, objectId: string): XmlElement {
-    return {
-      name: 'Classification',
-      attributes: { classificationNode: node, classifiedObject: objectId, id: `cla${++this.classifications}` },
-    };
-  }
-
-  identifier(scheme: string, objectId: string, value: string, label: string): XmlElement {
-    return {
-      name: 'ExternalIdentifier',
-      attributes: { id: `ei${++this.identifiers}`, identificationScheme: scheme, registryObject: objectId, value },
-      children: [this.localized('Name', label)],
-    };
-  }
-
-  association(type: string, source: string, target: string): XmlElement {
-    return {
-      name: 'Association',
-      attributes: { associationType: type, id: `assoc${++this.associations}`, sourceObject: source, targetObject: target },
-      children: [this.slot('SubmissionSetStatus', ['Original'])],
-    };
+  association(type: string, source: string, target: string, depth: number): string {
+    const i = INDENT[depth] as string;
+    return (
+      `${i}<Association associationType="${attr(type)}" id="assoc${++this.associations}" sourceObject="${attr(source)}" targetObject="${attr(target)}">\n` +
+      `${slot('SubmissionSetStatus', ['Original'], depth + 1)}\n${i}</Association>`
+    );
   }
 }
 
-/** The RegistryPackage less its `intendedRecipient` slot, which goes after its first child (submissionTime). */
-function registryPackage(rim: RimWriter, metadata: XdsDocumentMetadata, set: DocumentSubmissionSetInput['submissionSet']): XmlElement {
+/** An object written in two parts (lines joined), to put slots between them. */
+interface SplitObject {
+  head: string;
+  tail: string;
+}
+
+/**
+ * The RegistryPackage (at depth 2), split after its first child (the submissionTime slot), where the XDM archive's
+ * `intendedRecipient` slot goes.
+ */
+function registryPackage(rim: RimWriter, metadata: XdsDocumentMetadata, set: DocumentSubmissionSetInput['submissionSet']): SplitObject {
   const id = OBJECT_IDS.submissionSet;
-  const children: XmlElement[] = [rim.slot('submissionTime', [set.submissionTime])];
-  children.push(rim.localized('Name', set.title));
-  if (set.comments) children.push(rim.localized('Description', set.comments));
+  const head = `    <RegistryPackage id="${id}">\n${slot('submissionTime', [set.submissionTime], 3)}`;
+  const children = [localized('Name', set.title, 3)];
+  if (set.comments) children.push(localized('Description', set.comments, 3));
   children.push(
-    rim.author(XDS.submissionSet.author, id, metadata),
-    rim.coded(XDS.submissionSet.contentTypeCode, id, set.contentTypeCode),
-    rim.node(XDS.submissionSet.classificationNode, id),
-    rim.identifier(XDS.submissionSet.patientId, id, metadata.patientId, 'XDSSubmissionSet.patientId'),
-    rim.identifier(XDS.submissionSet.sourceId, id, set.sourceId, 'XDSSubmissionSet.sourceId'),
-    rim.identifier(XDS.submissionSet.uniqueId, id, set.uniqueId, 'XDSSubmissionSet.uniqueId'),
+    rim.author(XDS.submissionSet.author, id, metadata, 3),
+    rim.coded(XDS.submissionSet.contentTypeCode, id, set.contentTypeCode, 3),
+    rim.node(XDS.submissionSet.classificationNode, id, 3),
+    rim.identifier(XDS.submissionSet.patientId, id, metadata.patientId, 'XDSSubmissionSet.patientId', 3),
+    rim.identifier(XDS.submissionSet.sourceId, id, set.sourceId, 'XDSSubmissionSet.sourceId', 3),
+    rim.identifier(XDS.submissionSet.uniqueId, id, set.uniqueId, 'XDSSubmissionSet.uniqueId', 3),
+    '    </RegistryPackage>',
   );
-  return { name: 'RegistryPackage', attributes: { id }, children };
+  return { head, tail: children.join('\n') };
 }
 
 interface EntryFields {
@@ -193,38 +195,39 @@ interface EntryFields {
   eventCodes: readonly Coded[];
 }
 
-/** An ExtrinsicObject less its `URI` slot (XDM only), which goes after the other slots: see {@link uriSlotIndex}. */
-function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: EntryFields): XmlElement {
+/**
+ * An ExtrinsicObject (at depth 2), split after its slots, where the XDM archive's `URI` slot goes (the last slot, as
+ * in the DMP's sample).
+ */
+function extrinsicObject(rim: RimWriter, metadata: XdsDocumentMetadata, entry: EntryFields): SplitObject {
   const E = XDS.documentEntry;
-  const slots: XmlElement[] = [
-    rim.slot('creationTime', [entry.creationTime]),
-    rim.slot('hash', [entry.hash]),
-    rim.slot('languageCode', [entry.languageCode]),
-    rim.slot('legalAuthenticator', [metadata.legalAuthenticator]),
-    rim.slot('serviceStartTime', [entry.serviceStartTime]),
-    rim.slot('serviceStopTime', [entry.serviceStopTime]),
-    rim.slot('size', [String(entry.size)]),
-    rim.slot('sourcePatientId', [metadata.patientId]),
+  const slots = [
+    `    <ExtrinsicObject id="${attr(entry.id)}" mimeType="${attr(entry.mimeType)}" objectType="${E.objectType}">`,
+    slot('creationTime', [entry.creationTime], 3),
+    slot('hash', [entry.hash], 3),
+    slot('languageCode', [entry.languageCode], 3),
+    slot('legalAuthenticator', [metadata.legalAuthenticator], 3),
+    slot('serviceStartTime', [entry.serviceStartTime], 3),
+    slot('serviceStopTime', [entry.serviceStopTime], 3),
+    slot('size', [String(entry.size)], 3),
+    slot('sourcePatientId', [metadata.patientId], 3),
   ];
-  if (entry.sourcePatientInfo.length > 0) slots.push(rim.slot('sourcePatientInfo', entry.sourcePatientInfo));
-  return {
-    name: 'ExtrinsicObject',
-    attributes: { id: entry.id, mimeType: entry.mimeType, objectType: E.objectType },
-    children: [
-      ...slots,
-      rim.localized('Name', entry.title),
-      rim.author(E.author, entry.id, metadata),
-      rim.coded(E.classCode, entry.id, entry.classCode),
-      rim.coded(E.typeCode, entry.id, entry.typeCode),
-      ...metadata.confidentialityCodes.map((code) => rim.coded(E.confidentialityCode, entry.id, code)),
-      rim.coded(E.formatCode, entry.id, entry.formatCode),
-      rim.coded(E.healthcareFacilityTypeCode, entry.id, metadata.healthcareFacilityTypeCode),
-      rim.coded(E.practiceSettingCode, entry.id, metadata.practiceSettingCode),
-      ...entry.eventCodes.map((code) => rim.coded(E.eventCodeList, entry.id, code)),
-      rim.identifier(E.patientId, entry.id, metadata.patientId, 'XDSDocumentEntry.patientId'),
-      rim.identifier(E.uniqueId, entry.id, entry.uniqueId, 'XDSDocumentEntry.uniqueId'),
-    ],
-  };
+  if (entry.sourcePatientInfo.length > 0) slots.push(slot('sourcePatientInfo', entry.sourcePatientInfo, 3));
+  const rest = [
+    localized('Name', entry.title, 3),
+    rim.author(E.author, entry.id, metadata, 3),
+    rim.coded(E.classCode, entry.id, entry.classCode, 3),
+    rim.coded(E.typeCode, entry.id, entry.typeCode, 3),
+    ...metadata.confidentialityCodes.map((code) => rim.coded(E.confidentialityCode, entry.id, code, 3)),
+    rim.coded(E.formatCode, entry.id, entry.formatCode, 3),
+    rim.coded(E.healthcareFacilityTypeCode, entry.id, metadata.healthcareFacilityTypeCode, 3),
+    rim.coded(E.practiceSettingCode, entry.id, metadata.practiceSettingCode, 3),
+    ...entry.eventCodes.map((code) => rim.coded(E.eventCodeList, entry.id, code, 3)),
+    rim.identifier(E.patientId, entry.id, metadata.patientId, 'XDSDocumentEntry.patientId', 3),
+    rim.identifier(E.uniqueId, entry.id, entry.uniqueId, 'XDSDocumentEntry.uniqueId', 3),
+    '    </ExtrinsicObject>',
+  ];
+  return { head: slots.join('\n'), tail: rest.join('\n') };
 }
 
 /** What {@link DocumentSubmissionSet} needs: the set less its recipients, which each message gives. */
@@ -234,24 +237,8 @@ export interface DocumentSubmissionSetInput {
   signature?: SignatureEntryInput;
 }
 
-/** The slots of an ExtrinsicObject come first; the URI slot is the last of them (as in the DMP's sample). */
-function uriSlotIndex(element: XmlElement): number {
-  return (element.children ?? []).filter((child) => child.name === 'Slot').length;
-}
-
-/** An object written in two parts (lines joined), to put slots between them. */
-interface SplitObject {
-  head: string;
-  tail: string;
-}
-
-function split(element: XmlElement, at: number): SplitObject {
-  const { head, tail } = writeSplit(element, 2, at);
-  return { head: head.join('\n'), tail: tail.join('\n') };
-}
-
-const slotWriter = new RimWriter(); // slots only: they carry no numbered id
-const uriSlot = (uri: string): string => writeLines(slotWriter.slot('URI', [uri]), 3).join('\n');
+const HEAD = `${XML_DECLARATION}\n<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns="${NS.rim}">\n  <RegistryObjectList>`;
+const END = '  </RegistryObjectList>\n</lcm:SubmitObjectsRequest>\n';
 
 /**
  * The ebRIM `SubmitObjectsRequest` (XDS.b, lcm/rim 3.0) of one document, checked and written once: the
@@ -268,10 +255,11 @@ const uriSlot = (uri: string): string => writeLines(slotWriter.slot('URI', [uri]
 export class DocumentSubmissionSet {
   /** SHA-1 and size of the signature document, if any */
   readonly signature: { hash: string; size: number } | undefined;
-  private readonly head: string;
   private readonly registryPackage: SplitObject;
   private readonly entries: SplitObject[];
   private readonly associations: string;
+  /** What follows the recipients, by URIs: the same for every archive of the document (memoised) */
+  private readonly tails = new Map<string, string>();
 
   constructor(input: DocumentSubmissionSetInput) {
     const { metadata, submissionSet: set, signature } = input;
@@ -289,7 +277,7 @@ export class DocumentSubmissionSet {
     // Ids are numbered in document order (cla1, ei1, assoc1…), so the objects are made in that order.
     const rim = new RimWriter();
     const registry = registryPackage(rim, metadata, set);
-    const objects: XmlElement[] = [
+    const objects: SplitObject[] = [
       extrinsicObject(rim, metadata, {
         id: OBJECT_IDS.document,
         uniqueId: metadata.uniqueId,
@@ -333,22 +321,16 @@ export class DocumentSubmissionSet {
         }),
       );
     }
-    const associations = [rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.document)];
+    const associations = [rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.document, 2)];
     if (signature) {
       associations.push(
-        rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.signature),
-        rim.association(XDS.associationType.signs, OBJECT_IDS.signature, OBJECT_IDS.submissionSet),
+        rim.association(XDS.associationType.hasMember, OBJECT_IDS.submissionSet, OBJECT_IDS.signature, 2),
+        rim.association(XDS.associationType.signs, OBJECT_IDS.signature, OBJECT_IDS.submissionSet, 2),
       );
     }
-    const root: XmlElement = { name: 'lcm:SubmitObjectsRequest', attributes: { 'xmlns:lcm': NS.lcm, xmlns: NS.rim } };
-    this.head = [XML_DECLARATION, writeStartTag(root, 0), '  <RegistryObjectList>'].join('\n');
-    this.registryPackage = split(registry, 1);
-    this.entries = objects.map((object) => split(object, uriSlotIndex(object)));
-    this.associations = [
-      ...associations.flatMap((association) => writeLines(association, 2)),
-      '  </RegistryObjectList>',
-      '</lcm:SubmitObjectsRequest>',
-    ].join('\n');
+    this.registryPackage = registry;
+    this.entries = objects;
+    this.associations = `${associations.join('\n')}\n${END}`;
   }
 
   /**
@@ -357,29 +339,35 @@ export class DocumentSubmissionSet {
    * @param options.uris XDM only: file names, relative to METADATA.XML, written in each entry's `URI` slot
    */
   xml(options: { intendedRecipients?: readonly string[]; uris?: { document: string; signature?: string } } = {}): string {
-    const parts = [this.head, this.registryPackage.head];
     const recipients = options.intendedRecipients ?? [];
-    if (recipients.length > 0) {
-      parts.push(
-        writeLines(
-          slotWriter.slot(
+    const recipientSlot =
+      recipients.length > 0
+        ? `\n${slot(
             'intendedRecipient',
             recipients.map((address) => `||^^Internet^${address}`),
-          ),
-          3,
-        ).join('\n'),
-      );
+            3,
+          )}`
+        : '';
+    return `${HEAD}\n${this.registryPackage.head}${recipientSlot}\n${this.tail(options.uris?.document, options.uris?.signature)}`;
+  }
+
+  /** Everything after the recipients: the set's other children, the entries with their URI slots, the associations. */
+  private tail(document: string | undefined, signature: string | undefined): string {
+    const key = `${document === undefined ? '-' : `+${document}`}\n${signature === undefined ? '-' : `+${signature}`}`;
+    let tail = this.tails.get(key);
+    if (tail === undefined) {
+      const uris = [document, signature];
+      const parts = [this.registryPackage.tail];
+      this.entries.forEach((entry, i) => {
+        parts.push(entry.head);
+        const uri = uris[i];
+        if (uri !== undefined) parts.push(slot('URI', [uri], 3));
+        parts.push(entry.tail);
+      });
+      tail = `${parts.join('\n')}\n${this.associations}`;
+      this.tails.set(key, tail);
     }
-    parts.push(this.registryPackage.tail);
-    const uris = [options.uris?.document, options.uris?.signature];
-    this.entries.forEach((entry, i) => {
-      parts.push(entry.head);
-      const uri = uris[i];
-      if (uri !== undefined) parts.push(uriSlot(uri));
-      parts.push(entry.tail);
-    });
-    parts.push(this.associations);
-    return `${parts.join('\n')}\n`;
+    return tail;
   }
 }
 

@@ -44,6 +44,11 @@ export type XdmDocumentInput = Omit<XdmArchiveInput, 'submissionSet'> & {
    * submission, which carries the same set): then it must have been given this input's signature.
    */
   submissionSet: Omit<SubmissionSetInfo, 'intendedRecipients'> | DocumentSubmissionSet;
+  /**
+   * The caller has already checked metadata.hash and metadata.size against documentXml (the router does, once per
+   * document for all its messages): the document is not hashed a second time here.
+   */
+  documentChecked?: boolean;
 };
 
 function toBuffer(content: string | Buffer): Buffer {
@@ -189,13 +194,15 @@ export class XdmDocument {
 
   constructor(input: XdmDocumentInput) {
     const document = toBuffer(input.documentXml);
-    const actual = xdsHashAndSize(document);
-    // A recipient checks hash and size against DOC0001.XML: an archive that disagrees with itself is refused there.
-    if (actual.hash !== input.metadata.hash) {
-      throw new XdmError('XDM_HASH_MISMATCH', 'metadata.hash is not the SHA-1 of documentXml');
-    }
-    if (actual.size !== input.metadata.size) {
-      throw new XdmError('XDM_SIZE_MISMATCH', 'metadata.size is not the byte length of documentXml');
+    if (!input.documentChecked) {
+      const actual = xdsHashAndSize(document);
+      // A recipient checks hash and size against DOC0001.XML: an archive that disagrees with itself is refused there.
+      if (actual.hash !== input.metadata.hash) {
+        throw new XdmError('XDM_HASH_MISMATCH', 'metadata.hash is not the SHA-1 of documentXml');
+      }
+      if (actual.size !== input.metadata.size) {
+        throw new XdmError('XDM_SIZE_MISMATCH', 'metadata.size is not the byte length of documentXml');
+      }
     }
     const signature = input.signatureXml === undefined ? undefined : toBuffer(input.signatureXml);
     this.signed = signature !== undefined;

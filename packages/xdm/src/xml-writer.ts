@@ -1,13 +1,5 @@
 import { XdmError } from './errors';
 
-/** An element of the tree written by {@link writeXml}: children are written in the order given. */
-export interface XmlElement {
-  name: string;
-  attributes?: Record<string, string | number | undefined>;
-  children?: XmlElement[];
-  text?: string;
-}
-
 function invalidCharacter(): never {
   throw new XdmError('XDM_INVALID_XML_CHARACTER', 'a metadata value holds a character that XML 1.0 cannot carry');
 }
@@ -59,61 +51,4 @@ export function escapeAttribute(value: string): string {
   return escape(value, true);
 }
 
-/** The start tag of an element, indented, without its closing `>` or `/>`. */
-function startTag(element: XmlElement, indent: string): string {
-  let open = `${indent}<${element.name}`;
-  for (const [key, value] of Object.entries(element.attributes ?? {})) {
-    if (value !== undefined) open += ` ${key}="${escapeAttribute(String(value))}"`;
-  }
-  return open;
-}
-
-function writeElement(element: XmlElement, depth: number, out: string[]): void {
-  const indent = '  '.repeat(depth);
-  const open = startTag(element, indent);
-  const children = element.children ?? [];
-  if (children.length === 0 && element.text === undefined) {
-    out.push(`${open}/>`);
-  } else if (children.length === 0) {
-    out.push(`${open}>${escapeText(element.text ?? '')}</${element.name}>`);
-  } else {
-    out.push(`${open}>`);
-    for (const child of children) writeElement(child, depth + 1, out);
-    out.push(`${indent}</${element.name}>`);
-  }
-}
-
-/** The lines of an element written at `depth` (the indentation {@link writeXml} gives it there). */
-export function writeLines(element: XmlElement, depth: number): string[] {
-  const out: string[] = [];
-  writeElement(element, depth, out);
-  return out;
-}
-
-/**
- * An element written at `depth` in two parts, its start tag and first `at` children, then the other children and
- * its end tag, so that children can be inserted between them later without writing the rest again.
- */
-export function writeSplit(element: XmlElement, depth: number, at: number): { head: string[]; tail: string[] } {
-  const indent = '  '.repeat(depth);
-  const children = element.children ?? [];
-  const head = [`${startTag(element, indent)}>`];
-  const tail: string[] = [];
-  children.forEach((child, i) => writeElement(child, depth + 1, i < at ? head : tail));
-  tail.push(`${indent}</${element.name}>`);
-  return { head, tail };
-}
-
-/** The start tag of an element that has children, as {@link writeXml} writes it at `depth`. */
-export function writeStartTag(element: XmlElement, depth: number): string {
-  return `${startTag(element, '  '.repeat(depth))}>`;
-}
-
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
-
-/** Writes an XML document (UTF-8 declaration, two-space indentation, `\n` line ends), escaping every value. */
-export function writeXml(root: XmlElement): string {
-  const out = [XML_DECLARATION];
-  writeElement(root, 0, out);
-  return `${out.join('\n')}\n`;
-}

@@ -1,7 +1,7 @@
 import { failureStatus, recipientRoute, statusRecord, type TopicNames } from '@passerelle/pipeline';
 import { H, type Failure, type InputRecord, type OutputRecord } from '@passerelle/kafka-runtime';
 import type { DmpSubmission, MssMessage, SignedDocument } from '@passerelle/schemas';
-import { buildDmpSubmission, buildMssMessage, xdsTime, type MessageSettings } from './messages';
+import { buildDmpSubmission, buildMssMessage, DocumentMessages, xdsTime, type MessageSettings } from './messages';
 import { explainRoutes, routeFactsOf, type RoutingConfig } from './routing';
 
 export interface RouterConfig {
@@ -47,28 +47,25 @@ export function routerHandler(cfg: RouterConfig) {
     // The gateways write the next statuses: the submission carries the history so far.
     const history = [...doc.history, status.entry];
     const outputs: OutputRecord[] = [];
+    // What the routes share (the document checked, the submission set, the archive's files) is made once, here.
+    const input = {
+      metadata: doc.metadata,
+      documentXml: doc.documentXml,
+      signatureXml: doc.signatureXml,
+      submissionSetUniqueId: doc.submissionSetUniqueId,
+      context,
+    };
+    const shared = decision.routes.length > 0 ? new DocumentMessages(input) : undefined;
     for (const route of decision.routes) {
       if (route.kind === 'dmp') {
-        const submission = buildDmpSubmission({
-          metadata: doc.metadata,
-          documentXml: doc.documentXml,
-          signatureXml: doc.signatureXml,
-          submissionSetUniqueId: doc.submissionSetUniqueId,
-          context,
-        });
+        const submission = buildDmpSubmission(input, shared);
         const value: DmpSubmission = { ...base, ...submission, history };
         outputs.push({ topic: cfg.topics.dmp, key: record.key, value, headers });
       } else {
-        const message = await buildMssMessage({
-          route,
-          metadata: doc.metadata,
-          documentXml: doc.documentXml,
-          signatureXml: doc.signatureXml,
-          submissionSetUniqueId: doc.submissionSetUniqueId,
-          from: doc.routing.pharmacyMssanteAddress,
-          pharmacyName: doc.routing.pharmacyName,
-          context,
-        });
+        const message = await buildMssMessage(
+          { ...input, route, from: doc.routing.pharmacyMssanteAddress, pharmacyName: doc.routing.pharmacyName },
+          shared,
+        );
         const value: MssMessage = { ...base, ...message, authorFiness: doc.metadata.authorFiness, history };
         outputs.push({ topic: cfg.topics.mss, key: record.key, value, headers });
       }

@@ -162,12 +162,9 @@ export class DocumentMessages {
   private submissionSetParts?: DocumentSubmissionSet;
   private dmpSubmissionSetXml?: string;
   private readonly archives = new Map<XdmProducer, XdmDocument>();
-  /** The metadata and context as they were when the parts were made (a caller may reuse and change its objects). */
-  private readonly settings: string;
 
   constructor(readonly input: DocumentMessagesInput) {
     checkDocument(input.metadata, input.documentXml);
-    this.settings = settingsOf(input);
   }
 
   private get submissionSet(): DocumentSubmissionSet {
@@ -191,21 +188,11 @@ export class DocumentMessages {
     let xdm = this.archives.get(producer);
     if (!xdm) {
       const { metadata, documentXml, signatureXml } = this.input;
-      xdm = new XdmDocument({ documentXml, signatureXml, metadata, submissionSet: this.submissionSet, producer });
+      // The constructor checked the document against its metadata: the archive need not hash it again.
+      xdm = new XdmDocument({ documentXml, signatureXml, metadata, submissionSet: this.submissionSet, producer, documentChecked: true });
       this.archives.set(producer, xdm);
     }
     return xdm.archive(to);
-  }
-
-  /** Whether these are the messages of this input: the same document, signature and set, equal metadata and context. */
-  matches(input: DocumentMessagesInput): boolean {
-    const mine = this.input;
-    return (
-      sameContent(mine.documentXml, input.documentXml) &&
-      sameContent(mine.signatureXml, input.signatureXml) &&
-      mine.submissionSetUniqueId === input.submissionSetUniqueId &&
-      this.settings === settingsOf(input)
-    );
   }
 }
 
@@ -220,17 +207,32 @@ function settingsOf(input: DocumentMessagesInput): string {
   return JSON.stringify([input.metadata, input.context]);
 }
 
-// The router calls buildDmpSubmission and buildMssMessage once per route of a signed document, one document after
-// the other: the last document's shared parts are kept (one entry, replaced by the next document), so its other
-// routes reuse them. Not a WeakMap keyed by the metadata object: ephemerons that die young made every scavenge copy
-// the documents they held (the collector's time doubled).
-let lastDocument: DocumentMessages | undefined;
+// A caller of buildDmpSubmission and buildMssMessage that does not pass the document's shared parts (the router makes
+// them once per record and passes them) calls them once per route of a signed document, one document after the
+// other: the last document's shared parts are kept (one entry, replaced by the next document), so its other routes
+// reuse them. Not a WeakMap keyed by the metadata object: ephemerons that die young made every scavenge copy the
+// documents they held (the collector's time doubled).
+let lastDocument: { messages: DocumentMessages; settings: string } | undefined;
 
+/**
+ * The last document's parts when this input is the same: the same document, signature and set, and metadata and
+ * context equal to what they were when the parts were made (a caller may reuse and change its objects).
+ */
 function documentMessages(input: DocumentMessagesInput): DocumentMessages {
-  if (lastDocument?.matches(input)) return lastDocument;
+  const settings = settingsOf(input);
+  const last = lastDocument;
+  if (
+    last &&
+    sameContent(last.messages.input.documentXml, input.documentXml) &&
+    sameContent(last.messages.input.signatureXml, input.signatureXml) &&
+    last.messages.input.submissionSetUniqueId === input.submissionSetUniqueId &&
+    last.settings === settings
+  ) {
+    return last.messages;
+  }
   lastDocument = undefined; // a document that fails its checks must not leave the previous one in place
-  lastDocument = new DocumentMessages(input);
-  return lastDocument;
+  lastDocument = { messages: new DocumentMessages(input), settings };
+  return lastDocument.messages;
 }
 
 /**
@@ -277,10 +279,12 @@ function wording(input: MssMessageInput): { subject: string; text: string } {
  * `X-MSS-*` headers (`X-MSS-MES: FIN` for the patient only) and the IHE XDM ZIP (document, DSG signature, the
  * signed submission set's metadata with the route's recipients as intended recipients).
  *
+ * @param messages the shared parts of this input's document, when the caller made them (the router: once per record
+ *   for all its routes); else the last document's are reused when they match, or made
  * @throws MessageError MESSAGE_INVALID_INPUT when the sender or a recipient is not an MSSanté address, the
  *   product reference is empty, or the metadata does not describe the document
  */
-export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssMessage> {
+export async function buildMssMessage(input: MssMessageInput, messages?: DocumentMessages): Promise<BuiltMssMessage> {
   const { route, metadata, context } = input;
   if (!isMssanteAddress(input.from)) throw new MessageError('MESSAGE_INVALID_INPUT', 'from must be an MSSanté address');
   if (route.to.length === 0 || !route.to.every(isMssanteAddress)) {
@@ -288,7 +292,7 @@ export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssM
   }
   const productReference = oneLine(context.productReference);
   if (productReference === '') throw new MessageError('MESSAGE_INVALID_INPUT', 'context.productReference must not be empty');
-  const attachment = documentMessages(input).xdmArchive(context.producer, route.to);
+  const attachment = (messages ?? documentMessages(input)).xdmArchive(context.producer, route.to);
   const headers: Record<string, string> = {
     'X-MSS-CODECDA': oneLine(metadata.typeCode.code),
     'X-MSS-INS': carriesIns(metadata.patientId) ? 'O' : 'N',
@@ -310,10 +314,11 @@ export async function buildMssMessage(input: MssMessageInput): Promise<BuiltMssM
  * Builds the DMP submission (what the ITI-41 gateway sends): the document, its XDS metadata, the DSG signature
  * document, and the ebRIM submission set with the signature entry and the `signs` association.
  *
+ * @param shared the shared parts of this input's document, when the caller made them (see {@link buildMssMessage})
  * @throws MessageError MESSAGE_INVALID_INPUT when the metadata does not describe the document or there is no signature
  */
-export function buildDmpSubmission(input: DmpSubmissionInput): BuiltDmpSubmission {
-  const messages = documentMessages(input);
+export function buildDmpSubmission(input: DmpSubmissionInput, shared?: DocumentMessages): BuiltDmpSubmission {
+  const messages = shared ?? documentMessages(input);
   if (input.signatureXml.length === 0 || (typeof input.signatureXml === 'string' && input.signatureXml.trim() === '')) {
     throw new MessageError('MESSAGE_INVALID_INPUT', 'signatureXml is required: a DMP submission is signed (IHE DSG)');
   }
