@@ -92,13 +92,7 @@ async function main(): Promise<void> {
   console.log(`  ${dmp.repositoryUrl}`);
 
   step('MSSanté operator simulator: SMTP submission, STARTTLS, client certificate required and checked, DSN');
-  const tlsServer = pki.server as { keyPem: string; certPem: string };
-  const mss = new MssSimulator({
-    key: readFileSync(tlsServer.keyPem),
-    cert: readFileSync(tlsServer.certPem),
-    clientCa: readFileSync(pki.rootPem),
-    mailboxes: { [PHARMACY_MAILBOX]: PHARMACY },
-  });
+  const mss = MssSimulator.forTestPki(pki, { [PHARMACY_MAILBOX]: PHARMACY });
   const mssPort = await mss.listen();
   console.log(`  127.0.0.1:${mssPort}, the mailbox ${PHARMACY_MAILBOX} registered for FINESS ${PHARMACY}`);
 

@@ -6,13 +6,13 @@
  * the dmp-gateway and the mss-gateway run too, delivering to the DMP and MSSanté simulators started here: an event is
  * then finished once each of its routes is delivered, and the table says what the simulators received.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageIdFor } from '@passerelle/mss';
 import { pipelineCodec, topicNames, type TopicNames } from '@passerelle/pipeline';
 import type { MssMessage } from '@passerelle/schemas';
-import { createTestPki, type TestPki } from '@passerelle/testing';
+import { createTestPki } from '@passerelle/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { localEnv, type LocalPipelineOptions } from '../../scripts/local-pipeline';
 import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
@@ -117,13 +117,7 @@ export async function replayUnderFault(opts: {
     if (opts.gateways) {
       dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
       writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
-      const server = pki.server as NonNullable<TestPki['server']>;
-      mss = new MssSimulator({
-        key: readFileSync(server.keyPem),
-        cert: readFileSync(server.certPem),
-        clientCa: readFileSync(pki.rootPem),
-        mailboxes: pharmacyMailboxes(events),
-      });
+      mss = MssSimulator.forTestPki(pki, pharmacyMailboxes(events));
       const smtpPort = await mss.listen();
       destinations = {
         dmp: { endpoint: dmp.repositoryUrl, serverCaFile: join(work, 'dmp-ca.pem'), authDir: pki.authDir },

@@ -8,7 +8,7 @@
  * commit is sent again with the same Message-ID; the duplicates are counted at the simulator and reported. The
  * receiver can deduplicate by Message-ID.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H } from '@passerelle/kafka-runtime';
@@ -53,13 +53,7 @@ describe('the mss-gateway under kill -9 (real broker, MSSanté simulator)', () =
       broken: false,
       serverNames: ['localhost', '127.0.0.1'],
     });
-    const server = pki.server as NonNullable<TestPki['server']>;
-    sim = new MssSimulator({
-      key: readFileSync(server.keyPem),
-      cert: readFileSync(server.certPem),
-      clientCa: readFileSync(pki.rootPem),
-      mailboxes: { [FROM]: FINESS },
-    });
+    sim = MssSimulator.forTestPki(pki, { [FROM]: FINESS });
     const smtpPort = await sim.listen();
     mkdirSync(join(work, 'logs'));
     const port = await freePort();

@@ -93,13 +93,7 @@ async function refused(promise: Promise<unknown>): Promise<Error> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mss-sim-'));
   pki = await createTestPki(dir, [FINESS], { serverNames: ['localhost', '127.0.0.1'] });
-  const server = pki.server as NonNullable<TestPki['server']>;
-  sim = new MssSimulator({
-    key: readFileSync(server.keyPem),
-    cert: readFileSync(server.certPem),
-    clientCa: readFileSync(pki.rootPem),
-    mailboxes: { [FROM]: FINESS },
-  });
+  sim = MssSimulator.forTestPki(pki, { [FROM]: FINESS });
   const port = await sim.listen();
   credential = p12(pki.authDir);
   deps = {

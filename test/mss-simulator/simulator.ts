@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { finessOfOrganisationId } from '@passerelle/identifiers';
+import type { TestPki } from '@passerelle/testing';
 
 /**
  * A local MSSanté operator, strict enough to refuse what a real one would (REFERENCE §6, §9): SMTP submission with
@@ -73,6 +75,25 @@ export class MssSimulator {
   private readonly mailboxes: Map<string, string>;
   private address: AddressInfo | undefined;
   private down = false;
+
+  /**
+   * An operator serving the test PKI's TLS certificate (made with `serverNames`) and requiring client certificates
+   * chained to its root: what every test and the demo start.
+   */
+  static forTestPki(
+    pki: Pick<TestPki, 'server' | 'rootPem'>,
+    mailboxes: Record<string, string>,
+    options: Partial<MssSimulatorOptions> = {},
+  ): MssSimulator {
+    if (!pki.server) throw new Error('the test PKI has no TLS server certificate: createTestPki with serverNames');
+    return new MssSimulator({
+      key: readFileSync(pki.server.keyPem),
+      cert: readFileSync(pki.server.certPem),
+      clientCa: readFileSync(pki.rootPem),
+      mailboxes,
+      ...options,
+    });
+  }
 
   constructor(private readonly options: MssSimulatorOptions) {
     this.mailboxes = new Map(Object.entries(options.mailboxes).map(([mailbox, finess]) => [mailbox.toLowerCase(), finess]));

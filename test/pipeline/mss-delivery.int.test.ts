@@ -8,7 +8,7 @@
  * recovery; a client certificate the operator refuses waits for a certificate, then is dead-lettered; a patient mailbox for an identity that is not qualified never leaves.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, dlqTopic, H, prometheusMetrics } from '@passerelle/kafka-runtime';
@@ -65,13 +65,7 @@ describe('delivery to MSSanté (real broker, MSSanté and DMP simulators)', () =
 
   beforeAll(async () => {
     pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
-    const server = pki.server as NonNullable<TestPki['server']>;
-    sim = new MssSimulator({
-      key: readFileSync(server.keyPem),
-      cert: readFileSync(server.certPem),
-      clientCa: readFileSync(pki.rootPem),
-      mailboxes: { [MAILBOX]: PHARMACY },
-    });
+    sim = MssSimulator.forTestPki(pki, { [MAILBOX]: PHARMACY });
     const port = await sim.listen();
     dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
     writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);

@@ -9,12 +9,12 @@
  * mail itself carries the patient's data: it is not searched).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, H, prometheusMetrics } from '@passerelle/kafka-runtime';
 import type { DocumentStatus, Patient } from '@passerelle/schemas';
-import { createTestPki, type TestPki } from '@passerelle/testing';
+import { createTestPki } from '@passerelle/testing';
 import { Registry } from 'prom-client';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local-pipeline';
 import { startDmpSimulator, type DmpSimulator } from '../dmp-simulator/simulator';
@@ -178,13 +178,7 @@ describe('no personal data in logs, metric labels, Kafka keys or headers (real b
 
   beforeAll(async () => {
     const pki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
-    const server = pki.server as NonNullable<TestPki['server']>;
-    mss = new MssSimulator({
-      key: readFileSync(server.keyPem),
-      cert: readFileSync(server.certPem),
-      clientCa: readFileSync(pki.rootPem),
-      mailboxes: { [MAILBOX]: PHARMACY },
-    });
+    mss = MssSimulator.forTestPki(pki, { [MAILBOX]: PHARMACY });
     const mssPort = await mss.listen();
     // The first mails are deferred (4xx): the mss-gateway's failure path (logs, retry tiers, statuses) runs too.
     mss.failNext(3, 451);

@@ -6,7 +6,7 @@
  * TLS to the DMP simulator, SMTP with STARTTLS and the pharmacy's client certificate to the MSSanté operator simulator;
  * every route of every document ends `delivered` on the status trail, and the simulators hold what it says.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composerFromEnv } from '@passerelle/composer';
@@ -43,13 +43,7 @@ describe('the pipeline over SASL_SSL, each service as its own principal', () => 
 
   beforeAll(async () => {
     const pki: TestPki = await createTestPki(join(work, 'pki'), [PHARMACY], { broken: false, serverNames: ['localhost', '127.0.0.1'] });
-    const server = pki.server as NonNullable<TestPki['server']>;
-    mss = new MssSimulator({
-      key: readFileSync(server.keyPem),
-      cert: readFileSync(server.certPem),
-      clientCa: readFileSync(pki.rootPem),
-      mailboxes: { [MAILBOX]: PHARMACY },
-    });
+    mss = MssSimulator.forTestPki(pki, { [MAILBOX]: PHARMACY });
     const mssPort = await mss.listen();
     dmp = await startDmpSimulator({ pkiDir: pki.keyStoreDir, anyPatient: true });
     writeFileSync(join(work, 'dmp-ca.pem'), dmp.caPem);
