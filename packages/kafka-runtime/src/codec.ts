@@ -76,7 +76,7 @@ export class RegistryCodec {
     // time into a zero-filled one, and the header was joined by a third copy: ~7 % of the composer's CPU.
     let out: Buffer;
     try {
-      let end = type.encode(value, this.scratch, 5);
+      const end = type.encode(value, this.scratch, 5);
       if (end >= 0) {
         out = Buffer.allocUnsafe(end);
         this.scratch.copy(out, 0, 0, end);
