@@ -30,10 +30,11 @@ import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
 import { buildServices, CLK_TCK, processTicks, rssMiB, sleep, startService, stopService } from './processes';
 
 const USAGE = `usage: npx tsx scripts/bench/drain.bench.ts [--stage router|signer|composer] [--records 3000] [--events 400]
-       [--metrics-port 19371] [--node-option=FLAG]... [--no-build]
+       [--metrics-port 19371] [--node-option=FLAG]... [--profile DIR] [--no-build]
 One stage (default the router) as a compiled process draining a backlog of --records of its input (made from --events
 of the load tool's mix): CPU ms per record (Kafka client included), peak RSS, V8 heap and external memory at the peak.
---node-option passes a flag to node for the stage (e.g. --node-option=--max-semi-space-size=8), to compare settings.`;
+--node-option passes a flag to node for the stage (e.g. --node-option=--max-semi-space-size=8), to compare settings.
+--profile writes the stage's CPU profile (node --cpu-prof) to DIR, for scripts/bench/cpuprofile.ts.`;
 const STAGES = ['composer', 'signer', 'router'] as const;
 
 const { values } = parseArgs({
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '400' },
     'metrics-port': { type: 'string', default: '19371' },
     'node-option': { type: 'string', multiple: true, default: [] },
+    profile: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -68,6 +70,18 @@ async function metricsMiB(port: number): Promise<Record<string, number>> {
     oldSpace: read('nodejs_heap_space_size_total_bytes\\{space="old"\\}'),
     external: read('nodejs_external_memory_bytes'),
   };
+}
+
+/** The stage's transactions so far and their input records, summed over its input topics (from its /metrics). */
+async function transactions(port: number): Promise<{ count: number; records: number } | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const sum = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    return { count: sum('passerelle_batch_records_count'), records: sum('passerelle_batch_records_sum') };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The RSS in anonymous memory (heaps, buffers, malloc) and in mapped files (node's code), MiB. */
@@ -157,7 +171,7 @@ async function main(): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
     const loadStart = loadavg();
-    const service = await startService(stageName, port, env, work);
+    const service = await startService(stageName, port, env, work, values.profile);
     const ticks0 = processTicks(service.pid);
     const rssAtReady = rssMiB(service.pid);
     const t0 = Date.now();
@@ -183,6 +197,7 @@ async function main(): Promise<void> {
       }
       const seconds = (Date.now() - t0) / 1000;
       const cpuMs = ((processTicks(service.pid) - ticks0) * 1000) / CLK_TCK;
+      const txns = await transactions(port);
       const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(0));
       console.log(
         `${stageName} ready ${service.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`,
@@ -190,6 +205,9 @@ async function main(): Promise<void> {
       console.log(
         `drained ${records} records in ${seconds.toFixed(1)} s (${(records / seconds).toFixed(0)}/s); CPU ${(cpuMs / records).toFixed(3)} ms per record (Kafka client included)`,
       );
+      if (txns && txns.count > 0) {
+        console.log(`${txns.count} transactions, ${(txns.records / txns.count).toFixed(1)} input records per transaction`);
+      }
       console.log(
         `RSS ${rssAtReady.toFixed(0)} MiB when ready; peak RSS ${peak.toFixed(0)} MiB (anonymous ${f(split?.anon)}, files: code ${f(split?.file)}); near the peak: V8 heap ${f(atPeak?.heapTotal)} MiB (new space ${f(atPeak?.newSpace)}, old ${f(atPeak?.oldSpace)}, used ${f(atPeak?.heapUsed)}), external (Buffers) ${f(atPeak?.external)} MiB`,
       );

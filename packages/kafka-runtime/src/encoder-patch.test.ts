@@ -1,7 +1,7 @@
 /**
  * patches/kafkajs+2.2.4.patch keeps large buffers (≥ 4 KiB: record values) by reference in kafkajs's encoder instead
- * of copying them at every level of a produce request, computes the batch CRC over the parts, and joins the parts
- * once, for the socket. The bytes must be exactly those of a plain concatenation: checked here on record batches
+ * of copying them at every level of a produce request, computes the batch CRC over the parts, and writes the parts
+ * to the socket as they are (socket-write-patch.int.test.ts). The bytes must be exactly those of a plain concatenation: checked here on record batches
  * mixing small and large values (CRC recomputed bitwise over the batch body, every value read back by kafkajs's own
  * decoder), and on a whole produce request. (The broker checks every batch too: CORRUPT_MESSAGE otherwise.)
  */
