@@ -2,11 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createKafka } from './config';
 import { readToEnd } from './read-topic';
 
-// patches/kafkajs+2.2.4.patch writes a request to the socket as the encoder's parts (the records' large values kept by
-// reference), in one gathered write, instead of joining them into one buffer first. The broker checks each batch's
-// CRC and sizes (CORRUPT_MESSAGE otherwise): this sends, in one transaction, requests of few and of many parts (more
-// than the 1,024 buffers one writev takes) over several topics and partitions, and reads every record back.
-describe('requests written as their parts (real broker, patched kafkajs)', () => {
+// patches/kafkajs+2.2.4.patch keeps a request's large values by reference in the encoder (its parts) and joins them
+// once for the socket. The broker checks each batch's CRC and sizes (CORRUPT_MESSAGE otherwise): this sends, in one
+// transaction, requests of few and of many parts (1,400 and more) over several topics
+// and partitions, and reads every record back.
+describe('requests of many parts (real broker, patched kafkajs)', () => {
   it('delivers records of every size, keys and headers included, byte for byte', async () => {
     const kafka = createKafka({
       brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
