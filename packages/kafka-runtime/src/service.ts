@@ -29,8 +29,6 @@ export interface ServiceDefinition<T> {
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
   raw?: boolean;
-  /** Input bytes a fetch brings per partition (the stage's `maxBytesPerPartition`, default 1 MiB) */
-  maxBytesPerPartition?: number;
   /** The Avro schema of each topic's values (the codec registers and reads with it) */
   schemaOf: SchemaOf;
   /** Field names its logs never show (besides a record's value and body) */
@@ -100,7 +98,6 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     handle: def.handler(ctx),
     onFailure: def.onFailure?.(ctx),
     raw: def.raw,
-    maxBytesPerPartition: def.maxBytesPerPartition,
     tiers: config.tiers,
     logger,
     metrics: opts.metrics ?? prometheus,

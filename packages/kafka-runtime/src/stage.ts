@@ -54,12 +54,6 @@ export interface StageOptions<T> {
   maxInputBytes?: number;
   /** Records handled per transaction (default 200) */
   maxBatchRecords?: number;
-  /**
-   * Input bytes a fetch brings per partition (default 1 MiB). Every assigned partition has its fetched records and
-   * their outputs in hand at once, until its transaction commits: a stage whose outputs outweigh its inputs (the
-   * router's) sizes this down to keep its memory bounded.
-   */
-  maxBytesPerPartition?: number;
   /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
   sessionTimeoutMs?: number;
   /**
@@ -392,7 +386,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         sessionTimeout: sessionTimeoutMs,
         heartbeatInterval: sessionTimeoutMs / 6,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
-        maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
+        maxBytesPerPartition: 1024 * 1024,
         // A stop waits for the fetch in flight, which the broker holds up to this long when there is nothing to read
         // (kafkajs's default, 5 s, made every stop of an idle stage last 5 s or more, past Jest's hook timeout).
         maxWaitTimeInMs: 500,

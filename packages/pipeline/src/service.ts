@@ -35,7 +35,7 @@ export interface StageParts<T> {
 export function pipelineService<T>(
   stage: StageName,
   build: (ctx: StageContext) => StageParts<T>,
-  options: { raw?: boolean; close?: () => void | Promise<void>; maxBytesPerPartition?: number } = {},
+  options: { raw?: boolean; close?: () => void | Promise<void> } = {},
 ): ServiceDefinition<T> {
   const parts = new WeakMap<ServiceContext, StageParts<T>>();
   const partsOf = (ctx: ServiceContext): StageParts<T> => {
@@ -51,7 +51,6 @@ export function pipelineService<T>(
     name: stage,
     raw: options.raw,
     close: options.close,
-    maxBytesPerPartition: options.maxBytesPerPartition,
     schemaOf: schemaOfTopic,
     redact: PERSONAL_DATA_FIELDS,
     inputTopics: (ctx) => stageInputs(stage, topicNames(ctx.config.topicPrefix), ctx.config.tiers),
