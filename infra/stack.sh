@@ -32,6 +32,7 @@
 #   PASSERELLE_REGISTRY_PORT     the registry's HTTP port (default REGISTRY_PORT of stack.env, 18081)
 #   PASSERELLE_STACK_RUN         pid files, logs and data (default infra/.run); a second stack needs its own
 #   PASSERELLE_KAFKA_NODES       the node count when --nodes is not given
+#   PASSERELLE_JVM_OPTS          JIT flags of the JVMs (default stack.env's C1 only; empty: C1 then C2)
 # e.g. PASSERELLE_KAFKA_BASE_PORT=39000 PASSERELLE_REGISTRY_PORT=39081 PASSERELLE_STACK_RUN=infra/.run-cluster \
 #        bash infra/stack.sh up --nodes 3
 #
@@ -57,6 +58,9 @@ LOGS="$RUN/logs"
 CACHE="$INFRA/.cache"
 # shellcheck source=stack.env
 source "$INFRA/stack.env"
+# PASSERELLE_JVM_OPTS replaces JVM_STARTUP_OPTS (stack.env's C1-only, for fast starts): empty gives the JVMs their
+# default JIT (C1 then C2), what a long-running broker has; the pipeline benchmark starts its stack so.
+JVM_STARTUP_OPTS="${PASSERELLE_JVM_OPTS-$JVM_STARTUP_OPTS}"
 prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$INFRA/pom.xml" | head -n1; }
 KAFKA_VERSION="$(prop kafka.version)"
 APICURIO_VERSION="$(prop apicurio.version)"

@@ -114,6 +114,8 @@ export interface Stack {
   registryUrl: string;
   /** The first broker's and the registry's pids, when they are our user's processes on this machine */
   pids: { broker?: number; registry?: number };
+  /** The broker JVM's JIT, from its command line: `C1 only` (the stack's default, fast starts) or `C1+C2` */
+  brokerJit?: string;
 }
 
 /**
@@ -129,16 +131,33 @@ export async function reuseOrAcquireStack(): Promise<Stack> {
   if ((await reachable(firstBroker, 15_000)) && (await httpStatus(`${registryUrl}/subjects`, 15_000)) !== 0) {
     console.log(`stack: reusing the one answering at ${brokers}, ${registryUrl}`);
   } else if (!process.env.KAFKA_BROKERS) {
-    console.log('stack: not running, starting it (bash infra/stack.sh acquire)');
-    execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'acquire', String(process.pid)], { stdio: 'inherit' });
+    // With the JVMs' default JIT (C1 then C2), as a long-running broker has, not the stack's C1 only for fast starts.
+    console.log('stack: not running, starting it (PASSERELLE_JVM_OPTS= bash infra/stack.sh acquire: the JVMs with C1 and C2)');
+    execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'acquire', String(process.pid)], {
+      stdio: 'inherit',
+      env: { ...process.env, PASSERELLE_JVM_OPTS: process.env.PASSERELLE_JVM_OPTS ?? '' },
+    });
     acquired = true;
   } else {
     throw new Error(`no broker at KAFKA_BROKERS=${brokers} or no registry at ${registryUrl}: start that stack, or unset both variables`);
   }
   const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
   const pids = { broker: listeningPid(port(firstBroker)), registry: listeningPid(Number(new URL(registryUrl).port)) };
-  console.log(`broker pid ${pids.broker ?? 'not found (its CPU is not measured)'}, registry pid ${pids.registry ?? 'not found'}`);
-  return { brokers, registryUrl, pids };
+  const brokerJit = pids.broker ? jitOf(pids.broker) : undefined;
+  console.log(
+    `broker pid ${pids.broker ?? 'not found (its CPU is not measured)'}${brokerJit ? ` (JIT ${brokerJit})` : ''}, registry pid ${pids.registry ?? 'not found'}`,
+  );
+  return { brokers, registryUrl, pids, brokerJit };
+}
+
+/** A JVM's JIT from its command line: `C1 only` with -XX:TieredStopAtLevel=1, else `C1+C2`. */
+function jitOf(pid: number): string | undefined {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.includes('-XX:TieredStopAtLevel=1') ? 'C1 only' : 'C1+C2';
+  } catch {
+    return undefined;
+  }
 }
 
 /** `turbo run build` of the services and what they import (when `build`), then check each has its dist/main.js. */

@@ -162,3 +162,76 @@ describe('stage (real broker)', () => {
     });
   }, 120_000);
 });
+
+describe('stage transactions (real broker)', () => {
+  const p = `t${randomUUID().slice(0, 8)}.`;
+  const input = `${p}in`;
+  const output = `${p}out`;
+  const kafka = createKafka({ brokers, clientId: 'stage-budget-test', ssl: false });
+  const codec = RegistryCodec.connect(registryUrl, itemSchema);
+  const handledBy = { groupId: `${p}stage-budget`, input };
+  /** Input records per committed transaction, as the stage reports them */
+  const transactions: number[] = [];
+  let stage: Stage;
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(
+      admin,
+      [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 1 })),
+    );
+    await admin.disconnect();
+    stage = createStage<Item>({
+      name: 'stage-budget',
+      groupId: handledBy.groupId,
+      kafka,
+      codec,
+      inputTopics: [input],
+      tiers,
+      logger: pino({ level: 'silent' }),
+      maxBatchBytes: 10_000,
+      metrics: { consumed() {}, produced() {}, failed() {}, batch: (_topic, records) => void transactions.push(records) },
+      // Each record becomes one output of ~3 KB (a composer's is ~25 KB for a few-KB event); a record asking for an
+      // output its schema refuses (state null) cannot be encoded.
+      handle: (r) => [
+        {
+          topic: output,
+          key: r.key,
+          value: { ...r.value, state: r.value.state === 'unencodable' ? null : 'x'.repeat(3_000) },
+          headers: { [H.documentId]: r.value.documentId },
+        },
+      ],
+    });
+    await stage.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stage?.stop();
+  }, 60_000);
+
+  it('ends a transaction at its output byte budget, and fails alone a record whose output cannot be encoded', async () => {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const values = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => codec.encode(input, status(`b${i}`, i === 17 ? 'unencodable' : 'composed'))),
+    );
+    await producer.send({ topic: input, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+    await producer.disconnect();
+
+    const out = await readAll(kafka, output, 39, handledBy);
+    const ids = (await Promise.all(out.map((m) => codec.decode<Item>(output, m.value)))).map((d) => d.documentId);
+    expect(new Set(ids).size).toBe(39);
+    expect(ids).not.toContain('b17');
+    const [failed] = await readAll(kafka, dlqTopic(input), 1, handledBy);
+    expect(failed?.key).toBe('k17');
+    expect(failed?.value.equals(values[17] as Buffer)).toBe(true);
+    expect(failed?.headers).toMatchObject({ [H.errorClass]: 'permanent', [H.errorCode]: 'OUTPUT_INVALID' });
+    // 3 KB per output, 10,000 bytes per transaction: the fourth output passes the budget and ends the transaction (the
+    // transaction of the failed record has a fifth, its small dead-letter copy).
+    expect(transactions.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(transactions.filter((n) => n > 4).length).toBeLessThanOrEqual(1);
+    expect(Math.max(...transactions)).toBeLessThanOrEqual(5);
+    expect(transactions.length).toBeGreaterThanOrEqual(10);
+  }, 120_000);
+});
