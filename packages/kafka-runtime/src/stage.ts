@@ -312,13 +312,17 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
             deferred = { offset: msg.offset, until: result.deferUntil };
             break;
           }
-          // Encoded here, so that a record whose output cannot be encoded fails alone (retry tier or dead letter).
+          // Encoded here: an output its schema refuses fails its record alone (dead letter). The registry failing
+          // (registering the output's schema) is not the record's fault: that ends the batch, as a broker error does,
+          // and the records are fetched again.
           const encoded: ChunkOutputs = { byTopic: new Map(), eventTimes: [] };
-          const added = await addOutputs(result, encoded);
-          bytes += added;
+          bytes += await addOutputs(result, encoded).catch((err: unknown) => {
+            throw err instanceof PermanentError && err.code === 'OUTPUT_INVALID' ? err : new BatchError(err);
+          });
           mergeOutputs(out, encoded);
           opts.metrics?.consumed(topic, 'ok');
         } catch (err) {
+          if (err instanceof BatchError) throw err.cause;
           bytes += await addOutputs(failure(msg, topic, partition, headers, err, value), out);
           opts.metrics?.consumed(topic, 'failed');
         }
@@ -455,6 +459,13 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     isReady: () => joined && !crashed,
     isLive: () => !crashed,
   };
+}
+
+/** An error that ends the batch instead of failing the record in hand (it is about the stage, not the record). */
+class BatchError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('batch failed', { cause });
+  }
 }
 
 /** A chunk's encoded outputs, by topic in the order produced, and their event times. */
