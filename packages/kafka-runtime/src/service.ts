@@ -29,8 +29,6 @@ export interface ServiceDefinition<T> {
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
   raw?: boolean;
-  /** How long a fetch may wait for more records (the stage's `fetchMaxWaitMs`; default 100 ms) */
-  fetchMaxWaitMs?: number;
   /** The Avro schema of each topic's values (the codec registers and reads with it) */
   schemaOf: SchemaOf;
   /** Field names its logs never show (besides a record's value and body) */
@@ -100,7 +98,6 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     handle: def.handler(ctx),
     onFailure: def.onFailure?.(ctx),
     raw: def.raw,
-    fetchMaxWaitMs: def.fetchMaxWaitMs,
     tiers: config.tiers,
     logger,
     metrics: opts.metrics ?? prometheus,

@@ -60,11 +60,6 @@ export interface StageOptions<T> {
    * until it commits, for each of the 18 partitions in hand at once.
    */
   maxBatchBytes?: number;
-  /**
-   * How long the broker may hold a fetch for {@link FETCH_MIN_BYTES} (default {@link FETCH_MAX_WAIT_MS}): the latency
-   * a stage may add to gather larger transactions. The retrier, whose records wait seconds anyway, polls less often.
-   */
-  fetchMaxWaitMs?: number;
   /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
   sessionTimeoutMs?: number;
   /**
@@ -85,11 +80,6 @@ export interface StageOptions<T> {
  * so that every assigned partition is processed at once; kafkajs starts only as many as have records.
  */
 export const ALL_PARTITIONS = 64;
-
-/** How long the broker may hold a fetch for {@link FETCH_MIN_BYTES} to arrive (see the consumer in createStage). */
-export const FETCH_MAX_WAIT_MS = 100;
-/** The bytes a fetch waits for, up to {@link FETCH_MAX_WAIT_MS}: one partition's fetch size. */
-export const FETCH_MIN_BYTES = 1024 * 1024;
 
 /** The default bytes of output per transaction: as much as a partition's fetch brings in (1 MiB). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -419,14 +409,12 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         heartbeatInterval: sessionTimeoutMs / 6,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
         maxBytesPerPartition: 1024 * 1024,
-        // The broker answers a fetch once it has FETCH_MIN_BYTES for it or after this long. Records come in larger
-        // batches at low and moderate rates: fewer transactions per document (each is 5–6 round trips, and writes
-        // markers on every partition it touched), for at most this much more latency per stage. (Measured with the
-        // pipeline benchmark: broker CPU per document 1.79 → 0.93 ms at --max, 2.87 → 2.02 at 250/s.) It also
-        // bounds a stop, which waits for the fetch in flight (kafkajs's default, 5 s, made every stop of an idle stage
-        // last 5 s or more, past Jest's hook timeout).
-        maxWaitTimeInMs: opts.fetchMaxWaitMs ?? FETCH_MAX_WAIT_MS,
-        minBytes: FETCH_MIN_BYTES,
+        // A stop waits for the fetch in flight, which the broker holds up to this long when there is nothing to read
+        // (kafkajs's default, 5 s, made every stop of an idle stage last 5 s or more, past Jest's hook timeout).
+        // Fetches answered as soon as a record is there (minBytes 1): waiting for 1 MiB up to 100 ms made transactions
+        // 2–3 times larger and cut the broker's CPU per document by a fifth to a third (README, Performance), but a
+        // killed controller then stalled the pipeline's output for 22–42 s instead of ~12 s (test:cluster): not kept.
+        maxWaitTimeInMs: 500,
         retry: { retries: 10 },
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {

@@ -35,7 +35,7 @@ export interface StageParts<T> {
 export function pipelineService<T>(
   stage: StageName,
   build: (ctx: StageContext) => StageParts<T>,
-  options: { raw?: boolean; fetchMaxWaitMs?: number; close?: () => void | Promise<void> } = {},
+  options: { raw?: boolean; close?: () => void | Promise<void> } = {},
 ): ServiceDefinition<T> {
   const parts = new WeakMap<ServiceContext, StageParts<T>>();
   const partsOf = (ctx: ServiceContext): StageParts<T> => {
@@ -50,7 +50,6 @@ export function pipelineService<T>(
   return {
     name: stage,
     raw: options.raw,
-    fetchMaxWaitMs: options.fetchMaxWaitMs,
     close: options.close,
     schemaOf: schemaOfTopic,
     redact: PERSONAL_DATA_FIELDS,

@@ -3,8 +3,4 @@ import { pipelineService } from '@passerelle/pipeline';
 import { retrierHandler } from './handler';
 
 /** Reads every retry tier of every stage's input topics (the catalogue's `retries`) and sends each record back when due. */
-export const retrier: ServiceDefinition<Buffer> = pipelineService<Buffer>('retrier', () => ({ handler: retrierHandler() }), {
-  raw: true,
-  // Its records wait a tier's delay (seconds): it need not gather them quickly, and polls less when idle.
-  fetchMaxWaitMs: 500,
-});
+export const retrier: ServiceDefinition<Buffer> = pipelineService<Buffer>('retrier', () => ({ handler: retrierHandler() }), { raw: true });
