@@ -134,7 +134,9 @@ export async function reuseOrAcquireStack(): Promise<Stack> {
     // With the JVMs' default JIT (C1 then C2), as a long-running broker has, not the stack's C1 only for fast starts.
     console.log('stack: not running, starting it (PASSERELLE_JVM_OPTS= bash infra/stack.sh acquire: the JVMs with C1 and C2)');
     // Measured: a broker started by the run itself cost 2.6 ms per document at --max where a warm one cost 1.0–1.3.
-    console.log('stack: its broker is cold (C2 compiles as it runs): for figures to compare, start the stack first (PASSERELLE_JVM_OPTS= bash infra/stack.sh up) and measure on a warm one');
+    console.log(
+      'stack: its broker is cold (C2 compiles as it runs): for figures to compare, start the stack first (PASSERELLE_JVM_OPTS= bash infra/stack.sh up) and measure on a warm one',
+    );
     execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'acquire', String(process.pid)], {
       stdio: 'inherit',
       env: { ...process.env, PASSERELLE_JVM_OPTS: process.env.PASSERELLE_JVM_OPTS ?? '' },
