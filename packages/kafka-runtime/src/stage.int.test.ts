@@ -48,6 +48,17 @@ async function readAll(kafka: Kafka, topic: string, expected: number, handledBy:
   }
 }
 
+/** A test stage's input, output, retry and dead-letter topics, with `partitions` each. */
+async function createTopics(kafka: Kafka, input: string, output: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(
+    admin,
+    [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions })),
+  );
+  await admin.disconnect();
+}
+
 describe('stage (real broker)', () => {
   const p = `t${randomUUID().slice(0, 8)}.`;
   const input = `${p}in`;
@@ -59,13 +70,7 @@ describe('stage (real broker)', () => {
   let stage: Stage;
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(
-      admin,
-      [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 2 })),
-    );
-    await admin.disconnect();
+    await createTopics(kafka, input, output, 2);
     stage = createStage<Item>({
       name: 'stage-test',
       groupId: `${p}stage-test`,
@@ -175,13 +180,7 @@ describe('stage transactions (real broker)', () => {
   let stage: Stage;
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(
-      admin,
-      [input, output, retryTopic(input, tiers[0] as RetryTier), dlqTopic(input)].map((topic) => ({ topic, partitions: 1 })),
-    );
-    await admin.disconnect();
+    await createTopics(kafka, input, output, 1);
     stage = createStage<Item>({
       name: 'stage-budget',
       groupId: handledBy.groupId,
