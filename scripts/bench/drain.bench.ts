@@ -27,7 +27,7 @@ import { groupLag } from '../load/lag';
 import { loadPki } from '../load/pki';
 import { localEnv } from '../local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from '../local-stack';
-import { buildServices, CLK_TCK, processTicks, rssMiB, sleep, startService, stopService } from './processes';
+import { batchTotals, buildServices, CLK_TCK, processTicks, rssMiB, sleep, startService, stopService } from './processes';
 
 const USAGE = `usage: npx tsx scripts/bench/drain.bench.ts [--stage router|signer|composer] [--records 3000] [--events 400]
        [--metrics-port 19371] [--node-option=FLAG]... [--profile DIR] [--no-build]
@@ -70,18 +70,6 @@ async function metricsMiB(port: number): Promise<Record<string, number>> {
     oldSpace: read('nodejs_heap_space_size_total_bytes\\{space="old"\\}'),
     external: read('nodejs_external_memory_bytes'),
   };
-}
-
-/** The stage's transactions so far and their input records, summed over its input topics (from its /metrics). */
-async function transactions(port: number): Promise<{ count: number; records: number } | undefined> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-    const sum = (name: string) =>
-      [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
-    return { count: sum('passerelle_batch_records_count'), records: sum('passerelle_batch_records_sum') };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The RSS in anonymous memory (heaps, buffers, malloc) and in mapped files (node's code), MiB. */
@@ -197,7 +185,7 @@ async function main(): Promise<void> {
       }
       const seconds = (Date.now() - t0) / 1000;
       const cpuMs = ((processTicks(service.pid) - ticks0) * 1000) / CLK_TCK;
-      const txns = await transactions(port);
+      const txns = await batchTotals(port);
       const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(0));
       console.log(
         `${stageName} ready ${service.readyMs} ms after spawn${values['node-option'].length ? `, node ${values['node-option'].join(' ')}` : ''}`,

@@ -23,6 +23,7 @@ import { parseDuration } from '../load/options';
 import type { LoadReport } from '../load/report';
 import { formatSummary, summariseProfileFile, type ProfileSummary } from './cpuprofile';
 import {
+  batchTotals,
   buildServices,
   byService,
   cell,
@@ -277,21 +278,6 @@ async function runOnce(
     return result;
   } finally {
     await stopAll();
-  }
-}
-
-/** A service's transactions so far and the input records they handled (its /metrics: passerelle_batch_records). */
-async function batchTotals(port: number): Promise<{ count: number; records: number } | undefined> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    const sum = (name: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-        .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    return { count: sum('passerelle_batch_records_count'), records: sum('passerelle_batch_records_sum') };
-  } catch {
-    return undefined; // not answering: the figure is left out
   }
 }
 

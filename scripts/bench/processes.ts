@@ -154,6 +154,21 @@ export async function reuseOrAcquireStack(): Promise<Stack> {
   return { brokers, registryUrl, pids, brokerJit };
 }
 
+/**
+ * A service's transactions so far and the input records they handled, summed over its input topics (its /metrics:
+ * `passerelle_batch_records`); undefined when it does not answer.
+ */
+export async function batchTotals(port: number): Promise<{ count: number; records: number } | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const sum = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    return { count: sum('passerelle_batch_records_count'), records: sum('passerelle_batch_records_sum') };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A JVM's JIT from its command line: `C1 only` with -XX:TieredStopAtLevel=1, else `C1+C2`. */
 function jitOf(pid: number): string | undefined {
   try {

@@ -209,14 +209,17 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   }
 
   /**
-   * The outputs of one record, encoded (Avro with the topic's schema unless already a Buffer) into the chunk's messages
-   * by topic: the decoded outputs (documents, archives, XML) are let go at once. Returns the bytes added, and notes the
-   * event time of each output that has one (for the end-to-end latency metric).
+   * The outputs of one record, encoded (Avro with the topic's schema unless already a Buffer), added to the chunk's
+   * messages by topic, all or none (an output that fails to encode leaves the chunk as it was): the decoded outputs
+   * (documents, archives, XML) are let go at once. Returns the bytes added, and notes the event time of each output
+   * that has one (for the end-to-end latency metric).
    */
   async function addOutputs(outputs: OutputRecord[], chunk: ChunkOutputs): Promise<number> {
+    const values: Buffer[] = [];
+    for (const o of outputs) values.push(Buffer.isBuffer(o.value) ? o.value : await opts.codec.encode(o.topic, o.value));
     let bytes = 0;
-    for (const o of outputs) {
-      const value = Buffer.isBuffer(o.value) ? o.value : await opts.codec.encode(o.topic, o.value);
+    for (const [i, o] of outputs.entries()) {
+      const value = values[i] as Buffer;
       let list = chunk.byTopic.get(o.topic);
       if (!list) chunk.byTopic.set(o.topic, (list = []));
       list.push({ key: o.key, value, headers: o.headers });
@@ -270,8 +273,8 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       let bytes = 0;
       let last: KafkaMessage | undefined;
       let deferred: { offset: string; until: number } | undefined;
+      /** The records of the chunk this transaction carries (all, unless the loop ends early) */
       let handled = chunk.length;
-      let count = 0;
       let rebalancing = false;
       const started = process.hrtime.bigint();
       for (const [i, msg] of chunk.entries()) {
@@ -300,16 +303,15 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
           const result = await opts.handle({ topic, partition, offset: msg.offset, key: msg.key, headers, value, raw: msg });
           if (!Array.isArray(result)) {
             deferred = { offset: msg.offset, until: result.deferUntil };
+            handled = i;
             break;
           }
           // Encoded here: an output its schema refuses fails its record alone (dead letter). The registry failing
           // (registering the output's schema) is not the record's fault: that ends the batch, as a broker error does,
           // and the records are fetched again.
-          const encoded: ChunkOutputs = { byTopic: new Map(), eventTimes: [] };
-          bytes += await addOutputs(result, encoded).catch((err: unknown) => {
+          bytes += await addOutputs(result, out).catch((err: unknown) => {
             throw err instanceof PermanentError && err.code === 'OUTPUT_INVALID' ? err : new BatchError(err);
           });
-          mergeOutputs(out, encoded);
           opts.metrics?.consumed(topic, 'ok');
         } catch (err) {
           if (err instanceof BatchError) throw err.cause;
@@ -317,7 +319,6 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
           opts.metrics?.consumed(topic, 'failed');
         }
         last = msg;
-        count += 1;
       }
       messages = messages.slice(handled);
       if (last) {
@@ -345,7 +346,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         resolveOffset(last.offset);
         for (const [t, n] of produced) opts.metrics?.produced(t, n);
         for (const [t, eventTime] of out.eventTimes) opts.metrics?.emitted?.(t, eventTime);
-        opts.metrics?.batch(topic, count, Number(process.hrtime.bigint() - started) / 1e9);
+        opts.metrics?.batch(topic, handled, Number(process.hrtime.bigint() - started) / 1e9);
       }
       await heartbeat(); // throws when the group is rebalancing: kafkajs rejoins
       if (deferred) {
@@ -460,15 +461,6 @@ class BatchError extends Error {
 interface ChunkOutputs {
   byTopic: Map<string, Message[]>;
   eventTimes: [string, number][];
-}
-
-function mergeOutputs(into: ChunkOutputs, from: ChunkOutputs): void {
-  for (const [t, ms] of from.byTopic) {
-    const list = into.byTopic.get(t);
-    if (list) list.push(...ms);
-    else into.byTopic.set(t, ms);
-  }
-  into.eventTimes.push(...from.eventTimes);
 }
 
 /** Whether `p` settles within `ms` (the timer does not keep the process alive). */
