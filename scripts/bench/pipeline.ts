@@ -64,7 +64,8 @@ openssl's RSA-2048 signs/s on one core, the ratio documents per service-CPU-seco
                  the whole process, start-up and warm-up included) and print where each one's busy time went
   --metrics-port the first service's metrics port, the others on the next ones (default 19351; another free range
                  when another benchmark runs on the same machine)
-Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s).`;
+Environment: KAFKA_BROKERS, SCHEMA_REGISTRY_URL (default: the local stack), PASSERELLE_RETRY_TIERS (default 1s,5s,30s),
+PASSERELLE_TRANSACTIONS (per-partition or shared for every service; default each service's own: see the README).`;
 
 const FIRST_PORT = 19_351;
 
@@ -334,7 +335,15 @@ async function main(argv: string[]): Promise<number> {
     const result = {
       startedAt: startedAt.toISOString(),
       machine: { cores: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version },
-      settings: { durationS: o.durationMs / 1000, rate: o.rate, pharmacies: o.pharmacies, keys: o.keys, services: 'node dist/main.js' },
+      settings: {
+        durationS: o.durationMs / 1000,
+        rate: o.rate,
+        pharmacies: o.pharmacies,
+        keys: o.keys,
+        services: 'node dist/main.js',
+        // PASSERELLE_TRANSACTIONS when set, else each service's own (composer, signer, router shared; retrier per-partition)
+        transactions: process.env.PASSERELLE_TRANSACTIONS ?? 'services-own',
+      },
       opensslSignPerSecond: openssl,
       brokerJit: stack.brokerJit ?? null,
       loadAverage: { start: loadAtStart, end: load() },

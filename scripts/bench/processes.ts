@@ -156,14 +156,14 @@ export async function reuseOrAcquireStack(): Promise<Stack> {
 
 /**
  * A service's transactions so far and the input records they handled, summed over its input topics (its /metrics:
- * `passerelle_batch_records`); undefined when it does not answer.
+ * `passerelle_transaction_records`); undefined when it does not answer.
  */
 export async function batchTotals(port: number): Promise<{ count: number; records: number } | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
     const sum = (name: string) =>
       [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+]+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
-    return { count: sum('passerelle_batch_records_count'), records: sum('passerelle_batch_records_sum') };
+    return { count: sum('passerelle_transaction_records_count'), records: sum('passerelle_transaction_records_sum') };
   } catch {
     return undefined;
   }

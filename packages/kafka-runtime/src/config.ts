@@ -25,7 +25,12 @@ export interface RuntimeConfig {
   /** Prefix of every topic and consumer group of the deployment */
   topicPrefix: string;
   logLevel: LogLevel;
+  /** How the stage commits (`PASSERELLE_TRANSACTIONS`): unset, the service's own choice (see `StageOptions.transactions`) */
+  transactions?: TransactionMode;
 }
+
+export const TRANSACTION_MODES = ['per-partition', 'shared'] as const;
+export type TransactionMode = (typeof TRANSACTION_MODES)[number];
 
 /** The variables {@link loadRuntimeConfig} reads (the README's configuration table lists them; a test checks it). */
 export const RUNTIME_VARIABLES = [
@@ -43,6 +48,7 @@ export const RUNTIME_VARIABLES = [
   'PASSERELLE_METRICS_PORT',
   'PASSERELLE_METRICS_HOST',
   'LOG_LEVEL',
+  'PASSERELLE_TRANSACTIONS',
 ] as const;
 
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -84,6 +90,10 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
     throw new ConfigError('SCHEMA_REGISTRY_CA_FILE', 'is set but SCHEMA_REGISTRY_URL is not https: give the https URL');
   const topicPrefix = readOptional(env, 'PASSERELLE_TOPIC_PREFIX') ?? '';
   if (!TOPIC_PREFIX.test(topicPrefix)) throw new ConfigError('PASSERELLE_TOPIC_PREFIX', 'must hold only letters, digits, ".", "_" and "-"');
+  const transactions = readOptional(env, 'PASSERELLE_TRANSACTIONS');
+  if (transactions !== undefined && !(TRANSACTION_MODES as readonly string[]).includes(transactions)) {
+    throw new ConfigError('PASSERELLE_TRANSACTIONS', `must be one of ${TRANSACTION_MODES.join(', ')} (unset: the service's own)`);
+  }
   return {
     brokers,
     registryUrl,
@@ -96,6 +106,7 @@ export function loadRuntimeConfig(service: string, env: NodeJS.ProcessEnv = proc
     metricsHost: readOptional(env, 'PASSERELLE_METRICS_HOST') ?? '127.0.0.1',
     topicPrefix,
     logLevel: readOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    transactions: transactions as TransactionMode | undefined,
   };
 }
 

@@ -73,6 +73,12 @@ describe('KIP-447 in kafkajs (real broker, patched kafkajs)', () => {
         type: 'UNSTABLE_OFFSET_COMMIT',
         retriable: true,
       });
+      // A stable read of the other partitions alone is answered: only partition 0 has offsets in the transaction.
+      const [others] = await admin.fetchOffsets({ groupId, topics: [{ topic: input, partitions: [1, 2] }], requireStable: true });
+      expect(others?.partitions.map((q) => [q.partition, q.offset])).toEqual([
+        [1, '-1'],
+        [2, '-1'],
+      ]);
       const [before] = await admin.fetchOffsets({ groupId, topics: [input] });
       expect(before?.partitions.find((q) => q.partition === 0)?.offset).toBe('-1');
       await txn.commit();
@@ -82,7 +88,7 @@ describe('KIP-447 in kafkajs (real broker, patched kafkajs)', () => {
       let committed: string | undefined;
       while (committed === undefined) {
         try {
-          const [read] = await admin.fetchOffsets({ groupId, topics: [input], requireStable: true });
+          const [read] = await admin.fetchOffsets({ groupId, topics: [{ topic: input, partitions: [0] }], requireStable: true });
           committed = read?.partitions.find((q) => q.partition === 0)?.offset;
         } catch (err) {
           if ((err as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || Date.now() > deadline) throw err;

@@ -7,8 +7,13 @@ export interface StageMetrics {
   consumed(topic: string, outcome: 'ok' | 'failed'): void;
   produced(topic: string, count: number): void;
   failed(topic: string, code: string, outcome: 'retry' | 'dead-letter'): void;
-  /** One transaction: `records` input records handled and committed in `seconds` */
+  /** One chunk of an input partition: `records` input records handled and committed in `seconds` */
   batch(topic: string, records: number, seconds: number): void;
+  /**
+   * One transaction: `records` input records committed (a chunk of one partition, or the chunks of every partition in
+   * hand when the stage's transactions are `shared`), `seconds` from handling to commit
+   */
+  transaction?(records: number, seconds: number): void;
   /** A committed output carrying its event's time (`occurredAt`, epoch ms): end-to-end latency so far */
   emitted?(topic: string, eventTimeMs: number): void;
   /**

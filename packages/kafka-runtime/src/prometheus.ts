@@ -55,7 +55,10 @@ export interface PrometheusStageMetrics extends StageMetrics {
  * - `passerelle_records_consumed_total{topic,outcome=ok|failed}`
  * - `passerelle_records_produced_total{topic,outcome=ok|retry|dead-letter}`
  * - `passerelle_failures_total{topic,code,outcome=retry|dead-letter}`: retries and dead letters by error code
- * - `passerelle_batch_duration_seconds{topic}` and `passerelle_batch_records{topic}`: processing time of a transaction
+ * - `passerelle_batch_duration_seconds{topic}` and `passerelle_batch_records{topic}`: processing time and input records
+ *   of a chunk of one input partition (handled, then committed in a transaction)
+ * - `passerelle_transaction_records`: input records per transaction (its count: the transactions; one per chunk, or one
+ *   for the chunks of every partition in hand when the stage's transactions are `shared`)
  * - `passerelle_end_to_end_seconds{topic}`: event time (`occurredAt`) → output committed; on `dmp.submissions` and
  *   `mss.messages` (the router's outputs) this is the end-to-end latency of the pipeline
  * - `passerelle_delivery_seconds{destination}`: event time (`occurredAt`) → the destination accepted it (a gateway's
@@ -110,7 +113,7 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
     () =>
       new Histogram({
         name: 'passerelle_batch_duration_seconds',
-        help: 'Processing time of one transaction: handle the records, produce, commit with the offsets',
+        help: 'Processing time of one chunk of an input partition: handle the records, produce, commit with the offsets',
         labelNames: ['service', 'topic'],
         buckets: BATCH_BUCKETS,
         registers,
@@ -121,9 +124,20 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
     () =>
       new Histogram({
         name: 'passerelle_batch_records',
-        help: 'Input records per transaction',
+        help: 'Input records per chunk of an input partition',
         labelNames: ['service', 'topic'],
         buckets: [1, 5, 10, 25, 50, 100, 200, 500],
+        registers,
+      }),
+  );
+  const transactionRecords = once(
+    'passerelle_transaction_records',
+    () =>
+      new Histogram({
+        name: 'passerelle_transaction_records',
+        help: 'Input records per transaction',
+        labelNames: ['service'],
+        buckets: [1, 5, 10, 25, 50, 100, 200, 500, 1000],
         registers,
       }),
   );
@@ -252,6 +266,9 @@ export function prometheusMetrics(service: string, options: PrometheusMetricsOpt
     batch(topic, records, seconds) {
       batchSeconds.observe({ service, topic }, seconds);
       batchRecords.observe({ service, topic }, records);
+    },
+    transaction(records) {
+      transactionRecords.observe({ service }, records);
     },
     emitted(topic, eventTimeMs) {
       // A clock skew between the LGO and us must not produce negative latencies.

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { RegistryCodec, type SchemaOf } from './codec';
-import { createKafka, loadRuntimeConfig, type RuntimeConfig } from './config';
+import { createKafka, loadRuntimeConfig, type RuntimeConfig, type TransactionMode } from './config';
 import { createLogger } from './logger';
 import type { StageMetrics } from './metrics';
 import { prometheusMetrics } from './prometheus';
@@ -29,6 +29,8 @@ export interface ServiceDefinition<T> {
   handler(ctx: ServiceContext): (record: InputRecord<T>) => Promise<HandlerResult> | HandlerResult;
   onFailure?(ctx: ServiceContext): (failure: Failure<T>) => OutputRecord[];
   raw?: boolean;
+  /** How its stage commits (default `per-partition`; `PASSERELLE_TRANSACTIONS` overrides): see `StageOptions.transactions` */
+  transactions?: TransactionMode;
   /** The Avro schema of each topic's values (the codec registers and reads with it) */
   schemaOf: SchemaOf;
   /** Field names its logs never show (besides a record's value and body) */
@@ -98,6 +100,7 @@ export async function runService<T>(def: ServiceDefinition<T>, opts: RunOptions 
     handle: def.handler(ctx),
     onFailure: def.onFailure?.(ctx),
     raw: def.raw,
+    transactions: config.transactions ?? def.transactions,
     tiers: config.tiers,
     logger,
     metrics: opts.metrics ?? prometheus,

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { groupAtEnd, readToEnd } from '../../../test/support/read-to-end';
 import { RegistryCodec } from './codec';
-import { closeConnections, createKafka } from './config';
+import { closeConnections, createKafka, type TransactionMode } from './config';
 import { createStage, type Stage } from './stage';
 import { itemSchema } from './test-schema';
 import { dlqTopic, ensureTopics, retryTopic, type RetryTier } from './topics';
@@ -24,7 +24,7 @@ const client = createKafka({ brokers, clientId: 'rebalance-test', ssl: false });
  * A group of instances of one stage over its own topics (6 input partitions), each instance with its own client;
  * `maxBatchRecords` records per transaction (a chunk), 40 ms each.
  */
-function group(maxBatchRecords = 25) {
+function group(transactions: TransactionMode, maxBatchRecords = 25) {
   const p = `r${randomUUID().slice(0, 8)}.`;
   const input = `${p}in`;
   const output = `${p}out`;
@@ -63,6 +63,7 @@ function group(maxBatchRecords = 25) {
         inputTopics: [input],
         tiers,
         raw: true,
+        transactions,
         maxBatchRecords,
         logger: pino({ level: 'silent' }),
         handle: async (r) => {
@@ -117,64 +118,69 @@ function group(maxBatchRecords = 25) {
   };
 }
 
-describe('stage: exactly once while partitions move between instances (real broker)', () => {
-  const groups: ReturnType<typeof group>[] = [];
-  afterAll(async () => {
-    await Promise.all(groups.map((g) => g.close()));
-  }, 120_000);
+// Both ways of committing: a transaction per input partition (fenced by transactional id), and one shared by every
+// partition in hand (KIP-447: fenced by the group's generation; the next owner reads stable offsets).
+describe.each<TransactionMode>(['per-partition', 'shared'])(
+  'stage (%s transactions): exactly once while partitions move between instances (real broker)',
+  (transactions) => {
+    const groups: ReturnType<typeof group>[] = [];
+    afterAll(async () => {
+      await Promise.all(groups.map((g) => g.close()));
+    }, 120_000);
 
-  it('delivers every input exactly once while instances join and leave', async () => {
-    const g = group();
-    groups.push(g);
-    await g.prepare();
-    await g.start('a');
-    await sleep(3_000);
-    await g.start('b'); // a rebalance while a is mid-transaction
-    await sleep(3_000);
-    await g.start('c');
-    await sleep(3_000);
-    await g.stop('a'); // its partitions move to b and c, which are mid-transaction
-    await sleep(3_000);
-    await g.start('d');
-    await sleep(3_000);
-    await g.stop('b');
-    const result = await g.count();
-    process.stderr.write(`joins and leaves: ${INPUTS} inputs, lost ${result.lost}, duplicated ${result.duplicated}\n`);
-    expect(result).toEqual({ lost: 0, duplicated: 0 });
-  }, 300_000);
+    it('delivers every input exactly once while instances join and leave', async () => {
+      const g = group(transactions);
+      groups.push(g);
+      await g.prepare();
+      await g.start('a');
+      await sleep(3_000);
+      await g.start('b'); // a rebalance while a is mid-transaction
+      await sleep(3_000);
+      await g.start('c');
+      await sleep(3_000);
+      await g.stop('a'); // its partitions move to b and c, which are mid-transaction
+      await sleep(3_000);
+      await g.start('d');
+      await sleep(3_000);
+      await g.stop('b');
+      const result = await g.count();
+      process.stderr.write(`${transactions}: joins and leaves: ${INPUTS} inputs, lost ${result.lost}, duplicated ${result.duplicated}\n`);
+      expect(result).toEqual({ lost: 0, duplicated: 0 });
+    }, 300_000);
 
-  it('delivers every input exactly once when instances die mid-transaction', async () => {
-    const g = group();
-    groups.push(g);
-    await g.prepare();
-    await g.start('a');
-    await g.start('b');
-    await g.start('c');
-    await sleep(5_000);
-    await g.crash('a'); // its partitions wait for its session to time out (6 s), then go to b and c
-    await sleep(10_000);
-    await g.start('a2');
-    await sleep(5_000);
-    await g.crash('b');
-    const result = await g.count();
-    process.stderr.write(`deaths: ${INPUTS} inputs, lost ${result.lost}, duplicated ${result.duplicated}\n`);
-    expect(result).toEqual({ lost: 0, duplicated: 0 });
-  }, 300_000);
+    it('delivers every input exactly once when instances die mid-transaction', async () => {
+      const g = group(transactions);
+      groups.push(g);
+      await g.prepare();
+      await g.start('a');
+      await g.start('b');
+      await g.start('c');
+      await sleep(5_000);
+      await g.crash('a'); // its partitions wait for its session to time out (6 s), then go to b and c
+      await sleep(10_000);
+      await g.start('a2');
+      await sleep(5_000);
+      await g.crash('b');
+      const result = await g.count();
+      process.stderr.write(`${transactions}: deaths: ${INPUTS} inputs, lost ${result.lost}, duplicated ${result.duplicated}\n`);
+      expect(result).toEqual({ lost: 0, duplicated: 0 });
+    }, 300_000);
 
-  it('hands partitions over when the group rebalances mid-chunk, not after the whole chunk', async () => {
-    // One chunk holds a partition's whole backlog (500 records, 20 s at 40 ms each): a member that finished its chunk
-    // before rejoining would handle every input itself, and the member joining after it would get nothing.
-    const g = group(1_000);
-    groups.push(g);
-    await g.prepare();
-    await g.start('a');
-    for (let waited = 0; g.handled('a') === 0 && waited < 60_000; waited += 250) await sleep(250); // a is in its first chunks
-    await g.start('b');
-    const result = await g.count();
-    process.stderr.write(
-      `rebalance mid-chunk: ${INPUTS} inputs, handled by a ${g.handled('a')}, by b ${g.handled('b')}; lost ${result.lost}, duplicated ${result.duplicated}\n`,
-    );
-    expect(g.handled('b')).toBeGreaterThan(0);
-    expect(result).toEqual({ lost: 0, duplicated: 0 });
-  }, 300_000);
-});
+    it('hands partitions over when the group rebalances mid-chunk, not after the whole chunk', async () => {
+      // One chunk holds a partition's whole backlog (500 records, 20 s at 40 ms each): a member that finished its chunk
+      // before rejoining would handle every input itself, and the member joining after it would get nothing.
+      const g = group(transactions, 1_000);
+      groups.push(g);
+      await g.prepare();
+      await g.start('a');
+      for (let waited = 0; g.handled('a') === 0 && waited < 60_000; waited += 250) await sleep(250); // a is in its first chunks
+      await g.start('b');
+      const result = await g.count();
+      process.stderr.write(
+        `${transactions}: rebalance mid-chunk: ${INPUTS} inputs, handled by a ${g.handled('a')}, by b ${g.handled('b')}; lost ${result.lost}, duplicated ${result.duplicated}\n`,
+      );
+      expect(g.handled('b')).toBeGreaterThan(0);
+      expect(result).toEqual({ lost: 0, duplicated: 0 });
+    }, 300_000);
+  },
+);

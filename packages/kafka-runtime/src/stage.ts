@@ -1,12 +1,15 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
-import { closeConnections } from './config';
+import { closeConnections, type TransactionMode } from './config';
 import { kafkaErrorChain, PermanentError, type Classified } from './errors';
 import { routeFailure } from './failure-routing';
 import { readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
 import type { RetryTier } from './topics';
 import type { StageMetrics } from './metrics';
+import { SharedTransactions, type GroupMember } from './shared-transactions';
 
 /** One input record, decoded. */
 export interface InputRecord<T> {
@@ -60,6 +63,27 @@ export interface StageOptions<T> {
    * until it commits, for each of the 18 partitions in hand at once.
    */
   maxBatchBytes?: number;
+  /**
+   * How input records and their outputs are committed (default `per-partition`):
+   * - `per-partition`: a transactional producer per input partition, a transaction per chunk of each (fencing by
+   *   transactional id); every transaction costs its round trips (~2.7 ms of client CPU with kafkajs) for a few records
+   *   at moderate rates, as many partitions as the stage reads;
+   * - `shared`: one transactional producer per stage instance and one transaction for the chunks of every partition
+   *   in hand ({@link SharedTransactions}, KIP-447: fencing by the group's generation, stable offset reads). Its cost:
+   *   an instance killed in the middle of a transaction holds its partitions' next owner until the broker aborts it
+   *   (`transactionTimeoutMs`).
+   */
+  transactions?: TransactionMode;
+  /**
+   * `shared` only: how long the broker lets a transaction run before it aborts it (default 10 s; kafkajs's 60 s
+   * otherwise): what holds the partitions of an instance killed in the middle of one.
+   */
+  transactionTimeoutMs?: number;
+  /**
+   * How long a rebalance waits for a member busy in a batch to rejoin before it goes on without it (default 60 s,
+   * kafkajs's): a member left out is a zombie until its batch ends, and its transaction is refused then.
+   */
+  rebalanceTimeoutMs?: number;
   /** How long the group waits for a silent member before its partitions go to the others (default 6 s, the broker's least) */
   sessionTimeoutMs?: number;
   /**
@@ -83,6 +107,12 @@ export const ALL_PARTITIONS = 64;
 
 /** The default bytes of output per transaction: as much as a partition's fetch brings in (1 MiB). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+/** `shared` transactions: one starts, without waiting for chunks still being handled, once this many bytes wait. */
+export const MAX_SHARED_BYTES = 8 * MAX_CHUNK_BYTES;
+
+/** Stages made in this process, to number their transactional ids (`shared`). */
+let stagesMade = 0;
 
 export interface Failure<T> {
   record: Omit<InputRecord<T>, 'value'> & { value?: T };
@@ -129,6 +159,23 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   const sessionTimeoutMs = opts.sessionTimeoutMs ?? 6_000;
   const maxInputBytes = opts.maxInputBytes ?? 1024 * 1024;
   const producers = new Map<string, Promise<Producer>>();
+  const shared = opts.transactions === 'shared';
+  /**
+   * `shared`: the process's transactional id. Unique among the running instances (host and process id), the same
+   * again for a restarted container (pid 1, same host name), whose new producer then fences the old one at once.
+   */
+  const sharedId = `${groupId}.${hostname()}.${process.pid}.${(stagesMade += 1)}`;
+  /** `shared`: the consumer's generation and member id, as the last join gave them */
+  let member: GroupMember | undefined;
+  const transactions = shared
+    ? new SharedTransactions({
+        groupId,
+        producer: () => producerFor(sharedId),
+        drop: () => dropProducer(sharedId),
+        maxBytes: MAX_SHARED_BYTES,
+        committed: (records, seconds) => opts.metrics?.transaction?.(records, seconds),
+      })
+    : undefined;
   /**
    * Per partition, the group generation (counted here, one more at each join) in which its producer was made new and
    * the committed offset read after it (see handleBatch); a partition whose producer is dropped is no longer verified.
@@ -150,12 +197,17 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
-  async function producerFor(topic: string, partition: number): Promise<Producer> {
-    const id = `${groupId}.${topic}.${partition}`;
+  /** The transactional producer of `id` (a partition's, or the process's when `shared`), made at first use. */
+  async function producerFor(id: string): Promise<Producer> {
     let p = producers.get(id);
     if (!p) {
       p = (async () => {
-        const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
+        const producer = opts.kafka.producer({
+          transactionalId: id,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          ...(shared ? { transactionTimeout: opts.transactionTimeoutMs ?? 10_000 } : {}),
+        });
         await producer.connect(); // InitProducerId: every earlier transaction of this id is now complete
         return producer;
       })();
@@ -165,8 +217,26 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     return p;
   }
 
-  /** The group's committed offset of a partition (-1 when none), as the group coordinator has it now. */
-  async function committedOffset(topic: string, partition: number): Promise<bigint> {
+  /**
+   * The group's committed offset of a partition (-1 when none), as the group coordinator has it now; `stable`: once no
+   * transaction carrying offsets of the partition is still in progress (the coordinator answers
+   * UNSTABLE_OFFSET_COMMIT until then; asked again, 10 ms to 0.5 s apart, as long as the batch is current).
+   */
+  async function committedOffset(topic: string, partition: number, stable?: () => boolean): Promise<bigint> {
+    for (let wait = 10; ; wait = Math.min(wait * 2, 500)) {
+      try {
+        const [offsets] = await (
+          await adminClient()
+        ).fetchOffsets({ groupId, topics: [{ topic, partitions: [partition] }], requireStable: stable !== undefined });
+        return BigInt(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+      } catch (err) {
+        if (stable === undefined || (err as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || !stable()) throw err;
+        await sleep(wait);
+      }
+    }
+  }
+
+  function adminClient(): Promise<Admin> {
     if (!admin) {
       admin = (async () => {
         const a = opts.kafka.admin();
@@ -175,12 +245,10 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       })();
       admin.catch(() => (admin = undefined)); // a failed connection is tried again at the next read
     }
-    const [offsets] = await (await admin).fetchOffsets({ groupId, topics: [topic] });
-    return BigInt(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+    return admin;
   }
 
-  async function dropProducer(topic: string, partition: number): Promise<void> {
-    const id = `${groupId}.${topic}.${partition}`;
+  async function dropProducer(id: string): Promise<void> {
     const p = producers.get(id);
     producers.delete(id);
     verified.delete(id);
@@ -252,13 +320,21 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     let messages = batch.messages;
-    // The first batch since the group was (re)joined: a new producer first, then the committed offset (see above).
+    /** `shared`: the group member this batch was fetched as (kafkajs rejoins only once every batch has returned) */
+    const fetchedAs = member;
+    // The first batch since the group was (re)joined: a new producer first, then the committed offset (see above);
+    // `shared`: the committed offset once no transaction carrying the partition's offsets is in progress.
     const id = `${groupId}.${topic}.${partition}`;
     if (verified.get(id) !== generation) {
       const joinedIn = generation;
-      await dropProducer(topic, partition); // none, or one made before this join (no batch of the partition in flight)
-      await producerFor(topic, partition);
-      const committed = await committedOffset(topic, partition);
+      let committed: bigint;
+      if (shared) {
+        committed = await committedOffset(topic, partition, () => isRunning() && !isStale() && rebalancingIn !== joinedIn);
+      } else {
+        await dropProducer(id); // none, or one made before this join (no batch of the partition in flight)
+        await producerFor(id);
+        committed = await committedOffset(topic, partition);
+      }
       verified.set(id, joinedIn);
       const done = messages.filter((m) => BigInt(m.offset) < committed); // a prefix: offsets increase
       if (done.length > 0) {
@@ -277,76 +353,73 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       let handled = chunk.length;
       let rebalancing = false;
       const started = process.hrtime.bigint();
-      for (const [i, msg] of chunk.entries()) {
-        // The group is rebalancing: commit what is handled and end the batch (one record at least: a batch always
-        // moves on). The rest is fetched again, here or by the partition's next owner.
-        if (i > 0 && rebalancingIn === generation) {
-          handled = i;
-          rebalancing = true;
-          break;
-        }
-        // The transaction carries enough: it commits, the rest of the batch goes in the next one.
-        if (bytes >= chunkBytes) {
-          handled = i;
-          break;
-        }
-        // Handlers are CPU-bound (XML, PDF, RSA): give the event loop a turn now and then, so that heartbeats, fetches
-        // and other stages sharing the process are not starved by a long batch.
-        if (i % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
-        const headers = readHeaders(msg.headers);
-        let value: T | undefined;
-        try {
-          if (!opts.raw && (msg.value?.length ?? 0) > maxInputBytes) {
-            throw new PermanentError('RECORD_TOO_LARGE', `value is larger than ${maxInputBytes} bytes`);
+      // `shared`: this chunk is being handled; no transaction starts without it until it commits or leaves.
+      const ticket = transactions?.enter();
+      try {
+        for (const [i, msg] of chunk.entries()) {
+          // The group is rebalancing: commit what is handled and end the batch (one record at least: a batch always
+          // moves on). The rest is fetched again, here or by the partition's next owner.
+          if (i > 0 && rebalancingIn === generation) {
+            handled = i;
+            rebalancing = true;
+            break;
           }
-          value = opts.raw ? (msg.value as T) : await opts.codec.decode<T>(topic, msg.value);
-          const result = await opts.handle({ topic, partition, offset: msg.offset, key: msg.key, headers, value, raw: msg });
-          if (!Array.isArray(result)) {
-            deferred = { offset: msg.offset, until: result.deferUntil };
+          // The transaction carries enough: it commits, the rest of the batch goes in the next one.
+          if (bytes >= chunkBytes) {
             handled = i;
             break;
           }
-          // Encoded here: an output its schema refuses fails its record alone (dead letter). The registry failing
-          // (registering the output's schema) is not the record's fault: that ends the batch, as a broker error does,
-          // and the records are fetched again.
-          bytes += await addOutputs(result, out).catch((err: unknown) => {
-            throw err instanceof PermanentError && err.code === 'OUTPUT_INVALID' ? err : new BatchError(err);
-          });
-          opts.metrics?.consumed(topic, 'ok');
-        } catch (err) {
-          if (err instanceof BatchError) throw err.cause;
-          bytes += await addOutputs(failure(msg, topic, partition, headers, err, value), out);
-          opts.metrics?.consumed(topic, 'failed');
+          // Handlers are CPU-bound (XML, PDF, RSA): give the event loop a turn now and then, so that heartbeats, fetches
+          // and other stages sharing the process are not starved by a long batch.
+          if (i % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+          const headers = readHeaders(msg.headers);
+          let value: T | undefined;
+          try {
+            if (!opts.raw && (msg.value?.length ?? 0) > maxInputBytes) {
+              throw new PermanentError('RECORD_TOO_LARGE', `value is larger than ${maxInputBytes} bytes`);
+            }
+            value = opts.raw ? (msg.value as T) : await opts.codec.decode<T>(topic, msg.value);
+            const result = await opts.handle({ topic, partition, offset: msg.offset, key: msg.key, headers, value, raw: msg });
+            if (!Array.isArray(result)) {
+              deferred = { offset: msg.offset, until: result.deferUntil };
+              handled = i;
+              break;
+            }
+            // Encoded here: an output its schema refuses fails its record alone (dead letter). The registry failing
+            // (registering the output's schema) is not the record's fault: that ends the batch, as a broker error does,
+            // and the records are fetched again.
+            bytes += await addOutputs(result, out).catch((err: unknown) => {
+              throw err instanceof PermanentError && err.code === 'OUTPUT_INVALID' ? err : new BatchError(err);
+            });
+            opts.metrics?.consumed(topic, 'ok');
+          } catch (err) {
+            if (err instanceof BatchError) throw err.cause;
+            bytes += await addOutputs(failure(msg, topic, partition, headers, err, value), out);
+            opts.metrics?.consumed(topic, 'failed');
+          }
+          last = msg;
         }
-        last = msg;
+      } catch (err) {
+        ticket?.leave();
+        throw err;
       }
       messages = messages.slice(handled);
       if (last) {
-        const producer = await producerFor(topic, partition);
         const produced = [...out.byTopic].map(([t, ms]) => [t, ms.length] as const);
-        // Every partition of the stage has a chunk in hand at once: what each holds through its transaction's round
-        // trips is the process's peak memory, so the encoded records are let go as soon as they are sent.
-        let topicMessages: TopicMessages[] | undefined = [...out.byTopic].map(([t, ms]) => ({ topic: t, messages: ms }));
-        out.byTopic.clear();
-        const txn = await producer.transaction();
-        try {
-          if (topicMessages.length > 0) await txn.sendBatch({ acks: -1, topicMessages });
-          topicMessages = undefined;
-          await txn.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
-          });
-          await txn.commit();
-        } catch (err) {
-          await txn.abort().catch(() => undefined);
-          // A fenced or broken producer cannot be reused: the next batch gets a fresh one.
-          await dropProducer(topic, partition);
-          throw err;
+        const offset = (BigInt(last.offset) + 1n).toString();
+        if (ticket) {
+          if (!fetchedAs) throw new Error('a batch before the group was joined');
+          await ticket.commit({ byTopic: out.byTopic, bytes, records: handled, topic, partition, offset, member: fetchedAs });
+        } else {
+          await commitAlone(id, out, topic, partition, offset);
+          opts.metrics?.transaction?.(handled, Number(process.hrtime.bigint() - started) / 1e9);
         }
         resolveOffset(last.offset);
         for (const [t, n] of produced) opts.metrics?.produced(t, n);
         for (const [t, eventTime] of out.eventTimes) opts.metrics?.emitted?.(t, eventTime);
         opts.metrics?.batch(topic, handled, Number(process.hrtime.bigint() - started) / 1e9);
+      } else {
+        ticket?.leave();
       }
       await heartbeat(); // throws when the group is rebalancing: kafkajs rejoins
       if (deferred) {
@@ -354,6 +427,27 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         return;
       }
       if (rebalancing) return;
+    }
+  }
+
+  /** `per-partition`: the chunk's outputs and its partition's offset in a transaction of the partition's producer. */
+  async function commitAlone(id: string, out: ChunkOutputs, topic: string, partition: number, offset: string): Promise<void> {
+    const producer = await producerFor(id);
+    // Every partition of the stage has a chunk in hand at once: what each holds through its transaction's round
+    // trips is the process's peak memory, so the encoded records are let go as soon as they are sent.
+    let topicMessages: TopicMessages[] | undefined = [...out.byTopic].map(([t, ms]) => ({ topic: t, messages: ms }));
+    out.byTopic.clear();
+    const txn = await producer.transaction();
+    try {
+      if (topicMessages.length > 0) await txn.sendBatch({ acks: -1, topicMessages });
+      topicMessages = undefined;
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset }] }] });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      // A fenced or broken producer cannot be reused: the next batch gets a fresh one.
+      await dropProducer(id);
+      throw err;
     }
   }
 
@@ -407,6 +501,7 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         // left a restarted service idle for 22–27 s. 6 s is the broker's least (group.min.session.timeout.ms),
         // with a beat each second, during long batches too.
         sessionTimeout: sessionTimeoutMs,
+        rebalanceTimeout: opts.rebalanceTimeoutMs ?? 60_000,
         heartbeatInterval: sessionTimeoutMs / 6,
         // The broker still returns a record larger than this (Kafka ≥ 0.10.1): the limit only sizes ordinary fetches.
         maxBytesPerPartition: 1024 * 1024,
@@ -418,7 +513,8 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         maxWaitTimeInMs: 500,
         retry: { retries: 10 },
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        member = { generationId: e.payload.generationId, memberId: e.payload.memberId };
         joined = true;
         generation += 1;
         opts.metrics?.rebalanced?.();

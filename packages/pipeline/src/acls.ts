@@ -29,7 +29,7 @@ export interface AclRule {
  */
 export const OPERATOR_GROUP_PREFIXES = ['read-to-end-', 'usage-view-', 'passerelle-follow-'] as const;
 
-/** A stage's consumer group (kafka-runtime's runService); its transactional ids are `<group>.<topic>.<partition>` (stage.ts). */
+/** A stage's consumer group (kafka-runtime's runService); its transactional ids start with `<group>.` (stage.ts: `<group>.<topic>.<partition>`, or `<group>.<host>.<pid>.<n>` when shared). */
 export const stageGroup = (stage: StageName, prefix = ''): string => `${prefix}passerelle-${stage}`;
 const STAGE_GROUPS = (prefix: string): string => `${prefix}passerelle-`;
 
