@@ -44,14 +44,15 @@ export interface StageMetrics {
 export const CERTIFICATE_REPORT_MS = 60_000;
 
 /**
- * Reports the certificates a service holds, now and every `everyMs` (a timer that keeps no process alive): for each
- * use, its holders' ends of validity (see {@link StageMetrics.certificates}). A source that throws reports nothing
- * that round. Returns the function that stops it.
+ * Reports the certificates a service holds, after `firstAfterMs` (default now) and every `everyMs` (timers that keep
+ * no process alive): for each use, its holders' ends of validity (see {@link StageMetrics.certificates}). A source
+ * that throws reports nothing that round. Returns the function that stops it.
  */
 export function reportCertificates(
   metrics: StageMetrics | undefined,
   sources: Record<string, () => ReadonlyMap<string, number> | Promise<ReadonlyMap<string, number>>>,
   everyMs = CERTIFICATE_REPORT_MS,
+  firstAfterMs = 0,
 ): () => void {
   if (!metrics?.certificates) return () => undefined;
   let running = false;
@@ -67,7 +68,7 @@ export function reportCertificates(
     }
     running = false;
   };
-  const first = setTimeout(() => void report(), 0);
+  const first = setTimeout(() => void report(), Math.min(firstAfterMs, everyMs));
   const timer = setInterval(() => void report(), everyMs);
   first.unref();
   timer.unref();

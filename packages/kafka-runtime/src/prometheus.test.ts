@@ -117,7 +117,7 @@ describe('prometheusMetrics', () => {
     expect(holderLabel('75 0100208')).toBeUndefined();
   });
 
-  it('reports certificates now and on a timer, and stops', async () => {
+  it('reports certificates at start and on a timer, and stops; a first report asked for later comes later', async () => {
     const m = prometheusMetrics('mss-gateway', { defaultMetrics: false });
     let calls = 0;
     const stop = reportCertificates(m, { 'auth-cli': () => (calls++, new Map([['750100208', Date.now() + 86_400_000]])) }, 20);
@@ -128,6 +128,14 @@ describe('prometheusMetrics', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(calls).toBe(seen);
     expect(await m.text()).toContain('passerelle_certificate_expiry_days{service="mss-gateway",usage="auth-cli",finess="750100208"} 1');
+
+    let later = 0;
+    const stopLater = reportCertificates(m, { sign: () => (later++, new Map()) }, 60_000, 100);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(later).toBe(0);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(later).toBe(1);
+    stopLater();
   });
 
   it('gives the undelivered documents and the age of the oldest at scrape time (0 when none)', async () => {
