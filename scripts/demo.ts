@@ -22,6 +22,7 @@ import { childTraceparent, createKafka, createLogger, H, loadRuntimeConfig, Regi
 import { createPublisher, eventKey, InvalidEventError } from '@passerelle/publisher';
 import { EVENT_TOPICS, type DocumentStatus, type EventTopic, type VaccinationEvent } from '@passerelle/schemas';
 import { createTestPki } from '@passerelle/testing';
+import { Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { startLocalPipeline } from './local-pipeline';
 import { LOCAL_BROKERS, LOCAL_REGISTRY } from './local-stack';
@@ -151,7 +152,8 @@ async function main(): Promise<void> {
   step('What a buggy LGO could send behind the publisher’s back (straight to Kafka)');
   const kafka = createKafka({ ...config, clientId: 'passerelle-demo' });
   const codec = pipelineCodec(config.registryUrl, config.registryCa);
-  const producer = kafka.producer();
+  // The partitioner named, as the publisher does: kafkajs warns on the console otherwise (its default changed in 2.0).
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const poisonId = randomUUID();
   await producer.send({
