@@ -133,19 +133,22 @@ export interface Stage {
 }
 
 /**
- * Runs a stage: consume → handle → produce, one Kafka transaction per batch chunk with the consumer offsets, so that
- * each input record's outputs and its offset are committed together or not at all (read committed downstream).
- *
- * kafkajs has no group-metadata fencing (KIP-447), so each input partition gets its own transactional producer,
- * `<group>.<topic>.<partition>`: when the partition moves to another instance, that instance's producer with the same
- * transactional id fences the old one (zombie fencing by epoch).
+ * Runs a stage: consume → handle → produce, each batch chunk's outputs in a Kafka transaction with the consumer
+ * offsets, so that each input record's outputs and its offset are committed together or not at all (read committed
+ * downstream). Two ways ({@link StageOptions.transactions}):
+ * - `per-partition`: each input partition gets its own transactional producer, `<group>.<topic>.<partition>`, and a
+ *   transaction per chunk: when the partition moves to another instance, that instance's producer with the same
+ *   transactional id fences the old one (zombie fencing by epoch);
+ * - `shared`: one producer per stage instance and one transaction for the chunks of every partition in hand
+ *   ({@link SharedTransactions}), fenced by the group's generation (KIP-447, which the kafkajs patch adds).
  *
  * After each rebalance kafkajs restarts a partition from the committed offset it reads when the group is joined, which
  * can be older than the truth: a transaction of the partition was still committing (this instance's own batch in
  * flight, or the previous owner's last one: the coordinator writes its markers after answering the commit). So the
- * first batch of a partition after a join initialises a new producer for it (InitProducerId returns only once every
- * earlier transaction of that id is complete), reads the committed offset then, and skips the records below it:
- * they are already committed, handling them again would duplicate their outputs.
+ * first batch of a partition after a join reads the committed offset again and skips the records below it (they are
+ * already committed, handling them again would duplicate their outputs): `per-partition`, after initialising a new
+ * producer for it (InitProducerId returns only once every earlier transaction of that id is complete); `shared`, with
+ * `require_stable` (the coordinator answers only once no transaction carrying the partition's offsets is in progress).
  *
  * A failing record never blocks its partition: it goes to the next retry tier (transient) or the dead-letter topic
  * (permanent, or past the last tier), byte for byte with its headers plus the error's, in the same transaction
@@ -177,8 +180,9 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
       })
     : undefined;
   /**
-   * Per partition, the group generation (counted here, one more at each join) in which its producer was made new and
-   * the committed offset read after it (see handleBatch); a partition whose producer is dropped is no longer verified.
+   * Per partition, the group generation (counted here, one more at each join) in which its committed offset was read
+   * again (see handleBatch; `per-partition`: after its producer was made new, and a partition whose producer is dropped
+   * is no longer verified).
    */
   const verified = new Map<string, number>();
   let generation = 0;
