@@ -138,6 +138,7 @@ describe('loadRuntimeConfig', () => {
       PASSERELLE_METRICS_HOST: '0.0.0.0',
       PASSERELLE_TOPIC_PREFIX: 'tenant-a.',
       LOG_LEVEL: 'warn',
+      PASSERELLE_TRANSACTIONS: 'shared',
     });
     expect(full).toMatchObject({
       ssl: true,
@@ -150,6 +151,7 @@ describe('loadRuntimeConfig', () => {
       metricsHost: '0.0.0.0',
       topicPrefix: 'tenant-a.',
       logLevel: 'warn',
+      transactions: 'shared',
     });
   });
 
@@ -212,6 +214,7 @@ describe('loadRuntimeConfig', () => {
     [{ PASSERELLE_METRICS_PORT: '70000' }, 'PASSERELLE_METRICS_PORT must be a port number 0-65535 (default 0)'],
     [{ PASSERELLE_TOPIC_PREFIX: 'a/b' }, 'PASSERELLE_TOPIC_PREFIX must hold only letters, digits, ".", "_" and "-"'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (default info)'],
+    [{ PASSERELLE_TRANSACTIONS: 'batch' }, "PASSERELLE_TRANSACTIONS must be one of per-partition, shared (unset: the service's own)"],
   ])('refuses %j with one line naming the variable and what it accepts', (bad, message) => {
     expect(refused({ ...base, ...bad })).toBe(message);
   });

@@ -1,4 +1,4 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Message, Producer, TopicMessages, TopicOffsets } from 'kafkajs';
 
 /** The consumer's place in its group when a batch was fetched (KIP-447: the coordinator checks it at commit). */
 export interface GroupMember {
@@ -140,27 +140,48 @@ export class SharedTransactions {
       if (!partitions) offsets.set(c.topic, (partitions = []));
       partitions.push({ partition: c.partition, offset: c.offset });
     }
-    let topicMessages: TopicMessages[] | undefined = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    byTopic.clear();
-    const producer = await this.opts.producer();
-    const txn = await producer.transaction().catch(async (err: unknown) => {
-      await this.opts.drop();
-      throw err;
+    await commitTransaction(await this.opts.producer(), this.opts.drop, {
+      groupId: this.opts.groupId,
+      outputs: takeOutputs(byTopic),
+      offsets: [...offsets].map(([topic, partitions]) => ({ topic, partitions })),
+      member,
     });
-    try {
-      if (topicMessages.length > 0) await txn.sendBatch({ acks: -1, topicMessages });
-      topicMessages = undefined; // sent: the encoded records are let go before the commit's round trips
-      await txn.sendOffsets({
-        consumerGroupId: this.opts.groupId,
-        topics: [...offsets].map(([topic, partitions]) => ({ topic, partitions })),
-        consumerGroupMetadata: member,
-      });
-      await txn.commit();
-    } catch (err) {
-      await txn.abort().catch(() => undefined);
-      await this.opts.drop();
-      throw err;
-    }
+  }
+}
+
+/** The outputs by topic as kafkajs sends them, the map emptied (what is sent is held only by the transaction). */
+export function takeOutputs(byTopic: Map<string, Message[]>): TopicMessages[] {
+  const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  byTopic.clear();
+  return topicMessages;
+}
+
+/**
+ * One transaction of `producer`: the outputs, then the input offsets (with the group member when given: KIP-447), then
+ * the commit. Any failure aborts it and drops the producer (fenced, or in a state not known: the next gets a fresh
+ * one). The outputs are let go once sent, before the commit's round trips: every partition in hand has a chunk at
+ * once, and what each holds through those round trips is the process's peak memory.
+ */
+export async function commitTransaction(
+  producer: Producer,
+  drop: () => Promise<void>,
+  t: { groupId: string; outputs: TopicMessages[]; offsets: TopicOffsets[]; member?: GroupMember },
+): Promise<void> {
+  const txn = await producer.transaction().catch(async (err: unknown) => {
+    await drop();
+    throw err;
+  });
+  try {
+    let outputs: TopicMessages[] | undefined = t.outputs;
+    t.outputs = [];
+    if (outputs.length > 0) await txn.sendBatch({ acks: -1, topicMessages: outputs });
+    outputs = undefined;
+    await txn.sendOffsets({ consumerGroupId: t.groupId, topics: t.offsets, consumerGroupMetadata: t.member });
+    await txn.commit();
+  } catch (err) {
+    await txn.abort().catch(() => undefined);
+    await drop();
+    throw err;
   }
 }
 

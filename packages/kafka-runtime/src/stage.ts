@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { closeConnections, type TransactionMode } from './config';
 import { kafkaErrorChain, PermanentError, type Classified } from './errors';
@@ -9,7 +9,7 @@ import { readHeaders, type Headers } from './headers';
 import type { RegistryCodec } from './codec';
 import type { RetryTier } from './topics';
 import type { StageMetrics } from './metrics';
-import { SharedTransactions, type GroupMember } from './shared-transactions';
+import { commitTransaction, SharedTransactions, takeOutputs, type GroupMember } from './shared-transactions';
 
 /** One input record, decoded. */
 export interface InputRecord<T> {
@@ -163,13 +163,13 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
   const maxInputBytes = opts.maxInputBytes ?? 1024 * 1024;
   const producers = new Map<string, Promise<Producer>>();
   const shared = opts.transactions === 'shared';
+  /** `shared`: the consumer's generation and member id, as the last join gave them */
+  let member: GroupMember | undefined;
   /**
    * `shared`: the process's transactional id. Unique among the running instances (host and process id), the same
    * again for a restarted container (pid 1, same host name), whose new producer then fences the old one at once.
    */
-  const sharedId = `${groupId}.${hostname()}.${process.pid}.${(stagesMade += 1)}`;
-  /** `shared`: the consumer's generation and member id, as the last join gave them */
-  let member: GroupMember | undefined;
+  const sharedId = shared ? `${groupId}.${hostname()}.${process.pid}.${(stagesMade += 1)}` : '';
   const transactions = shared
     ? new SharedTransactions({
         groupId,
@@ -415,7 +415,11 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
           if (!fetchedAs) throw new Error('a batch before the group was joined');
           await ticket.commit({ byTopic: out.byTopic, bytes, records: handled, topic, partition, offset, member: fetchedAs });
         } else {
-          await commitAlone(id, out, topic, partition, offset);
+          await commitTransaction(await producerFor(id), () => dropProducer(id), {
+            groupId,
+            outputs: takeOutputs(out.byTopic),
+            offsets: [{ topic, partitions: [{ partition, offset }] }],
+          });
           opts.metrics?.transaction?.(handled, Number(process.hrtime.bigint() - started) / 1e9);
         }
         resolveOffset(last.offset);
@@ -431,27 +435,6 @@ export function createStage<T>(opts: StageOptions<T>): Stage {
         return;
       }
       if (rebalancing) return;
-    }
-  }
-
-  /** `per-partition`: the chunk's outputs and its partition's offset in a transaction of the partition's producer. */
-  async function commitAlone(id: string, out: ChunkOutputs, topic: string, partition: number, offset: string): Promise<void> {
-    const producer = await producerFor(id);
-    // Every partition of the stage has a chunk in hand at once: what each holds through its transaction's round
-    // trips is the process's peak memory, so the encoded records are let go as soon as they are sent.
-    let topicMessages: TopicMessages[] | undefined = [...out.byTopic].map(([t, ms]) => ({ topic: t, messages: ms }));
-    out.byTopic.clear();
-    const txn = await producer.transaction();
-    try {
-      if (topicMessages.length > 0) await txn.sendBatch({ acks: -1, topicMessages });
-      topicMessages = undefined;
-      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset }] }] });
-      await txn.commit();
-    } catch (err) {
-      await txn.abort().catch(() => undefined);
-      // A fenced or broken producer cannot be reused: the next batch gets a fresh one.
-      await dropProducer(id);
-      throw err;
     }
   }
 
